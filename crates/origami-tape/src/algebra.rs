@@ -1,0 +1,154 @@
+//! What backward rules compute with. A rule is written once, generic over
+//! [`Algebra`]: run on [`Tensor`]s it computes gradients eagerly and records
+//! nothing (the hot path); run on [`Var`]s it records the backward pass on
+//! the tape, so gradients can be differentiated again (`create_graph`).
+
+use std::sync::Arc;
+
+use smallvec::SmallVec;
+
+use crate::float::Float;
+use crate::ops::{Binary, Indexing, Layout, Matmul, Op, Reduce, Slice, Softmax, Unary};
+use crate::shape::Shape;
+use crate::tape::Var;
+use crate::tensor::Tensor;
+
+/// A value a backward rule can compute with: a tensor, or a recorded `Var`.
+pub(crate) trait Algebra<T: Float>: Clone {
+    /// Applies `op` with `self` as the first input.
+    fn apply(&self, op: Op<T>, others: &[&Self]) -> Self;
+    /// The current value.
+    fn value(&self) -> Tensor<T>;
+    /// The shape of the value.
+    fn shape(&self) -> Shape;
+    /// A constant in the same world as `self` (same tape for a `Var`).
+    fn constant(&self, t: Tensor<T>) -> Self;
+    /// `self + other`, in place when the buffer is not shared.
+    fn accumulate(self, other: Self) -> Self;
+
+    fn add(&self, o: &Self) -> Self {
+        self.apply(Op::Binary(Binary::Add), &[o])
+    }
+    fn sub(&self, o: &Self) -> Self {
+        self.apply(Op::Binary(Binary::Sub), &[o])
+    }
+    fn mul(&self, o: &Self) -> Self {
+        self.apply(Op::Binary(Binary::Mul), &[o])
+    }
+    fn div(&self, o: &Self) -> Self {
+        self.apply(Op::Binary(Binary::Div), &[o])
+    }
+    fn unary(&self, u: Unary<T>) -> Self {
+        self.apply(Op::Unary(u), &[])
+    }
+    fn scale(&self, c: T) -> Self {
+        self.unary(Unary::MulScalar(c))
+    }
+    /// `self` times a constant tensor (a mask or a slope).
+    fn mul_const(&self, t: Tensor<T>) -> Self {
+        self.mul(&self.constant(t))
+    }
+    fn matmul_t(&self, o: &Self, ta: bool, tb: bool) -> Self {
+        self.apply(Op::Matmul(Matmul { ta, tb }), &[o])
+    }
+    fn reshape(&self, shape: &[usize]) -> Self {
+        if self.shape().as_slice() == shape {
+            return self.clone();
+        }
+        self.apply(Op::Layout(Layout::Reshape(Shape::from_slice(shape))), &[])
+    }
+    fn permute(&self, perm: &[usize]) -> Self {
+        self.apply(Op::Layout(Layout::Permute(Shape::from_slice(perm))), &[])
+    }
+    fn broadcast_to(&self, shape: &[usize]) -> Self {
+        if self.shape().as_slice() == shape {
+            return self.clone();
+        }
+        self.apply(
+            Op::Layout(Layout::BroadcastTo(Shape::from_slice(shape))),
+            &[],
+        )
+    }
+    fn sum_keepdim(&self, axes: &[usize]) -> Self {
+        let axes = Shape::from_slice(axes);
+        self.apply(
+            Op::Reduce(Reduce::Sum {
+                axes,
+                keepdim: true,
+            }),
+            &[],
+        )
+    }
+    /// Sums broadcast axes away so the result has `shape` (the adjoint of
+    /// broadcasting `shape` up to `self.shape()`).
+    fn sum_to(&self, shape: &[usize]) -> Self {
+        let from = self.shape();
+        if from.as_slice() == shape {
+            return self.clone();
+        }
+        let lead = from.len() - shape.len();
+        let axes: SmallVec<[usize; 4]> = (0..from.len())
+            .filter(|&a| a < lead || (shape[a - lead] == 1 && from[a] != 1))
+            .collect();
+        self.sum_keepdim(&axes).reshape(shape)
+    }
+    fn softmax(&self, axis: usize) -> Self {
+        self.apply(Op::Softmax(Softmax::Probs { axis }), &[])
+    }
+    fn slice_op(&self, op: Slice) -> Self {
+        self.apply(Op::Slice(op), &[])
+    }
+    fn gather_op(&self, op: Indexing) -> Self {
+        self.apply(Op::Indexing(op), &[])
+    }
+    fn where_zero(&self, cond: &Arc<[bool]>, keep_when: bool) -> Self {
+        let zeros = self.constant(Tensor::zeros(&self.shape()));
+        let cond = Arc::clone(cond);
+        if keep_when {
+            self.apply(Op::Slice(Slice::Where { cond }), &[&zeros])
+        } else {
+            zeros.apply(Op::Slice(Slice::Where { cond }), &[self])
+        }
+    }
+}
+
+impl<T: Float> Algebra<T> for Tensor<T> {
+    fn apply(&self, op: Op<T>, others: &[&Self]) -> Self {
+        let mut inputs: SmallVec<[&Tensor<T>; 2]> = SmallVec::new();
+        inputs.push(self);
+        inputs.extend_from_slice(others);
+        op.forward(&inputs)
+    }
+    fn value(&self) -> Tensor<T> {
+        self.clone()
+    }
+    fn shape(&self) -> Shape {
+        Shape::from_slice(Tensor::shape(self))
+    }
+    fn constant(&self, t: Tensor<T>) -> Self {
+        t
+    }
+    fn accumulate(mut self, other: Self) -> Self {
+        crate::ops::binary::add_assign(&mut self, &other);
+        self
+    }
+}
+
+impl<'t, T: Float> Algebra<T> for Var<'t, T> {
+    fn apply(&self, op: Op<T>, others: &[&Self]) -> Self {
+        let others: SmallVec<[Var<'t, T>; 2]> = others.iter().map(|v| **v).collect();
+        Var::apply(*self, op, &others)
+    }
+    fn value(&self) -> Tensor<T> {
+        Var::value(self)
+    }
+    fn shape(&self) -> Shape {
+        Var::shape(self)
+    }
+    fn constant(&self, t: Tensor<T>) -> Self {
+        self.tape.constant(t)
+    }
+    fn accumulate(self, other: Self) -> Self {
+        Algebra::add(&self, &other)
+    }
+}

@@ -1,0 +1,89 @@
+//! `ParamId` names a bound parameter; `Grads` is what `backward` returns:
+//! one gradient per parameter the loss depends on, and the list of bound
+//! parameters it does not depend on, so no gradient goes missing silently.
+
+use crate::error::TapeError;
+use crate::float::Float;
+use crate::tensor::Tensor;
+
+/// The key a model gives each parameter tensor it binds to a tape.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ParamId(pub usize);
+
+impl From<usize> for ParamId {
+    fn from(i: usize) -> Self {
+        Self(i)
+    }
+}
+
+/// Gradients of a scalar loss with respect to every bound parameter.
+#[derive(Clone, Debug)]
+pub struct Grads<T: Float> {
+    /// Sorted by id.
+    entries: Vec<(ParamId, Tensor<T>)>,
+    /// Bound parameters the loss does not depend on, sorted.
+    unreached: Vec<ParamId>,
+}
+
+impl<T: Float> Grads<T> {
+    pub(crate) fn new(mut entries: Vec<(ParamId, Tensor<T>)>, mut unreached: Vec<ParamId>) -> Self {
+        entries.sort_by_key(|(id, _)| *id);
+        unreached.sort();
+        Self { entries, unreached }
+    }
+
+    /// The gradient for `id`, if the loss depends on that parameter.
+    pub fn get(&self, id: impl Into<ParamId>) -> Option<&Tensor<T>> {
+        let id = id.into();
+        self.entries
+            .binary_search_by_key(&id, |(p, _)| *p)
+            .ok()
+            .map(|i| &self.entries[i].1)
+    }
+
+    /// The gradient for `id`, or an error saying the parameter got none.
+    ///
+    /// # Errors
+    /// [`TapeError::InvalidArgument`] naming the parameter when it was
+    /// not bound or the loss does not depend on it.
+    pub fn require(&self, id: impl Into<ParamId>) -> Result<&Tensor<T>, TapeError> {
+        let id = id.into();
+        let why = if self.unreached.contains(&id) {
+            "is bound but the loss does not depend on it"
+        } else {
+            "was never bound to the tape"
+        };
+        self.get(id).ok_or_else(|| TapeError::InvalidArgument {
+            op: "Grads::require",
+            message: format!("parameter {id:?} has no gradient: it {why}"),
+        })
+    }
+
+    /// All gradients, sorted by parameter id.
+    pub fn iter(&self) -> impl Iterator<Item = (ParamId, &Tensor<T>)> {
+        self.entries.iter().map(|(id, g)| (*id, g))
+    }
+
+    /// The number of parameters that received a gradient.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// True if no parameter received a gradient.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Bound parameters that received no gradient because the loss does
+    /// not depend on them. Optimizers treat a non-empty list as an error.
+    pub fn unreached(&self) -> &[ParamId] {
+        &self.unreached
+    }
+
+    /// The gradient for `id` taken out of the set (no copy).
+    pub fn take(&mut self, id: impl Into<ParamId>) -> Option<Tensor<T>> {
+        let id = id.into();
+        let i = self.entries.binary_search_by_key(&id, |(p, _)| *p).ok()?;
+        Some(self.entries.remove(i).1)
+    }
+}

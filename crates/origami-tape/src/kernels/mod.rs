@@ -1,0 +1,4 @@
+//! Numeric kernels on contiguous slices, free of any notion of a tape.
+
+pub(crate) mod gemm;
+pub(crate) mod math;

@@ -1,0 +1,237 @@
+//! Element-wise binary ops with NumPy broadcasting: `+ - * /`, and the two
+//! fused backward kernels of tanh and sigmoid (themselves differentiable).
+//!
+//! Partials: `d(a+b) = (g, g)`, `d(a-b) = (g, -g)`, `d(ab) = (g·b, g·a)`,
+//! `d(a/b) = (g/b, -g·y/b)` with `y = a/b`; each is then summed over the
+//! axes that broadcasting stretched (`sum_to`).
+//! `tanh_grad(y, g) = g(1 - y²)` has partials `(-2·g·y·h, (1 - y²)·h)` for
+//! an incoming `h`; `sigmoid_grad(y, g) = g·y(1 - y)` has `(g(1 - 2y)·h, y(1 - y)·h)`.
+
+use crate::algebra::Algebra;
+use crate::float::Float;
+use crate::ops::{InputGrads, Op, Unary};
+use crate::shape::{broadcast_shapes, broadcast_strides, for_each_row};
+use crate::tape::Var;
+use crate::tensor::Tensor;
+
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Binary {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    TanhGrad,
+    SigmoidGrad,
+}
+
+impl Binary {
+    pub(crate) fn name(&self) -> &'static str {
+        match self {
+            Binary::Add => "add",
+            Binary::Sub => "sub",
+            Binary::Mul => "mul",
+            Binary::Div => "div",
+            Binary::TanhGrad => "tanh_grad",
+            Binary::SigmoidGrad => "sigmoid_grad",
+        }
+    }
+
+    pub(crate) fn forward<T: Float>(&self, a: &Tensor<T>, b: &Tensor<T>) -> Tensor<T> {
+        match self {
+            Binary::Add => zip_broadcast(self.name(), a, b, |x, y| x + y),
+            Binary::Sub => zip_broadcast(self.name(), a, b, |x, y| x - y),
+            Binary::Mul => zip_broadcast(self.name(), a, b, |x, y| x * y),
+            Binary::Div => zip_broadcast(self.name(), a, b, |x, y| x / y),
+            Binary::TanhGrad => zip_broadcast(self.name(), a, b, |y, g| g * (T::ONE - y * y)),
+            Binary::SigmoidGrad => zip_broadcast(self.name(), a, b, |y, g| g * y * (T::ONE - y)),
+        }
+    }
+
+    pub(crate) fn backward<T: Float, A: Algebra<T>>(
+        &self,
+        a: &A,
+        b: &A,
+        y: &A,
+        g: &A,
+        need: &[bool],
+    ) -> InputGrads<A> {
+        let (sa, sb) = (a.shape(), b.shape());
+        let da = |f: &dyn Fn() -> A| need[0].then(|| f().sum_to(&sa));
+        let db = |f: &dyn Fn() -> A| need[1].then(|| f().sum_to(&sb));
+        match self {
+            Binary::Add => smallvec::smallvec![da(&|| g.clone()), db(&|| g.clone())],
+            Binary::Sub => smallvec::smallvec![da(&|| g.clone()), db(&|| g.scale(-T::ONE))],
+            Binary::Mul => smallvec::smallvec![da(&|| g.mul(b)), db(&|| g.mul(a))],
+            Binary::Div => {
+                smallvec::smallvec![da(&|| g.div(b)), db(&|| g.mul(y).div(b).scale(-T::ONE))]
+            }
+            // a = y (the tanh output), b = the incoming gradient.
+            Binary::TanhGrad => smallvec::smallvec![
+                da(&|| g.mul(b).mul(a).scale(T::from_f64(-2.0))),
+                db(&|| a.apply(Op::Binary(Binary::TanhGrad), &[g]))
+            ],
+            Binary::SigmoidGrad => smallvec::smallvec![
+                da(&|| g
+                    .mul(b)
+                    .mul(&a.scale(T::from_f64(-2.0)).unary(Unary::AddScalar(T::ONE)))),
+                db(&|| a.apply(Op::Binary(Binary::SigmoidGrad), &[g]))
+            ],
+        }
+    }
+}
+
+/// `f(a, b)` element-wise over the broadcast of the two shapes.
+///
+/// # Panics
+/// If the shapes do not broadcast; the message names `op` and both shapes.
+pub(crate) fn zip_broadcast<T: Float>(
+    op: &str,
+    a: &Tensor<T>,
+    b: &Tensor<T>,
+    f: impl Fn(T, T) -> T,
+) -> Tensor<T> {
+    if a.shape() == b.shape() {
+        let data = a
+            .data()
+            .iter()
+            .zip(b.data())
+            .map(|(&x, &y)| f(x, y))
+            .collect();
+        return Tensor::from_parts(a.shape().into(), data);
+    }
+    let shape = broadcast_shapes(a.shape(), b.shape()).unwrap_or_else(|| {
+        panic!(
+            "{op}: shapes {:?} and {:?} do not broadcast",
+            a.shape(),
+            b.shape()
+        )
+    });
+    let n: usize = shape.iter().product();
+    let mut out = Vec::with_capacity(n);
+    let (sa, sb) = (
+        broadcast_strides(a.shape(), &shape),
+        broadcast_strides(b.shape(), &shape),
+    );
+    let inner = shape.last().copied().unwrap_or(1);
+    let (ia, ib) = (
+        sa.last().copied().unwrap_or(0),
+        sb.last().copied().unwrap_or(0),
+    );
+    let (da, db) = (a.data(), b.data());
+    for_each_row(&shape, [&sa, &sb], |_, [oa, ob]| match (ia, ib) {
+        (1, 1) => out.extend(
+            da[oa..oa + inner]
+                .iter()
+                .zip(&db[ob..ob + inner])
+                .map(|(&x, &y)| f(x, y)),
+        ),
+        (1, 0) => out.extend(da[oa..oa + inner].iter().map(|&x| f(x, db[ob]))),
+        (0, 1) => out.extend(db[ob..ob + inner].iter().map(|&y| f(da[oa], y))),
+        _ => out.extend((0..inner).map(|_| f(da[oa], db[ob]))),
+    });
+    Tensor::from_parts(shape, out)
+}
+
+/// `acc += x` in place (same shape), copying `acc` only if shared.
+pub(crate) fn add_assign<T: Float>(acc: &mut Tensor<T>, x: &Tensor<T>) {
+    assert_eq!(
+        acc.shape(),
+        x.shape(),
+        "gradient accumulation: shapes {:?} and {:?} differ",
+        acc.shape(),
+        x.shape()
+    );
+    for (a, &b) in acc.data_mut().iter_mut().zip(x.data()) {
+        *a += b;
+    }
+}
+
+impl<'t, T: Float> Var<'t, T> {
+    fn binary(self, op: Binary, other: Self) -> Self {
+        self.apply(Op::Binary(op), &[other])
+    }
+
+    /// A scalar constant on the same tape.
+    fn scalar_const(self, c: T) -> Self {
+        self.tape.constant(Tensor::scalar(c))
+    }
+}
+
+macro_rules! var_operator {
+    ($trait:ident, $method:ident, $op:expr) => {
+        impl<'t, T: Float> std::ops::$trait for Var<'t, T> {
+            type Output = Var<'t, T>;
+            /// Element-wise with NumPy broadcasting; panics if the shapes
+            /// do not broadcast.
+            fn $method(self, rhs: Self) -> Self {
+                self.binary($op, rhs)
+            }
+        }
+    };
+}
+
+var_operator!(Add, add, Binary::Add);
+var_operator!(Sub, sub, Binary::Sub);
+var_operator!(Mul, mul, Binary::Mul);
+var_operator!(Div, div, Binary::Div);
+
+impl<'t, T: Float> std::ops::Add<T> for Var<'t, T> {
+    type Output = Var<'t, T>;
+    fn add(self, c: T) -> Self {
+        self.add_scalar(c)
+    }
+}
+
+impl<'t, T: Float> std::ops::Sub<T> for Var<'t, T> {
+    type Output = Var<'t, T>;
+    fn sub(self, c: T) -> Self {
+        self.add_scalar(-c)
+    }
+}
+
+impl<'t, T: Float> std::ops::Mul<T> for Var<'t, T> {
+    type Output = Var<'t, T>;
+    fn mul(self, c: T) -> Self {
+        self.mul_scalar(c)
+    }
+}
+
+impl<'t, T: Float> std::ops::Div<T> for Var<'t, T> {
+    type Output = Var<'t, T>;
+    /// Divides by a scalar exactly (not by multiplying with `1/c`).
+    fn div(self, c: T) -> Self {
+        self.binary(Binary::Div, self.scalar_const(c))
+    }
+}
+
+macro_rules! scalar_lhs {
+    ($t:ty) => {
+        impl<'t> std::ops::Add<Var<'t, $t>> for $t {
+            type Output = Var<'t, $t>;
+            fn add(self, v: Var<'t, $t>) -> Var<'t, $t> {
+                v.add_scalar(self)
+            }
+        }
+        impl<'t> std::ops::Sub<Var<'t, $t>> for $t {
+            type Output = Var<'t, $t>;
+            fn sub(self, v: Var<'t, $t>) -> Var<'t, $t> {
+                (-v).add_scalar(self)
+            }
+        }
+        impl<'t> std::ops::Mul<Var<'t, $t>> for $t {
+            type Output = Var<'t, $t>;
+            fn mul(self, v: Var<'t, $t>) -> Var<'t, $t> {
+                v.mul_scalar(self)
+            }
+        }
+        impl<'t> std::ops::Div<Var<'t, $t>> for $t {
+            type Output = Var<'t, $t>;
+            fn div(self, v: Var<'t, $t>) -> Var<'t, $t> {
+                v.scalar_const(self).binary(Binary::Div, v)
+            }
+        }
+    };
+}
+
+scalar_lhs!(f32);
+scalar_lhs!(f64);

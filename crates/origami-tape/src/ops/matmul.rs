@@ -1,0 +1,122 @@
+//! Matrix products, 2-D and batched 3-D, with either operand transposed.
+//!
+//! `C = op(A)·op(B)` is bilinear, so its backward is two more products:
+//! for `C = A·B`, `dA = g·Bᵀ` and `dB = Aᵀ·g`; the transposed variants
+//! permute the same pattern. Transposes are GEMM strides, never copies.
+
+use crate::algebra::Algebra;
+use crate::float::Float;
+use crate::ops::{InputGrads, Op};
+use crate::shape::Shape;
+use crate::tape::Var;
+use crate::tensor::Tensor;
+
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Matmul {
+    pub(crate) ta: bool,
+    pub(crate) tb: bool,
+}
+
+/// `(batch, rows, cols)` of a 2-D or 3-D operand, transposed if `t`.
+fn dims(op: &str, shape: &[usize], t: bool) -> (Option<usize>, usize, usize) {
+    let (batch, r, c) = match *shape {
+        [r, c] => (None, r, c),
+        [b, r, c] => (Some(b), r, c),
+        _ => panic!("{op}: operands must be 2-D or 3-D, got shape {shape:?}"),
+    };
+    if t { (batch, c, r) } else { (batch, r, c) }
+}
+
+impl Matmul {
+    pub(crate) fn forward<T: Float>(&self, a: &Tensor<T>, b: &Tensor<T>) -> Tensor<T> {
+        let (ba, m, k) = dims("matmul", a.shape(), self.ta);
+        let (bb, k2, n) = dims("matmul", b.shape(), self.tb);
+        assert!(
+            k == k2 && ba == bb,
+            "matmul: shapes {:?}{} and {:?}{} do not multiply",
+            a.shape(),
+            if self.ta { "ᵀ" } else { "" },
+            b.shape(),
+            if self.tb { "ᵀ" } else { "" },
+        );
+        let batch = ba.unwrap_or(1);
+        let mut out = vec![T::ZERO; batch * m * n];
+        for i in 0..batch {
+            T::gemm(
+                m,
+                k,
+                n,
+                &a.data()[i * m * k..(i + 1) * m * k],
+                self.ta,
+                &b.data()[i * k * n..(i + 1) * k * n],
+                self.tb,
+                &mut out[i * m * n..(i + 1) * m * n],
+                false,
+            );
+        }
+        let shape: Shape = match ba {
+            Some(bt) => Shape::from_slice(&[bt, m, n]),
+            None => Shape::from_slice(&[m, n]),
+        };
+        Tensor::from_parts(shape, out)
+    }
+
+    pub(crate) fn backward<T: Float, A: Algebra<T>>(
+        &self,
+        a: &A,
+        b: &A,
+        g: &A,
+        need: &[bool],
+    ) -> InputGrads<A> {
+        let (da, db) = match (self.ta, self.tb) {
+            (false, false) => ((g, b, false, true), (a, g, true, false)),
+            (false, true) => ((g, b, false, false), (g, a, true, false)),
+            (true, false) => ((b, g, false, true), (a, g, false, false)),
+            (true, true) => ((b, g, true, true), (g, a, true, true)),
+        };
+        let product = |(x, y, tx, ty): (&A, &A, bool, bool)| x.matmul_t(y, tx, ty);
+        smallvec::smallvec![need[0].then(|| product(da)), need[1].then(|| product(db))]
+    }
+}
+
+impl<'t, T: Float> Var<'t, T> {
+    /// Matrix product. `[m, k]·[k, n] → [m, n]`; batched
+    /// `[b, m, k]·[b, k, n] → [b, m, n]`; and `[b, m, k]·[k, n] → [b, m, n]`
+    /// (one weight matrix shared across the batch).
+    /// Gradients: `dA = g·Bᵀ`, `dB = Aᵀ·g`.
+    ///
+    /// # Panics
+    /// If the operands are not 2-D/3-D or their inner dimensions differ.
+    ///
+    /// ```
+    /// # use origami_tape::{Tape, Tensor};
+    /// let tape = Tape::<f32>::new();
+    /// let a = tape.var(Tensor::from_vec(&[1, 2], vec![1.0, 2.0]).unwrap());
+    /// let b = tape.var(Tensor::from_vec(&[2, 1], vec![3.0, 4.0]).unwrap());
+    /// assert_eq!(a.matmul(b).value().data(), &[11.0]);
+    /// ```
+    pub fn matmul(self, other: Self) -> Self {
+        self.matmul_t(other, false, false)
+    }
+
+    /// `op(self)·op(other)` where `op` transposes the last two axes when its
+    /// flag is set: `a.matmul_t(b, false, true)` is `a·bᵀ` with no copy.
+    ///
+    /// ```
+    /// # use origami_tape::{Tape, Tensor};
+    /// let tape = Tape::<f32>::new();
+    /// let a = tape.var(Tensor::from_vec(&[1, 2], vec![1.0, 2.0]).unwrap());
+    /// assert_eq!(a.matmul_t(a, false, true).value().data(), &[5.0]);
+    /// ```
+    pub fn matmul_t(self, other: Self, ta: bool, tb: bool) -> Self {
+        let (sa, sb) = (self.shape(), other.shape());
+        if sa.len() == 3 && sb.len() == 2 && !ta {
+            // Fold the batch into the rows: one GEMM instead of b small ones.
+            let (b, m, k) = (sa[0], sa[1], sa[2]);
+            let flat = Algebra::reshape(&self, &[b * m, k]).matmul_t(other, false, tb);
+            let n = flat.shape()[1];
+            return Algebra::reshape(&flat, &[b, m, n]);
+        }
+        self.apply(Op::Matmul(Matmul { ta, tb }), &[other])
+    }
+}

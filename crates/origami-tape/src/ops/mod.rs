@@ -1,0 +1,107 @@
+//! Every differentiable op, one file per family with its forward kernel,
+//! its backward rule and its public `Var` methods side by side. `Op` is the
+//! enum the tape stores; each arm delegates to its family.
+
+pub(crate) mod binary;
+mod gather;
+mod layout;
+mod loss;
+mod matmul;
+mod reduce;
+mod slice;
+mod softmax;
+pub(crate) mod unary;
+
+use smallvec::SmallVec;
+
+use crate::algebra::Algebra;
+use crate::float::Float;
+use crate::tensor::Tensor;
+
+pub(crate) use binary::Binary;
+pub(crate) use gather::Indexing;
+pub(crate) use layout::Layout;
+pub(crate) use loss::Loss;
+pub use loss::Reduction;
+pub(crate) use matmul::Matmul;
+pub(crate) use reduce::Reduce;
+pub(crate) use slice::Slice;
+pub(crate) use softmax::Softmax;
+pub(crate) use unary::Unary;
+
+/// Gradients for an op's inputs: `None` where not needed.
+pub(crate) type InputGrads<A> = SmallVec<[Option<A>; 2]>;
+
+/// A recorded operation: enough to recompute its backward rule.
+#[derive(Clone, Debug)]
+pub(crate) enum Op<T> {
+    /// A constant, a parameter or a watched input: nothing to propagate.
+    Leaf,
+    Unary(Unary<T>),
+    Binary(Binary),
+    Matmul(Matmul),
+    Reduce(Reduce),
+    Layout(Layout),
+    Slice(Slice),
+    Indexing(Indexing),
+    Softmax(Softmax),
+    Loss(Loss),
+}
+
+impl<T: Float> Op<T> {
+    /// The op's name as users write it, for messages.
+    pub(crate) fn name(&self) -> &'static str {
+        match self {
+            Op::Leaf => "leaf",
+            Op::Unary(u) => u.name(),
+            Op::Binary(b) => b.name(),
+            Op::Matmul(_) => "matmul",
+            Op::Reduce(r) => r.name(),
+            Op::Layout(l) => l.name(),
+            Op::Slice(s) => s.name(),
+            Op::Indexing(g) => g.name(),
+            Op::Softmax(s) => s.name(),
+            Op::Loss(l) => l.name(),
+        }
+    }
+
+    /// Computes the output value from the input values.
+    pub(crate) fn forward(&self, x: &[&Tensor<T>]) -> Tensor<T> {
+        match self {
+            Op::Leaf => unreachable!("a leaf has no forward"),
+            Op::Unary(u) => u.forward(x[0]),
+            Op::Binary(b) => b.forward(x[0], x[1]),
+            Op::Matmul(m) => m.forward(x[0], x[1]),
+            Op::Reduce(r) => r.forward(x[0]),
+            Op::Layout(l) => l.forward(x[0]),
+            Op::Slice(s) => s.forward(x),
+            Op::Indexing(g) => g.forward(x[0]),
+            Op::Softmax(s) => s.forward(x[0]),
+            Op::Loss(l) => l.forward(x[0]),
+        }
+    }
+
+    /// Vector-Jacobian product: given the inputs `x`, the output `y` and
+    /// the gradient `g` of the output, the gradients of the inputs for
+    /// which `need` is true.
+    pub(crate) fn backward<A: Algebra<T>>(
+        &self,
+        x: &[A],
+        y: &A,
+        g: &A,
+        need: &[bool],
+    ) -> InputGrads<A> {
+        match self {
+            Op::Leaf => SmallVec::new(),
+            Op::Unary(u) => smallvec::smallvec![Some(u.backward(&x[0], y, g))],
+            Op::Binary(b) => b.backward(&x[0], &x[1], y, g, need),
+            Op::Matmul(m) => m.backward(&x[0], &x[1], g, need),
+            Op::Reduce(r) => smallvec::smallvec![Some(r.backward(&x[0], g))],
+            Op::Layout(l) => smallvec::smallvec![Some(l.backward(&x[0], g))],
+            Op::Slice(s) => s.backward(x, g, need),
+            Op::Indexing(op) => smallvec::smallvec![Some(op.backward(&x[0], g))],
+            Op::Softmax(s) => smallvec::smallvec![Some(s.backward(&x[0], y, g))],
+            Op::Loss(l) => smallvec::smallvec![Some(l.backward(&x[0], g))],
+        }
+    }
+}

@@ -1,0 +1,273 @@
+//! Reductions over axes: `sum` (any set of axes) and `max` (one axis), with
+//! or without keeping the reduced axes as size 1; `mean` is `sum / n`.
+//!
+//! `d sum = broadcast(g)` back over the reduced axes; `d max = g` at the
+//! first position of the maximum along the axis, 0 elsewhere.
+
+use std::sync::Arc;
+
+use smallvec::SmallVec;
+
+use crate::algebra::Algebra;
+use crate::float::Float;
+use crate::ops::Op;
+use crate::shape::{Shape, broadcast_strides, for_each_row};
+use crate::tape::Var;
+use crate::tensor::Tensor;
+
+#[derive(Clone, Debug)]
+pub(crate) enum Reduce {
+    Sum { axes: Shape, keepdim: bool },
+    Max { axis: usize, keepdim: bool },
+}
+
+/// The input shape with `axes` set to 1 (or removed unless `keepdim`).
+fn reduced_shape(shape: &[usize], axes: &[usize], keepdim: bool) -> Shape {
+    let mut out = Shape::new();
+    for (i, &d) in shape.iter().enumerate() {
+        if !axes.contains(&i) {
+            out.push(d);
+        } else if keepdim {
+            out.push(1);
+        }
+    }
+    out
+}
+
+fn check_axes(op: &str, shape: &[usize], axes: &[usize]) {
+    for (i, &a) in axes.iter().enumerate() {
+        assert!(
+            a < shape.len(),
+            "{op}: axis {a} out of range for shape {shape:?}"
+        );
+        assert!(!axes[..i].contains(&a), "{op}: axis {a} listed twice");
+    }
+}
+
+impl Reduce {
+    pub(crate) fn name(&self) -> &'static str {
+        match self {
+            Reduce::Sum { .. } => "sum",
+            Reduce::Max { .. } => "max",
+        }
+    }
+
+    pub(crate) fn forward<T: Float>(&self, x: &Tensor<T>) -> Tensor<T> {
+        match self {
+            Reduce::Sum { axes, keepdim } => sum_axes(x, axes, *keepdim),
+            Reduce::Max { axis, keepdim } => {
+                let (values, _) = max_axis(x, *axis);
+                values.reshape(&reduced_shape(x.shape(), &[*axis], *keepdim))
+            }
+        }
+    }
+
+    pub(crate) fn backward<T: Float, A: Algebra<T>>(&self, x: &A, g: &A) -> A {
+        let shape = x.shape();
+        match self {
+            Reduce::Sum { axes, .. } => g
+                .reshape(&reduced_shape(&shape, axes, true))
+                .broadcast_to(&shape),
+            Reduce::Max { axis, .. } => {
+                let (_, first_max) = max_axis(&x.value(), *axis);
+                g.reshape(&reduced_shape(&shape, &[*axis], true))
+                    .broadcast_to(&shape)
+                    .where_zero(&first_max, true)
+            }
+        }
+    }
+}
+
+/// Sums `x` over `axes`.
+pub(crate) fn sum_axes<T: Float>(x: &Tensor<T>, axes: &[usize], keepdim: bool) -> Tensor<T> {
+    check_axes("sum", x.shape(), axes);
+    let kept = reduced_shape(x.shape(), axes, true);
+    let mut out = vec![T::ZERO; kept.iter().product()];
+    let strides = broadcast_strides(&kept, x.shape());
+    let inner = x.shape().last().copied().unwrap_or(1);
+    let inner_reduced = strides.last().is_some_and(|&s| s == 0);
+    let data = x.data();
+    for_each_row(x.shape(), [&strides], |row, [o]| {
+        let src = &data[row * inner..(row + 1) * inner];
+        if inner_reduced {
+            out[o] += src.iter().copied().sum::<T>();
+        } else {
+            for (acc, &v) in out[o..o + inner].iter_mut().zip(src) {
+                *acc += v;
+            }
+        }
+    });
+    Tensor::from_parts(reduced_shape(x.shape(), axes, keepdim), out)
+}
+
+/// The maximum along `axis` (keepdim shape) and a mask marking the first
+/// position of each maximum. NaN propagates to the result.
+fn max_axis<T: Float>(x: &Tensor<T>, axis: usize) -> (Tensor<T>, Arc<[bool]>) {
+    check_axes("max", x.shape(), &[axis]);
+    let shape = x.shape();
+    let dim = shape[axis];
+    assert!(
+        dim > 0 || x.numel() == 0,
+        "max: axis {axis} of shape {shape:?} is empty"
+    );
+    let outer: usize = shape[..axis].iter().product();
+    let inner: usize = shape[axis + 1..].iter().product();
+    let data = x.data();
+    let mut values = Vec::with_capacity(outer * inner);
+    let mut mask = vec![false; x.numel()];
+    for o in 0..outer {
+        for i in 0..inner {
+            let at = |j: usize| o * dim * inner + j * inner + i;
+            let mut best = 0;
+            for j in 1..dim {
+                let (v, b) = (data[at(j)], data[at(best)]);
+                if v > b || (v.is_nan() && !b.is_nan()) {
+                    best = j;
+                }
+            }
+            if dim > 0 {
+                values.push(data[at(best)]);
+                mask[at(best)] = true;
+            }
+        }
+    }
+    let mut kept: SmallVec<[usize; 4]> = SmallVec::from_slice(shape);
+    kept[axis] = 1;
+    (Tensor::from_parts(kept, values), mask.into())
+}
+
+impl<'t, T: Float> Var<'t, T> {
+    fn reduce(self, r: Reduce) -> Self {
+        self.apply(Op::Reduce(r), &[])
+    }
+
+    /// Sums over `axes`, removing them. Gradient: `g` broadcast back.
+    ///
+    /// # Panics
+    /// If an axis is out of range or repeated.
+    ///
+    /// ```
+    /// # use origami_tape::{Tape, Tensor};
+    /// let tape = Tape::<f32>::new();
+    /// let x = tape.var(Tensor::from_vec(&[2, 2], vec![1.0, 2.0, 3.0, 4.0]).unwrap());
+    /// assert_eq!(x.sum(&[0]).value().data(), &[4.0, 6.0]);
+    /// ```
+    pub fn sum(self, axes: &[usize]) -> Self {
+        check_axes("sum", &self.shape(), axes);
+        self.reduce(Reduce::Sum {
+            axes: Shape::from_slice(axes),
+            keepdim: false,
+        })
+    }
+
+    /// Sums over `axes`, keeping them as size 1.
+    ///
+    /// ```
+    /// # use origami_tape::{Tape, Tensor};
+    /// let tape = Tape::<f32>::new();
+    /// let x = tape.var(Tensor::from_vec(&[2, 2], vec![1.0, 2.0, 3.0, 4.0]).unwrap());
+    /// assert_eq!(x.sum_keepdim(&[1]).shape().as_slice(), &[2, 1]);
+    /// ```
+    pub fn sum_keepdim(self, axes: &[usize]) -> Self {
+        check_axes("sum_keepdim", &self.shape(), axes);
+        self.reduce(Reduce::Sum {
+            axes: Shape::from_slice(axes),
+            keepdim: true,
+        })
+    }
+
+    /// Sums every element into a 0-d scalar.
+    ///
+    /// ```
+    /// # use origami_tape::{Tape, Tensor};
+    /// let tape = Tape::<f32>::new();
+    /// let x = tape.var(Tensor::from_vec(&[3], vec![1.0, 2.0, 3.0]).unwrap());
+    /// assert_eq!(x.sum_all().value().item(), 6.0);
+    /// ```
+    pub fn sum_all(self) -> Self {
+        let axes: Shape = (0..self.shape().len()).collect();
+        self.reduce(Reduce::Sum {
+            axes,
+            keepdim: false,
+        })
+    }
+
+    /// Mean over `axes` (sum divided by the number of elements reduced).
+    ///
+    /// ```
+    /// # use origami_tape::{Tape, Tensor};
+    /// let tape = Tape::<f32>::new();
+    /// let x = tape.var(Tensor::from_vec(&[2, 2], vec![1.0, 2.0, 3.0, 4.0]).unwrap());
+    /// assert_eq!(x.mean(&[1]).value().data(), &[1.5, 3.5]);
+    /// ```
+    pub fn mean(self, axes: &[usize]) -> Self {
+        let n = self.count_over(axes);
+        self.sum(axes) / n
+    }
+
+    /// Mean over `axes`, keeping them as size 1.
+    ///
+    /// ```
+    /// # use origami_tape::{Tape, Tensor};
+    /// let tape = Tape::<f32>::new();
+    /// let x = tape.var(Tensor::from_vec(&[2, 2], vec![1.0, 2.0, 3.0, 4.0]).unwrap());
+    /// assert_eq!(x.mean_keepdim(&[0]).value().data(), &[2.0, 3.0]);
+    /// ```
+    pub fn mean_keepdim(self, axes: &[usize]) -> Self {
+        let n = self.count_over(axes);
+        self.sum_keepdim(axes) / n
+    }
+
+    /// Mean of every element, as a 0-d scalar.
+    ///
+    /// ```
+    /// # use origami_tape::{Tape, Tensor};
+    /// let tape = Tape::<f32>::new();
+    /// let x = tape.var(Tensor::from_vec(&[4], vec![1.0, 2.0, 3.0, 6.0]).unwrap());
+    /// assert_eq!(x.mean_all().value().item(), 3.0);
+    /// ```
+    pub fn mean_all(self) -> Self {
+        let n = T::from_usize(self.shape().iter().product());
+        self.sum_all() / n
+    }
+
+    /// Maximum along `axis`, removing it. Gradient flows to the first
+    /// maximal entry only.
+    ///
+    /// # Panics
+    /// If `axis` is out of range or has size 0.
+    ///
+    /// ```
+    /// # use origami_tape::{Tape, Tensor};
+    /// let tape = Tape::<f32>::new();
+    /// let x = tape.var(Tensor::from_vec(&[2, 2], vec![1.0, 5.0, 3.0, 4.0]).unwrap());
+    /// assert_eq!(x.max(1).value().data(), &[5.0, 4.0]);
+    /// ```
+    pub fn max(self, axis: usize) -> Self {
+        self.reduce(Reduce::Max {
+            axis,
+            keepdim: false,
+        })
+    }
+
+    /// Maximum along `axis`, keeping it as size 1.
+    ///
+    /// ```
+    /// # use origami_tape::{Tape, Tensor};
+    /// let tape = Tape::<f32>::new();
+    /// let x = tape.var(Tensor::from_vec(&[2, 2], vec![1.0, 5.0, 3.0, 4.0]).unwrap());
+    /// assert_eq!(x.max_keepdim(0).value().data(), &[3.0, 5.0]);
+    /// ```
+    pub fn max_keepdim(self, axis: usize) -> Self {
+        self.reduce(Reduce::Max {
+            axis,
+            keepdim: true,
+        })
+    }
+
+    fn count_over(&self, axes: &[usize]) -> T {
+        let shape = self.shape();
+        check_axes("mean", &shape, axes);
+        T::from_usize(axes.iter().map(|&a| shape[a]).product())
+    }
+}

@@ -1,0 +1,286 @@
+//! Taking parts of tensors and putting them together: narrow (slice one
+//! axis), its adjoint pad (place into zeros), concat/stack, and `where`.
+//!
+//! Every op here views a tensor as `[outer, dim, inner]` around one axis.
+//! `d narrow = pad(g)`, `d pad = narrow(g)`, `d concat = the pieces of g`,
+//! `d where(c, a, b) = (where(c, g, 0), where(c, 0, g))`.
+
+use std::ops::Range;
+use std::sync::Arc;
+
+use crate::algebra::Algebra;
+use crate::float::Float;
+use crate::ops::{InputGrads, Op};
+use crate::shape::Shape;
+use crate::tape::Var;
+use crate::tensor::Tensor;
+
+#[derive(Clone, Debug)]
+pub(crate) enum Slice {
+    Narrow {
+        axis: usize,
+        start: usize,
+        len: usize,
+    },
+    Pad {
+        axis: usize,
+        start: usize,
+        size: usize,
+    },
+    Concat {
+        axis: usize,
+    },
+    Where {
+        cond: Arc<[bool]>,
+    },
+}
+
+/// `(outer, dim, inner)` of `shape` around `axis`.
+pub(crate) fn split_at_axis(op: &str, shape: &[usize], axis: usize) -> (usize, usize, usize) {
+    assert!(
+        axis < shape.len(),
+        "{op}: axis {axis} out of range for shape {shape:?}"
+    );
+    let outer = shape[..axis].iter().product();
+    let inner = shape[axis + 1..].iter().product();
+    (outer, shape[axis], inner)
+}
+
+fn with_dim(shape: &[usize], axis: usize, dim: usize) -> Shape {
+    let mut s = Shape::from_slice(shape);
+    s[axis] = dim;
+    s
+}
+
+impl Slice {
+    pub(crate) fn name(&self) -> &'static str {
+        match self {
+            Slice::Narrow { .. } => "narrow",
+            Slice::Pad { .. } => "pad",
+            Slice::Concat { .. } => "concat",
+            Slice::Where { .. } => "where",
+        }
+    }
+
+    pub(crate) fn forward<T: Float>(&self, x: &[&Tensor<T>]) -> Tensor<T> {
+        match *self {
+            Slice::Narrow { axis, start, len } => {
+                let (outer, dim, inner) = split_at_axis("narrow", x[0].shape(), axis);
+                assert!(
+                    start + len <= dim,
+                    "narrow: range {start}..{} exceeds axis {axis} of shape {:?}",
+                    start + len,
+                    x[0].shape()
+                );
+                let mut out = Vec::with_capacity(outer * len * inner);
+                for o in 0..outer {
+                    let from = (o * dim + start) * inner;
+                    out.extend_from_slice(&x[0].data()[from..from + len * inner]);
+                }
+                Tensor::from_parts(with_dim(x[0].shape(), axis, len), out)
+            }
+            Slice::Pad { axis, start, size } => {
+                let (outer, dim, inner) = split_at_axis("pad", x[0].shape(), axis);
+                assert!(
+                    start + dim <= size,
+                    "pad: {dim} rows at {start} exceed size {size}"
+                );
+                let mut out = vec![T::ZERO; outer * size * inner];
+                for o in 0..outer {
+                    let to = (o * size + start) * inner;
+                    out[to..to + dim * inner]
+                        .copy_from_slice(&x[0].data()[o * dim * inner..(o + 1) * dim * inner]);
+                }
+                Tensor::from_parts(with_dim(x[0].shape(), axis, size), out)
+            }
+            Slice::Concat { axis } => concat(x, axis),
+            Slice::Where { ref cond } => {
+                let (a, b) = (x[0], x[1]);
+                assert!(
+                    a.shape() == b.shape() && cond.len() == a.numel(),
+                    "where: condition of {} entries, branches {:?} and {:?}",
+                    cond.len(),
+                    a.shape(),
+                    b.shape()
+                );
+                let data = cond
+                    .iter()
+                    .zip(a.data().iter().zip(b.data()))
+                    .map(|(&c, (&u, &v))| if c { u } else { v })
+                    .collect();
+                Tensor::from_parts(a.shape().into(), data)
+            }
+        }
+    }
+
+    pub(crate) fn backward<T: Float, A: Algebra<T>>(
+        &self,
+        x: &[A],
+        g: &A,
+        need: &[bool],
+    ) -> InputGrads<A> {
+        match *self {
+            Slice::Narrow { axis, start, .. } => {
+                let size = x[0].shape()[axis];
+                smallvec::smallvec![Some(g.slice_op(Slice::Pad { axis, start, size }))]
+            }
+            Slice::Pad { axis, start, .. } => {
+                let len = x[0].shape()[axis];
+                smallvec::smallvec![Some(g.slice_op(Slice::Narrow { axis, start, len }))]
+            }
+            Slice::Concat { axis } => {
+                let mut start = 0;
+                x.iter()
+                    .zip(need)
+                    .map(|(xi, &needed)| {
+                        let len = xi.shape()[axis];
+                        start += len;
+                        needed.then(|| {
+                            g.slice_op(Slice::Narrow {
+                                axis,
+                                start: start - len,
+                                len,
+                            })
+                        })
+                    })
+                    .collect()
+            }
+            Slice::Where { ref cond } => smallvec::smallvec![
+                need[0].then(|| g.where_zero(cond, true)),
+                need[1].then(|| g.where_zero(cond, false))
+            ],
+        }
+    }
+}
+
+fn concat<T: Float>(x: &[&Tensor<T>], axis: usize) -> Tensor<T> {
+    let first = x[0].shape();
+    let (outer, _, inner) = split_at_axis("concat", first, axis);
+    let mut total = 0;
+    for t in x {
+        let same = t.rank() == first.len()
+            && (0..first.len()).all(|a| a == axis || t.shape()[a] == first[a]);
+        assert!(
+            same,
+            "concat: shape {:?} does not match {first:?} off axis {axis}",
+            t.shape()
+        );
+        total += t.shape()[axis];
+    }
+    let mut out = Vec::with_capacity(outer * total * inner);
+    for o in 0..outer {
+        for t in x {
+            let block = t.shape()[axis] * inner;
+            out.extend_from_slice(&t.data()[o * block..(o + 1) * block]);
+        }
+    }
+    Tensor::from_parts(with_dim(first, axis, total), out)
+}
+
+impl<'t, T: Float> Var<'t, T> {
+    /// Elements `start..start + len` along `axis`. Gradient: `g` placed back
+    /// into zeros.
+    ///
+    /// # Panics
+    /// If the range leaves the axis.
+    ///
+    /// ```
+    /// # use origami_tape::{Tape, Tensor};
+    /// let tape = Tape::<f32>::new();
+    /// let x = tape.var(Tensor::arange(5));
+    /// assert_eq!(x.narrow(0, 1, 3).value().data(), &[1.0, 2.0, 3.0]);
+    /// ```
+    pub fn narrow(self, axis: usize, start: usize, len: usize) -> Self {
+        self.apply(Op::Slice(Slice::Narrow { axis, start, len }), &[])
+    }
+
+    /// One range per leading axis (`x[a..b, c..d]`); axes not listed are
+    /// kept whole.
+    ///
+    /// ```
+    /// # use origami_tape::{Tape, Tensor};
+    /// let tape = Tape::<f32>::new();
+    /// let x = tape.var(Tensor::arange(6).reshape(&[2, 3]));
+    /// assert_eq!(x.slice(&[1..2, 0..2]).value().data(), &[3.0, 4.0]);
+    /// ```
+    pub fn slice(self, ranges: &[Range<usize>]) -> Self {
+        ranges.iter().enumerate().fold(self, |v, (axis, r)| {
+            assert!(
+                r.start <= r.end,
+                "slice: empty-reversed range {r:?} on axis {axis}"
+            );
+            v.narrow(axis, r.start, r.end - r.start)
+        })
+    }
+
+    /// Joins `parts` along `axis`; all other axes must agree.
+    ///
+    /// # Panics
+    /// If `parts` is empty or the shapes disagree off `axis`.
+    ///
+    /// ```
+    /// # use origami_tape::{Tape, Tensor, Var};
+    /// let tape = Tape::<f32>::new();
+    /// let a = tape.var(Tensor::ones(&[1, 2]));
+    /// let b = tape.var(Tensor::zeros(&[2, 2]));
+    /// assert_eq!(Var::concat(&[a, b], 0).shape().as_slice(), &[3, 2]);
+    /// ```
+    pub fn concat(parts: &[Self], axis: usize) -> Self {
+        assert!(!parts.is_empty(), "concat: no tensors to join");
+        parts[0].apply(Op::Slice(Slice::Concat { axis }), &parts[1..])
+    }
+
+    /// Joins equally shaped `parts` along a new axis at `axis`.
+    ///
+    /// ```
+    /// # use origami_tape::{Tape, Tensor, Var};
+    /// let tape = Tape::<f32>::new();
+    /// let a = tape.var(Tensor::ones(&[2]));
+    /// assert_eq!(Var::stack(&[a, a, a], 1).shape().as_slice(), &[2, 3]);
+    /// ```
+    pub fn stack(parts: &[Self], axis: usize) -> Self {
+        let lifted: Vec<Self> = parts.iter().map(|p| p.unsqueeze(axis)).collect();
+        Self::concat(&lifted, axis)
+    }
+
+    /// Element-wise choice: `on_true` where `cond` holds, else `on_false`.
+    /// The branches broadcast to a common shape; `cond` lists its elements
+    /// in row-major order.
+    ///
+    /// # Panics
+    /// If the branches do not broadcast or `cond` has the wrong length.
+    ///
+    /// ```
+    /// # use origami_tape::{Tape, Tensor, Var};
+    /// let tape = Tape::<f32>::new();
+    /// let a = tape.var(Tensor::arange(3));
+    /// let b = tape.constant(Tensor::scalar(-1.0));
+    /// let y = Var::where_cond(&[true, false, true], a, b);
+    /// assert_eq!(y.value().data(), &[0.0, -1.0, 2.0]);
+    /// ```
+    pub fn where_cond(cond: &[bool], on_true: Self, on_false: Self) -> Self {
+        let shape = crate::shape::broadcast_shapes(&on_true.shape(), &on_false.shape())
+            .unwrap_or_else(|| {
+                panic!(
+                    "where: branches {:?} and {:?} do not broadcast",
+                    on_true.shape(),
+                    on_false.shape()
+                )
+            });
+        let (a, b) = (on_true.broadcast_to(&shape), on_false.broadcast_to(&shape));
+        a.apply(Op::Slice(Slice::Where { cond: cond.into() }), &[b])
+    }
+
+    /// `value` where `mask` holds, `self` elsewhere.
+    ///
+    /// ```
+    /// # use origami_tape::{Tape, Tensor};
+    /// let tape = Tape::<f32>::new();
+    /// let x = tape.var(Tensor::arange(3));
+    /// assert_eq!(x.masked_fill(&[false, true, false], 9.0).value().data(), &[0.0, 9.0, 2.0]);
+    /// ```
+    pub fn masked_fill(self, mask: &[bool], value: T) -> Self {
+        let fill = self.tape.constant(Tensor::scalar(value));
+        Self::where_cond(mask, fill, self)
+    }
+}

@@ -1,0 +1,195 @@
+//! The tape: a Wengert list of nodes, and `Var`, the `Copy` handle to one.
+//!
+//! Every op appends one node holding its output value, the op (which knows
+//! its backward rule) and the indices of its inputs. A node that depends on
+//! no parameter or watched input is stored as a constant: it keeps its value
+//! and nothing else, so data costs nothing in backward. The tape is meant to
+//! live for one step; dropping it frees every value recorded on it, and
+//! `Var<'t, _>` borrows it, so no handle can outlive it.
+
+use std::cell::RefCell;
+use std::fmt;
+
+use smallvec::SmallVec;
+
+use crate::float::Float;
+use crate::grads::ParamId;
+use crate::ops::Op;
+use crate::shape::Shape;
+use crate::tensor::Tensor;
+
+/// One recorded value and how it was made.
+pub(crate) struct Node<T> {
+    pub(crate) value: Tensor<T>,
+    pub(crate) op: Op<T>,
+    pub(crate) inputs: SmallVec<[u32; 2]>,
+    pub(crate) requires_grad: bool,
+}
+
+/// A Wengert list owned by the caller; see the crate docs for the workflow.
+pub struct Tape<T: Float> {
+    pub(crate) nodes: RefCell<Vec<Node<T>>>,
+    pub(crate) params: RefCell<Vec<(ParamId, u32)>>,
+}
+
+/// A value recorded on a [`Tape`]: a small `Copy` handle (tape + index).
+///
+/// Arithmetic on `Var`s records new nodes: `(x.matmul(w) + b).tanh()`.
+#[derive(Clone, Copy)]
+pub struct Var<'t, T: Float> {
+    pub(crate) tape: &'t Tape<T>,
+    pub(crate) index: u32,
+}
+
+impl<T: Float> Default for Tape<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T: Float> Tape<T> {
+    /// An empty tape.
+    pub fn new() -> Self {
+        Self {
+            nodes: RefCell::new(Vec::with_capacity(64)),
+            params: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// The number of nodes recorded so far.
+    pub fn len(&self) -> usize {
+        self.nodes.borrow().len()
+    }
+
+    /// True if nothing has been recorded.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Records data that is never differentiated (inputs, targets, masks).
+    pub fn constant(&self, value: Tensor<T>) -> Var<'_, T> {
+        self.push(value, Op::Leaf, SmallVec::new(), false)
+    }
+
+    /// Records a leaf that gradients flow to, without making it a parameter:
+    /// use it with [`Tape::grad`] for derivatives with respect to inputs.
+    pub fn var(&self, value: Tensor<T>) -> Var<'_, T> {
+        self.push(value, Op::Leaf, SmallVec::new(), true)
+    }
+
+    /// Binds a model's parameter tensor (no copy: the buffer is shared).
+    /// [`Var::backward`] returns its gradient under `id`.
+    ///
+    /// # Panics
+    /// If `id` is already bound on this tape.
+    pub fn param(&self, id: impl Into<ParamId>, value: &Tensor<T>) -> Var<'_, T> {
+        let id = id.into();
+        let bound = self.params.borrow().iter().any(|(p, _)| *p == id);
+        assert!(!bound, "param: {id:?} is bound twice on one tape");
+        let var = self.push(value.clone(), Op::Leaf, SmallVec::new(), true);
+        self.params.borrow_mut().push((id, var.index));
+        var
+    }
+
+    /// The parameters bound so far, with their handles, in binding order.
+    pub fn params(&self) -> Vec<(ParamId, Var<'_, T>)> {
+        let params = self.params.borrow();
+        params
+            .iter()
+            .map(|&(id, index)| (id, Var { tape: self, index }))
+            .collect()
+    }
+
+    pub(crate) fn push(
+        &self,
+        value: Tensor<T>,
+        op: Op<T>,
+        inputs: SmallVec<[u32; 2]>,
+        requires_grad: bool,
+    ) -> Var<'_, T> {
+        let mut nodes = self.nodes.borrow_mut();
+        let index = u32::try_from(nodes.len()).expect("tape: more than u32::MAX nodes");
+        nodes.push(Node {
+            value,
+            op,
+            inputs,
+            requires_grad,
+        });
+        Var { tape: self, index }
+    }
+
+    /// Applies `op` to recorded inputs: computes the value now and records
+    /// the node (as a constant if no input needs a gradient).
+    pub(crate) fn apply(&self, op: Op<T>, inputs: &[Var<'_, T>]) -> Var<'_, T> {
+        let (value, requires_grad) = {
+            let nodes = self.nodes.borrow();
+            let values: SmallVec<[&Tensor<T>; 2]> = inputs
+                .iter()
+                .map(|v| &nodes[v.index as usize].value)
+                .collect();
+            let requires_grad = inputs.iter().any(|v| nodes[v.index as usize].requires_grad);
+            (op.forward(&values), requires_grad)
+        };
+        if requires_grad {
+            let indices = inputs.iter().map(|v| v.index).collect();
+            self.push(value, op, indices, true)
+        } else {
+            self.push(value, Op::Leaf, SmallVec::new(), false)
+        }
+    }
+}
+
+impl<T: Float> fmt::Debug for Tape<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Tape<{}> {{ nodes: {} }}", T::DTYPE, self.len())
+    }
+}
+
+impl<'t, T: Float> Var<'t, T> {
+    /// The recorded value (a cheap clone: the buffer is shared).
+    pub fn value(&self) -> Tensor<T> {
+        self.tape.nodes.borrow()[self.index as usize].value.clone()
+    }
+
+    /// The shape of the recorded value.
+    pub fn shape(&self) -> Shape {
+        Shape::from_slice(self.tape.nodes.borrow()[self.index as usize].value.shape())
+    }
+
+    /// The tape this handle points into.
+    pub fn tape(&self) -> &'t Tape<T> {
+        self.tape
+    }
+
+    /// True if gradients flow through this value (it depends on a
+    /// parameter or watched input).
+    pub fn requires_grad(&self) -> bool {
+        self.tape.nodes.borrow()[self.index as usize].requires_grad
+    }
+
+    /// The same value as a constant: gradients stop here.
+    pub fn detach(self) -> Self {
+        self.tape.constant(self.value())
+    }
+
+    /// Records `op` with `self` and `others` as inputs.
+    pub(crate) fn apply(self, op: Op<T>, others: &[Var<'t, T>]) -> Self {
+        let mut inputs: SmallVec<[Var<'t, T>; 2]> = SmallVec::new();
+        inputs.push(self);
+        for v in others {
+            assert!(
+                std::ptr::eq(v.tape, self.tape),
+                "{}: operands were recorded on different tapes",
+                op.name()
+            );
+            inputs.push(*v);
+        }
+        self.tape.apply(op, &inputs)
+    }
+}
+
+impl<T: Float> fmt::Debug for Var<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Var#{} {:?}", self.index, self.value())
+    }
+}

@@ -1,0 +1,158 @@
+//! `Tensor<T>`: an owned, contiguous, row-major n-d array.
+//!
+//! The buffer sits behind an `Arc`, so cloning a tensor (binding it to a
+//! tape, saving it for backward) is a reference-count bump; writing through
+//! [`Tensor::data_mut`] copies only if the buffer is shared.
+
+mod create;
+mod display;
+
+use std::sync::Arc;
+
+use crate::error::TapeError;
+use crate::float::Float;
+use crate::shape::{Shape, checked_numel, shape_of};
+
+/// An n-d array of `f32` or `f64`, row-major, any rank (0-d is a scalar).
+#[derive(Clone, PartialEq)]
+pub struct Tensor<T> {
+    shape: Shape,
+    data: Arc<Vec<T>>,
+}
+
+impl<T: Float> Tensor<T> {
+    /// A tensor with `shape` over `data` (row-major).
+    ///
+    /// # Errors
+    /// [`TapeError::LengthMismatch`] if `data.len()` differs from the element
+    /// count of `shape`; [`TapeError::Overflow`] if that count overflows.
+    ///
+    /// ```
+    /// use origami_tape::Tensor;
+    /// let t = Tensor::from_vec(&[2, 2], vec![1.0f32, 2.0, 3.0, 4.0])?;
+    /// assert_eq!(t.shape(), &[2, 2]);
+    /// assert!(Tensor::from_vec(&[3], vec![1.0f32]).is_err());
+    /// # Ok::<(), origami_tape::TapeError>(())
+    /// ```
+    pub fn from_vec(shape: &[usize], data: Vec<T>) -> Result<Self, TapeError> {
+        let expected = checked_numel("Tensor::from_vec", shape)?;
+        if expected != data.len() {
+            return Err(TapeError::LengthMismatch {
+                op: "Tensor::from_vec",
+                shape: shape_of(shape),
+                expected,
+                got: data.len(),
+            });
+        }
+        Ok(Self::from_parts(shape_of(shape), data))
+    }
+
+    /// Internal constructor for kernels whose output length is known right.
+    pub(crate) fn from_parts(shape: Shape, data: Vec<T>) -> Self {
+        debug_assert_eq!(shape.iter().product::<usize>(), data.len());
+        Self {
+            shape,
+            data: Arc::new(data),
+        }
+    }
+
+    /// A 0-d tensor holding `value`.
+    pub fn scalar(value: T) -> Self {
+        Self::from_parts(Shape::new(), vec![value])
+    }
+
+    /// The dimensions, outermost first.
+    pub fn shape(&self) -> &[usize] {
+        &self.shape
+    }
+
+    /// The number of dimensions.
+    pub fn rank(&self) -> usize {
+        self.shape.len()
+    }
+
+    /// The number of elements.
+    pub fn numel(&self) -> usize {
+        self.data.len()
+    }
+
+    /// The elements in row-major order.
+    pub fn data(&self) -> &[T] {
+        &self.data
+    }
+
+    /// Mutable access to the elements; copies the buffer first if another
+    /// tensor (or a tape) shares it.
+    pub fn data_mut(&mut self) -> &mut [T] {
+        Arc::make_mut(&mut self.data).as_mut_slice()
+    }
+
+    /// The elements as an owned vector (no copy if not shared).
+    pub fn into_vec(self) -> Vec<T> {
+        Arc::try_unwrap(self.data).unwrap_or_else(|shared| (*shared).clone())
+    }
+
+    /// The single element of a tensor with one element (any rank).
+    ///
+    /// # Panics
+    /// If the tensor does not hold exactly one element.
+    pub fn item(&self) -> T {
+        assert_eq!(
+            self.numel(),
+            1,
+            "item: tensor of shape {:?} has {} elements, not 1",
+            self.shape,
+            self.numel()
+        );
+        self.data[0]
+    }
+
+    /// The same elements under a new shape with the same element count.
+    ///
+    /// # Errors
+    /// [`TapeError::ShapeMismatch`] if the element counts differ.
+    pub fn try_reshape(&self, shape: &[usize]) -> Result<Self, TapeError> {
+        if checked_numel("reshape", shape)? != self.numel() {
+            return Err(TapeError::ShapeMismatch {
+                op: "reshape",
+                left: self.shape.clone(),
+                right: shape_of(shape),
+            });
+        }
+        Ok(Self {
+            shape: shape_of(shape),
+            data: Arc::clone(&self.data),
+        })
+    }
+
+    /// Like [`Tensor::try_reshape`], panicking on a count mismatch.
+    pub fn reshape(&self, shape: &[usize]) -> Self {
+        self.try_reshape(shape).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// True if the buffer is the same allocation as `other`'s (no copy made).
+    pub fn shares_buffer(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.data, &other.data)
+    }
+
+    /// Applies `f` to every element, giving a new tensor of the same shape.
+    pub fn map(&self, f: impl Fn(T) -> T) -> Self {
+        Self::from_parts(
+            self.shape.clone(),
+            self.data.iter().map(|&x| f(x)).collect(),
+        )
+    }
+
+    /// Largest absolute element-wise difference to `other` (same shape), as f64.
+    ///
+    /// # Panics
+    /// If the shapes differ.
+    pub fn max_abs_diff(&self, other: &Self) -> f64 {
+        assert_eq!(self.shape, other.shape, "max_abs_diff: shapes differ");
+        self.data
+            .iter()
+            .zip(other.data.iter())
+            .map(|(&a, &b)| (a.to_f64() - b.to_f64()).abs())
+            .fold(0.0, f64::max)
+    }
+}

@@ -1,0 +1,23 @@
+//! # origami
+//!
+//! Reverse-mode automatic differentiation you can see through. This crate
+//! gathers the workspace's crates under one name and offers a prelude:
+//!
+//! * [`tape`]: tensors, the differentiable tape, gradient checks.
+//!
+//! ```
+//! use origami::prelude::*;
+//! let tape = Tape::<f64>::new();
+//! let x = tape.var(Tensor::scalar(2.0));
+//! let grads = tape.grad(&[x * x], &[x], false);
+//! assert_eq!(grads[0].value().item(), 4.0);
+//! ```
+
+#![warn(missing_docs)]
+
+pub use origami_tape as tape;
+
+/// The names most programs need.
+pub mod prelude {
+    pub use origami_tape::{Float, Grads, ParamId, Reduction, Tape, Tensor, Var};
+}
