@@ -17,7 +17,7 @@ fn main() -> Result<(), origami::tape::TapeError> {
 
     // Parameters are plain tensors owned by us, not by the tape.
     let mut rng = StdRng::seed_from_u64(7);
-    let mut params = vec![
+    let mut params = [
         Tensor::randn(&[2, 8], 0.0, 1.0, &mut rng)?,
         Tensor::zeros(&[8]),
         Tensor::randn(&[8, 2], 0.0, 0.5, &mut rng)?,
