@@ -93,7 +93,8 @@ impl<T: Float> Tape<T> {
     /// zeros.
     ///
     /// # Panics
-    /// If the counts or shapes of outputs and cotangents differ.
+    /// If the counts or shapes of outputs and cotangents differ, or a `wrt`
+    /// is a constant (it has no gradient to give).
     pub fn vjp<'t>(
         &'t self,
         outputs: &[Var<'t, T>],
@@ -111,6 +112,13 @@ impl<T: Float> Tape<T> {
                 o.shape(),
                 c.shape(),
                 "vjp: cotangent shape differs from output"
+            );
+        }
+        for (k, v) in wrt.iter().enumerate() {
+            assert!(
+                v.requires_grad(),
+                "vjp: wrt[{k}] is a constant (or computed from constants only); \
+                 record it with Tape::var or Tape::param to differentiate with respect to it"
             );
         }
         let targets: Vec<u32> = wrt.iter().map(|v| v.index).collect();

@@ -87,7 +87,7 @@ impl<T: Float> Tensor<T> {
                 message: format!("need finite low < high, got [{low}, {high})"),
             });
         }
-        let uniform = Uniform::new(low.to_f64(), high.to_f64());
+        let uniform = Uniform::new(low.to_f64(), high.to_f64()).expect("bounds checked above");
         let data = (0..n).map(|_| T::from_f64(uniform.sample(rng))).collect();
         Ok(Self::from_parts(shape_of(shape), data))
     }

@@ -1,0 +1,256 @@
+//! Tape semantics: fan-out, constants, detach, parameter bookkeeping,
+//! gradients of intermediates, what backward records, and the messages
+//! shape errors carry.
+
+mod support;
+
+use origami_tape::{Reduction, Tape, Tensor, Var};
+
+fn t(shape: &[usize], data: &[f64]) -> Tensor<f64> {
+    Tensor::from_vec(shape, data.to_vec()).unwrap()
+}
+
+#[test]
+fn fan_out_sums_every_use() {
+    let tape = Tape::new();
+    let x = tape.var(t(&[2], &[1.5, -2.0]));
+    // y = x·x + 3x + x: dy/dx = 2x + 4.
+    let y = (x * x + x * 3.0 + x).sum_all();
+    let g = tape.grad(&[y], &[x], false)[0].value();
+    assert_eq!(g.data(), &[7.0, 0.0]);
+}
+
+#[test]
+fn constants_and_detached_values_get_no_gradient() {
+    let w = t(&[2], &[1.0, 2.0]);
+    let tape = Tape::new();
+    let wv = tape.param(0, &w);
+    let c = tape.constant(t(&[2], &[3.0, 4.0]));
+    assert!(!c.requires_grad() && wv.requires_grad());
+    assert!(!(c * c).requires_grad());
+    let stopped = (wv * wv).detach();
+    assert!(!stopped.requires_grad());
+    let loss = (wv * c + stopped).sum_all();
+    let grads = loss.backward();
+    assert_eq!(grads.get(0).unwrap().data(), &[3.0, 4.0]);
+}
+
+#[test]
+#[should_panic(expected = "wrt[0] is a constant")]
+fn asking_for_the_gradient_of_a_constant_panics() {
+    let tape = Tape::<f64>::new();
+    let c = tape.constant(Tensor::ones(&[2]));
+    let x = tape.var(Tensor::ones(&[2]));
+    let _ = tape.grad(&[(c * x).sum_all()], &[c], false);
+}
+
+#[test]
+fn unreached_parameters_are_reported_not_skipped() {
+    let (a, b) = (t(&[1], &[1.0]), t(&[1], &[2.0]));
+    let tape = Tape::new();
+    let av = tape.param(7, &a);
+    let _unused = tape.param(9, &b);
+    let grads = (av * av).sum_all().backward();
+    assert_eq!(grads.len(), 1);
+    assert_eq!(grads.unreached(), &[9.into()]);
+    let err = grads.require(9).unwrap_err().to_string();
+    assert!(
+        err.contains("ParamId(9)") && err.contains("does not depend"),
+        "{err}"
+    );
+    let err = grads.require(3).unwrap_err().to_string();
+    assert!(err.contains("never bound"), "{err}");
+}
+
+#[test]
+#[should_panic(expected = "bound twice")]
+fn binding_a_parameter_twice_panics() {
+    let a = t(&[1], &[1.0]);
+    let tape = Tape::new();
+    tape.param(0, &a);
+    tape.param(0, &a);
+}
+
+#[test]
+fn binding_shares_the_buffer_and_updates_do_not_copy_after_the_step() {
+    let mut w = Tensor::<f32>::ones(&[1024]);
+    let before = w.data().as_ptr();
+    {
+        let tape = Tape::new();
+        let wv = tape.param(0, &w);
+        assert!(wv.value().shares_buffer(&w));
+        let _ = (wv * wv).sum_all().backward();
+    }
+    w.data_mut()[0] = 2.0;
+    assert_eq!(
+        w.data().as_ptr(),
+        before,
+        "the tape is gone, so no copy was needed"
+    );
+}
+
+#[test]
+fn eager_backward_records_nothing_and_create_graph_does() {
+    let tape = Tape::new();
+    let x = tape.var(t(&[3], &[0.1, 0.2, 0.3]));
+    let y = x.tanh().sum_all();
+    let before = tape.len();
+    let _ = tape.grad(&[y], &[x], false);
+    assert_eq!(
+        tape.len(),
+        before + 2,
+        "only the seed and the result constants"
+    );
+    let _ = y.backward();
+    assert_eq!(tape.len(), before + 2);
+    let g = tape.grad(&[y], &[x], true)[0];
+    assert!(tape.len() > before + 4 && g.requires_grad());
+}
+
+#[test]
+fn gradients_of_intermediate_values() {
+    let tape = Tape::new();
+    let x = tape.var(t(&[2], &[1.0, 2.0]));
+    let h = x * 2.0;
+    let y = (h * h).sum_all();
+    let [gh, gx] = tape.grad(&[y], &[h, x], false)[..] else {
+        unreachable!()
+    };
+    assert_eq!(gh.value().data(), &[4.0, 8.0]);
+    assert_eq!(gx.value().data(), &[8.0, 16.0]);
+}
+
+#[test]
+fn third_derivative_by_repeated_create_graph() {
+    let tape = Tape::new();
+    let x = tape.var(Tensor::scalar(0.5));
+    let y = x.exp() * x * x * x;
+    let d1 = tape.grad(&[y], &[x], true)[0];
+    let d2 = tape.grad(&[d1], &[x], true)[0];
+    let d3 = tape.grad(&[d2], &[x], false)[0];
+    // y = e^x · x³: y''' = e^x (x³ + 9x² + 18x + 6).
+    let v: f64 = 0.5;
+    let want = v.exp() * (v.powi(3) + 9.0 * v * v + 18.0 * v + 6.0);
+    assert!((d3.value().item() - want).abs() < 1e-12);
+}
+
+#[test]
+fn zero_size_tensors_flow_through() {
+    let tape = Tape::new();
+    let x = tape.var(Tensor::<f64>::zeros(&[0, 3]));
+    let w = tape.var(Tensor::ones(&[3, 2]));
+    let y = x.matmul(w).tanh().sum_all();
+    assert_eq!(y.value().item(), 0.0);
+    let g = tape.grad(&[y], &[w], false)[0].value();
+    assert_eq!(g.data(), &[0.0; 6]);
+}
+
+#[test]
+fn cross_entropy_is_stable_for_huge_logits() {
+    let tape = Tape::<f32>::new();
+    let logits = tape.var(Tensor::from_vec(&[2, 2], vec![1e4, -1e4, -1e4, 1e4]).unwrap());
+    let loss = logits.cross_entropy(&[0, 0], Reduction::Mean);
+    assert_eq!(loss.value().item(), 1e4);
+    let g = tape.grad(&[loss], &[logits], false)[0].value();
+    assert_eq!(g.data(), &[0.0, 0.0, -0.5, 0.5]);
+}
+
+#[test]
+fn shape_errors_name_the_op_and_shapes() {
+    let message = |f: fn()| {
+        let err = std::panic::catch_unwind(f).unwrap_err();
+        err.downcast_ref::<String>().cloned().unwrap_or_default()
+    };
+    let m = message(|| {
+        let tape = Tape::<f32>::new();
+        let _ = tape.var(Tensor::zeros(&[2, 3])) + tape.var(Tensor::zeros(&[4]));
+    });
+    assert!(
+        m.contains("add") && m.contains("[2, 3]") && m.contains("[4]"),
+        "{m}"
+    );
+    let m = message(|| {
+        let tape = Tape::<f32>::new();
+        let _ = tape
+            .var(Tensor::zeros(&[2, 3]))
+            .matmul(tape.var(Tensor::zeros(&[2, 3])));
+    });
+    assert!(m.contains("matmul") && m.contains("[2, 3]"), "{m}");
+    let m = message(|| {
+        let tape = Tape::<f32>::new();
+        let _ = tape.var(Tensor::zeros(&[3, 2])).index_select(0, &[0, 5]);
+    });
+    assert!(m.contains("index 5 at position 1"), "{m}");
+    let m = message(|| {
+        let tape = Tape::<f32>::new();
+        let _ = tape
+            .var(Tensor::zeros(&[2, 3]))
+            .cross_entropy(&[0, 3], Reduction::Mean);
+    });
+    assert!(m.contains("target 3 of example 1"), "{m}");
+}
+
+#[test]
+fn from_vec_reports_length_mismatch() {
+    let err = Tensor::<f32>::from_vec(&[2, 3], vec![0.0; 5])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("[2, 3]") && err.contains('6') && err.contains('5'),
+        "{err}"
+    );
+}
+
+#[test]
+fn hessian_is_symmetric_on_a_small_network() {
+    // H[i][j] = e_jᵀ H e_i from n Hessian-vector products.
+    let w = t(&[2, 2], &[0.3, -0.7, 1.1, 0.4]);
+    let x = t(&[3, 2], &[1.0, -0.5, 0.2, 0.8, -1.2, 0.3]);
+    let n = 4;
+    let mut h = vec![vec![0.0; n]; n];
+    for (i, row) in h.iter_mut().enumerate() {
+        let tape = Tape::new();
+        let wv = tape.var(w.clone());
+        let loss = tape
+            .constant(x.clone())
+            .matmul(wv)
+            .tanh()
+            .cross_entropy(&[0, 1, 1], Reduction::Mean);
+        let mut e = Tensor::zeros(&[2, 2]);
+        e.data_mut()[i] = 1.0;
+        *row = tape.hvp(loss, &[wv], &[e])[0].data().to_vec();
+    }
+    for (i, row) in h.iter().enumerate() {
+        for (j, &hij) in row.iter().enumerate() {
+            assert!((hij - h[j][i]).abs() < 1e-12, "H[{i}][{j}] != H[{j}][{i}]");
+        }
+    }
+}
+
+#[test]
+fn jvp_matches_forward_differences_of_a_network() {
+    let x = t(&[2, 3], &[0.5, -1.0, 0.3, 1.2, 0.7, -0.4]);
+    let u = t(&[2, 3], &[0.2, 0.1, -0.3, 0.5, -0.6, 0.4]);
+    fn f(v: Var<'_, f64>) -> Var<'_, f64> {
+        (v.tanh() * v).softmax(1)
+    }
+    let tape = Tape::new();
+    let v = tape.var(x.clone());
+    let ju = tape.jvp(f(v), &[v], std::slice::from_ref(&u));
+    let eps = 1e-6;
+    let shifted = |s: f64| {
+        let data = x
+            .data()
+            .iter()
+            .zip(u.data())
+            .map(|(a, b)| a + s * eps * b)
+            .collect();
+        let tape = Tape::new();
+        f(tape.var(Tensor::from_vec(&[2, 3], data).unwrap())).value()
+    };
+    let (p, m) = (shifted(1.0), shifted(-1.0));
+    for (k, &got) in ju.data().iter().enumerate() {
+        let want = (p.data()[k] - m.data()[k]) / (2.0 * eps);
+        assert!((got - want).abs() < 1e-8, "component {k}: {got} vs {want}");
+    }
+}
