@@ -1,34 +1,297 @@
 //! Transcendental functions over whole slices: exp, ln, tanh, sigmoid.
 //!
-//! These are the hot loops of recurrent nets (an RNN step is mostly tanh).
-//! This first version calls the standard library per element.
+//! These are the hot loops of recurrent nets (an RNN step is mostly tanh),
+//! and a libm call per element costs ~20 ns. The f32 kernels here are
+//! branch-free scalar code that the compiler vectorises; each slice loop is
+//! compiled three times (baseline x86-64, AVX2, AVX-512) and the widest the
+//! CPU supports is picked at run time. No FMA contraction is used, so all
+//! three give bit-identical results. f64 (used for gradient checks) calls
+//! the standard library.
+//!
+//! Accuracy, measured by `tests::f32_error_bounds` against f64 references
+//! over a sweep of every 509th f32 bit pattern:
+//! exp 1.17 ulp, ln 1.86, tanh 2.07, sigmoid 2.12 (worst relative error in
+//! units of the last place of the correctly rounded f32 result; the test
+//! asserts 1.5, 2, 2.5, 2.5).
+//! ±inf, NaN, overflow and underflow follow the standard library.
+//!
+//! The algorithms use exact Taylor coefficients, no fitted constants:
+//! * `exp x = 2^n · e^r`, `n = round(x / ln 2)`, `|r| ≤ ln2 / 2` (with
+//!   `ln 2` split in two for an exact reduction), `e^r` by its Taylor
+//!   series to `r⁷` (truncation `< 6e-9`). `2^n` is applied as two
+//!   factors so subnormal results come out right.
+//! * `ln x = e · ln 2 + 2 atanh(s)`, `x = m · 2^e`, `m ∈ [√½, √2)`,
+//!   `s = (m - 1)/(m + 1)`, `|s| < 0.172`, series to `s¹¹`.
+//! * `tanh x = (1 - t)/(1 + t)` with `t = e^(-2|x|)` for `|x| ≥ 0.3`, the
+//!   Taylor series to `x¹³` below; the sign restored afterwards.
+//! * `sigmoid x = 1/(1 + e)` for `x ≥ 0` and `e/(1 + e)` for `x < 0`, with
+//!   `e = e^(-|x|) ≤ 1`, so nothing overflows.
 
-macro_rules! slice_kernels {
-    ($t:ident) => {
-        pub(crate) mod $t {
-            pub(crate) fn exp(src: &[$t], dst: &mut [$t]) {
+/// `e^x` for one f32, branch-free.
+#[inline(always)]
+fn exp_f32(x: f32) -> f32 {
+    const LOG2E: f32 = std::f32::consts::LOG2_E;
+    // ln 2 = LN2_HI + LN2_LO; LN2_HI has 8 trailing zero bits, so n·LN2_HI
+    // is exact for |n| < 2^8 and the reduction loses nothing.
+    const LN2_HI: f32 = 0.693_145_75;
+    const LN2_LO: f32 = 1.428_606_8e-6;
+    // 1.5 · 2^23: adding it rounds to an integer held in the low mantissa bits.
+    const ROUND: f32 = 12_582_912.0;
+    let clamped = x.clamp(-104.0, 89.0);
+    let shifted = clamped * LOG2E + ROUND;
+    let n = shifted - ROUND;
+    let n_int = shifted.to_bits() as i32 - 0x4B40_0000;
+    let r = (clamped - n * LN2_HI) - n * LN2_LO;
+    let p = 1.0 / 5040.0;
+    let p = p * r + 1.0 / 720.0;
+    let p = p * r + 1.0 / 120.0;
+    let p = p * r + 1.0 / 24.0;
+    let p = p * r + 1.0 / 6.0;
+    let p = p * r + 0.5;
+    let p = p * r + 1.0;
+    let p = p * r + 1.0;
+    // 2^n as two normal factors: n ∈ [-150, 129] splits into halves in range.
+    let half = n_int >> 1;
+    let scale1 = f32::from_bits(((half + 127) << 23) as u32);
+    let scale2 = f32::from_bits(((n_int - half + 127) << 23) as u32);
+    let y = p * scale1 * scale2;
+    if x > 88.722_84 {
+        f32::INFINITY
+    } else if x < -103.972_08 {
+        0.0
+    } else {
+        y
+    }
+}
+
+/// Natural logarithm of one f32, branch-free.
+#[inline(always)]
+fn ln_f32(x: f32) -> f32 {
+    const LN2_HI: f32 = 0.693_145_75;
+    const LN2_LO: f32 = 1.428_606_8e-6;
+    // Subnormals: scale up by 2^23 first.
+    let subnormal = x < f32::MIN_POSITIVE;
+    let xs = if subnormal { x * 8_388_608.0 } else { x };
+    let bits = xs.to_bits();
+    let mut e = ((bits >> 23) & 0xff) as i32 - 127 - if subnormal { 23 } else { 0 };
+    let mut m = f32::from_bits((bits & 0x007f_ffff) | 0x3f80_0000);
+    let big = m > std::f32::consts::SQRT_2;
+    m = if big { m * 0.5 } else { m };
+    e += big as i32;
+    let f = m - 1.0;
+    let s = f / (2.0 + f);
+    let z = s * s;
+    let p = 1.0 / 11.0;
+    let p = p * z + 1.0 / 9.0;
+    let p = p * z + 1.0 / 7.0;
+    let p = p * z + 1.0 / 5.0;
+    let p = p * z + 1.0 / 3.0;
+    let log_m = 2.0 * s + 2.0 * s * z * p;
+    let ef = e as f32;
+    let y = ef * LN2_HI + (log_m + ef * LN2_LO);
+    if x == 0.0 {
+        f32::NEG_INFINITY
+    } else if x < 0.0 || x.is_nan() {
+        f32::NAN
+    } else if x == f32::INFINITY {
+        f32::INFINITY
+    } else {
+        y
+    }
+}
+
+/// Hyperbolic tangent of one f32, branch-free.
+#[inline(always)]
+fn tanh_f32(x: f32) -> f32 {
+    let a = x.abs();
+    let t = exp_f32(-2.0 * a);
+    let large = (1.0 - t) / (1.0 + t);
+    let z = a * a;
+    let p = 21_844.0 / 6_081_075.0;
+    let p = p * z - 1_382.0 / 155_925.0;
+    let p = p * z + 62.0 / 2_835.0;
+    let p = p * z - 17.0 / 315.0;
+    let p = p * z + 2.0 / 15.0;
+    let p = p * z - 1.0 / 3.0;
+    let small = a + a * z * p;
+    let y = if a < 0.3 { small } else { large };
+    if x.is_nan() { x } else { y.copysign(x) }
+}
+
+/// Logistic sigmoid of one f32, branch-free.
+#[inline(always)]
+fn sigmoid_f32(x: f32) -> f32 {
+    let e = exp_f32(-x.abs());
+    let y = if x < 0.0 {
+        e / (1.0 + e)
+    } else {
+        1.0 / (1.0 + e)
+    };
+    if x.is_nan() { x } else { y }
+}
+
+/// Defines a slice kernel that dispatches at run time to the widest
+/// instruction set available.
+macro_rules! dispatched {
+    ($name:ident, $scalar:ident) => {
+        pub(crate) fn $name(src: &[f32], dst: &mut [f32]) {
+            #[inline(always)]
+            fn body(src: &[f32], dst: &mut [f32]) {
                 for (d, &s) in dst.iter_mut().zip(src) {
-                    *d = s.exp();
+                    *d = $scalar(s);
                 }
             }
-            pub(crate) fn ln(src: &[$t], dst: &mut [$t]) {
-                for (d, &s) in dst.iter_mut().zip(src) {
-                    *d = s.ln();
+            #[cfg(target_arch = "x86_64")]
+            {
+                #[target_feature(enable = "avx512f")]
+                fn wide512(src: &[f32], dst: &mut [f32]) {
+                    body(src, dst)
+                }
+                #[target_feature(enable = "avx2")]
+                fn wide256(src: &[f32], dst: &mut [f32]) {
+                    body(src, dst)
+                }
+                if std::is_x86_feature_detected!("avx512f") {
+                    // SAFETY: the CPU supports AVX-512F (checked just above),
+                    // the only requirement of a `target_feature` function.
+                    return unsafe { wide512(src, dst) };
+                }
+                if std::is_x86_feature_detected!("avx2") {
+                    // SAFETY: the CPU supports AVX2 (checked just above).
+                    return unsafe { wide256(src, dst) };
                 }
             }
-            pub(crate) fn tanh(src: &[$t], dst: &mut [$t]) {
-                for (d, &s) in dst.iter_mut().zip(src) {
-                    *d = s.tanh();
-                }
-            }
-            pub(crate) fn sigmoid(src: &[$t], dst: &mut [$t]) {
-                for (d, &s) in dst.iter_mut().zip(src) {
-                    *d = 1.0 / (1.0 + (-s).exp());
-                }
-            }
+            body(src, dst)
         }
     };
 }
 
-slice_kernels!(f32);
-slice_kernels!(f64);
+pub(crate) mod f32 {
+    use super::{exp_f32, ln_f32, sigmoid_f32, tanh_f32};
+
+    dispatched!(exp, exp_f32);
+    dispatched!(ln, ln_f32);
+    dispatched!(tanh, tanh_f32);
+    dispatched!(sigmoid, sigmoid_f32);
+}
+
+pub(crate) mod f64 {
+    pub(crate) fn exp(src: &[f64], dst: &mut [f64]) {
+        dst.iter_mut().zip(src).for_each(|(d, &s)| *d = s.exp());
+    }
+    pub(crate) fn ln(src: &[f64], dst: &mut [f64]) {
+        dst.iter_mut().zip(src).for_each(|(d, &s)| *d = s.ln());
+    }
+    pub(crate) fn tanh(src: &[f64], dst: &mut [f64]) {
+        dst.iter_mut().zip(src).for_each(|(d, &s)| *d = s.tanh());
+    }
+    pub(crate) fn sigmoid(src: &[f64], dst: &mut [f64]) {
+        dst.iter_mut().zip(src).for_each(|(d, &s)| {
+            let e = (-s.abs()).exp();
+            *d = if s < 0.0 {
+                e / (1.0 + e)
+            } else {
+                1.0 / (1.0 + e)
+            };
+        });
+    }
+}
+
+/// A slice kernel, as the tests see it.
+#[cfg(test)]
+type Kernel = fn(&[f32], &mut [f32]);
+
+#[cfg(test)]
+mod tests {
+    use super::Kernel;
+
+    /// Error of `got` in units of the last place of `want` rounded to f32.
+    fn ulps(got: f32, want: f64) -> f64 {
+        let w = want as f32;
+        if got == w || (got.is_nan() && want.is_nan()) {
+            return 0.0;
+        }
+        if !w.is_finite() || !got.is_finite() {
+            return f64::INFINITY;
+        }
+        let ulp = (f32::from_bits(w.abs().to_bits() + 1) - w.abs()) as f64;
+        (got as f64 - want).abs() / ulp
+    }
+
+    /// Bit-pattern step of the sweep (a prime, so every exponent and many
+    /// mantissas are visited: 8.4 million inputs).
+    const STRIDE: usize = 509;
+
+    /// Worst error over every `stride`-th positive and negative f32 whose
+    /// reference is finite and `domain` accepts.
+    fn worst(kernel: Kernel, reference: fn(f64) -> f64, domain: fn(f32) -> bool) -> (f64, f32) {
+        let xs: Vec<f32> = (0..0x7f80_0000u32)
+            .step_by(STRIDE)
+            .flat_map(|b| [f32::from_bits(b), -f32::from_bits(b)])
+            .filter(|&x| domain(x))
+            .collect();
+        let mut ys = vec![0.0; xs.len()];
+        kernel(&xs, &mut ys);
+        xs.iter()
+            .zip(&ys)
+            .map(|(&x, &y)| (ulps(y, reference(x as f64)), x))
+            .fold((0.0, 0.0), |a, b| if b.0 > a.0 { b } else { a })
+    }
+
+    #[test]
+    fn f32_error_bounds() {
+        let sigmoid = |x: f64| 1.0 / (1.0 + (-x).exp());
+        let cases: [(&str, Kernel, fn(f64) -> f64, fn(f32) -> bool, f64); 4] = [
+            ("exp", super::f32::exp, f64::exp, |_| true, 1.5),
+            ("ln", super::f32::ln, f64::ln, |x| x > 0.0, 2.0),
+            ("tanh", super::f32::tanh, f64::tanh, |_| true, 2.5),
+            ("sigmoid", super::f32::sigmoid, sigmoid, |_| true, 2.5),
+        ];
+        for (name, kernel, reference, domain, bound) in cases {
+            let (err, at) = worst(kernel, reference, domain);
+            println!("{name}: worst {err:.3} ulp at x = {at:e}");
+            assert!(
+                err <= bound,
+                "{name}: {err:.2} ulp at x = {at:e} (bound {bound})"
+            );
+        }
+    }
+
+    #[test]
+    fn special_values_follow_std() {
+        let specials = [
+            0.0f32,
+            -0.0,
+            1.0,
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+            f32::NAN,
+            100.0,
+            -100.0,
+            88.7,
+            -103.9,
+            1e-40,
+            f32::MAX,
+            f32::MIN,
+        ];
+        let kernels: [(&str, super::Kernel, fn(f32) -> f32); 4] = [
+            ("exp", super::f32::exp, f32::exp),
+            ("ln", super::f32::ln, f32::ln),
+            ("tanh", super::f32::tanh, f32::tanh),
+            ("sigmoid", super::f32::sigmoid, |x| {
+                (1.0 / (1.0 + (-x as f64).exp())) as f32
+            }),
+        ];
+        for (name, kernel, reference) in kernels {
+            let mut out = [0.0; 13];
+            kernel(&specials, &mut out);
+            for (&x, &y) in specials.iter().zip(&out) {
+                let want = reference(x);
+                let same = (y.is_nan() && want.is_nan())
+                    || y == want
+                    || (want.is_finite() && ((y - want) / want).abs() < 1e-6);
+                assert!(same, "{name}({x}) = {y}, std gives {want}");
+            }
+        }
+    }
+}
