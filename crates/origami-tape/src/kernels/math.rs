@@ -241,7 +241,8 @@ mod tests {
     #[test]
     fn f32_error_bounds() {
         let sigmoid = |x: f64| 1.0 / (1.0 + (-x).exp());
-        let cases: [(&str, Kernel, fn(f64) -> f64, fn(f32) -> bool, f64); 4] = [
+        type Case = (&'static str, Kernel, fn(f64) -> f64, fn(f32) -> bool, f64);
+        let cases: [Case; 4] = [
             ("exp", super::f32::exp, f64::exp, |_| true, 1.5),
             ("ln", super::f32::ln, f64::ln, |x| x > 0.0, 2.0),
             ("tanh", super::f32::tanh, f64::tanh, |_| true, 2.5),
@@ -274,7 +275,8 @@ mod tests {
             f32::MAX,
             f32::MIN,
         ];
-        let kernels: [(&str, super::Kernel, fn(f32) -> f32); 4] = [
+        type Case = (&'static str, Kernel, fn(f32) -> f32);
+        let kernels: [Case; 4] = [
             ("exp", super::f32::exp, f32::exp),
             ("ln", super::f32::ln, f32::ln),
             ("tanh", super::f32::tanh, f32::tanh),
