@@ -30,6 +30,8 @@ pub(crate) struct Node<T> {
 pub struct Tape<T: Float> {
     pub(crate) nodes: RefCell<Vec<Node<T>>>,
     pub(crate) params: RefCell<Vec<(ParamId, u32)>>,
+    /// False for an inference tape: nothing requires a gradient.
+    differentiable: bool,
 }
 
 /// A value recorded on a [`Tape`]: a small `Copy` handle (tape + index).
@@ -53,6 +55,25 @@ impl<T: Float> Tape<T> {
         Self {
             nodes: RefCell::new(Vec::with_capacity(64)),
             params: RefCell::new(Vec::new()),
+            differentiable: true,
+        }
+    }
+
+    /// An empty tape for prediction: parameters and watched inputs are
+    /// recorded as constants, so every op keeps only its value and no
+    /// backward state. The same model code runs on either kind of tape.
+    ///
+    /// ```
+    /// # use origami_tape::{Tape, Tensor};
+    /// let w = Tensor::<f32>::ones(&[2, 2]);
+    /// let tape = Tape::inference();
+    /// let y = tape.param(0, &w).tanh();
+    /// assert!(!y.requires_grad());
+    /// ```
+    pub fn inference() -> Self {
+        Self {
+            differentiable: false,
+            ..Self::new()
         }
     }
 
@@ -74,7 +95,7 @@ impl<T: Float> Tape<T> {
     /// Records a leaf that gradients flow to, without making it a parameter:
     /// use it with [`Tape::grad`] for derivatives with respect to inputs.
     pub fn var(&self, value: Tensor<T>) -> Var<'_, T> {
-        self.push(value, Op::Leaf, SmallVec::new(), true)
+        self.push(value, Op::Leaf, SmallVec::new(), self.differentiable)
     }
 
     /// Binds a model's parameter tensor (no copy: the buffer is shared).
@@ -86,7 +107,12 @@ impl<T: Float> Tape<T> {
         let id = id.into();
         let bound = self.params.borrow().iter().any(|(p, _)| *p == id);
         assert!(!bound, "param: {id:?} is bound twice on one tape");
-        let var = self.push(value.clone(), Op::Leaf, SmallVec::new(), true);
+        let var = self.push(
+            value.clone(),
+            Op::Leaf,
+            SmallVec::new(),
+            self.differentiable,
+        );
         self.params.borrow_mut().push((id, var.index));
         var
     }

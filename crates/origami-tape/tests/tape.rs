@@ -254,3 +254,19 @@ fn jvp_matches_forward_differences_of_a_network() {
         assert!((got - want).abs() < 1e-8, "component {k}: {got} vs {want}");
     }
 }
+
+#[test]
+fn an_inference_tape_keeps_no_backward_state() {
+    let w = t(&[2, 2], &[0.5, -1.0, 2.0, 0.1]);
+    let tape = Tape::inference();
+    let wv = tape.param(0, &w);
+    let y = tape
+        .constant(t(&[1, 2], &[1.0, 1.0]))
+        .matmul(wv)
+        .tanh()
+        .sum_all();
+    assert!(!y.requires_grad());
+    let grads = y.backward();
+    assert!(grads.is_empty());
+    assert_eq!(grads.unreached(), &[0.into()]);
+}

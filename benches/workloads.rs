@@ -1,0 +1,28 @@
+//! The benchmark workloads of the specification (W1 mlp-tiny, W4
+//! Hessian-vector product) and the tape's per-op overhead, timed on one thread and printed as JSON lines
+//! comparable with the PyTorch/JAX reference scripts.
+//!
+//! `cargo bench --bench workloads` runs them all; `-- w1` picks one.
+//! Pin to one core for 1-thread figures: `taskset -c 0 cargo bench …`.
+
+mod support;
+mod tape_overhead;
+mod w1_mlp_tiny;
+mod w4_hvp;
+
+fn main() {
+    let pick: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    let wanted = |name: &str| pick.is_empty() || pick.iter().any(|p| p == name);
+    if wanted("w1") {
+        w1_mlp_tiny::run();
+    }
+    if wanted("overhead") {
+        tape_overhead::run();
+    }
+    if wanted("w4") {
+        w4_hvp::run();
+    }
+}

@@ -1,0 +1,221 @@
+//! Forward values against naive reference implementations, in f32 and
+//! f64. Gradient checks prove a backward rule matches its forward; these
+//! prove the forward computes the right thing.
+
+mod support;
+
+use origami_tape::{Float, Reduction, Tape, Tensor, Var};
+use proptest::prelude::*;
+use support::{Case, Domain, broadcast_pair, one};
+
+/// Row-major multi-index of flat position `i` in `shape`.
+fn unravel(mut i: usize, shape: &[usize]) -> Vec<usize> {
+    let mut idx = vec![0; shape.len()];
+    for a in (0..shape.len()).rev() {
+        idx[a] = i % shape[a];
+        i /= shape[a];
+    }
+    idx
+}
+
+fn ravel(idx: &[usize], shape: &[usize]) -> usize {
+    idx.iter().zip(shape).fold(0, |acc, (&i, &d)| acc * d + i)
+}
+
+/// Element of `t` seen through broadcasting at output index `idx`.
+fn at_broadcast(t: &Tensor<f64>, idx: &[usize]) -> f64 {
+    let lead = idx.len() - t.rank();
+    let own: Vec<usize> = t
+        .shape()
+        .iter()
+        .enumerate()
+        .map(|(a, &d)| if d == 1 { 0 } else { idx[a + lead] })
+        .collect();
+    t.data()[ravel(&own, t.shape())]
+}
+
+fn cast<T: Float>(t: &Tensor<f64>) -> Tensor<T> {
+    t.cast::<T>()
+}
+
+/// Runs `f` in precision T on the case's inputs, returning f64 values.
+fn run<T: Float>(case: &Case, f: impl for<'t> Fn(&[Var<'t, T>]) -> Var<'t, T>) -> Tensor<f64> {
+    let tape = Tape::<T>::new();
+    let vars: Vec<_> = case.inputs.iter().map(|x| tape.var(cast::<T>(x))).collect();
+    f(&vars).value().cast::<f64>()
+}
+
+fn check(got: &Tensor<f64>, want: &Tensor<f64>, tol: f64) -> Result<(), TestCaseError> {
+    prop_assert_eq!(got.shape(), want.shape());
+    for (k, (g, w)) in got.data().iter().zip(want.data()).enumerate() {
+        prop_assert!(
+            (g - w).abs() <= tol * (1.0 + w.abs()),
+            "element {k}: {g} vs {w}"
+        );
+    }
+    Ok(())
+}
+
+fn broadcast_binary(case: &Case, f: fn(f64, f64) -> f64) -> Tensor<f64> {
+    let (a, b) = (&case.inputs[0], &case.inputs[1]);
+    let rank = a.rank().max(b.rank());
+    let pad = |s: &[usize]| {
+        let mut v = vec![1; rank - s.len()];
+        v.extend_from_slice(s);
+        v
+    };
+    let (pa, pb) = (pad(a.shape()), pad(b.shape()));
+    let shape: Vec<usize> = pa
+        .iter()
+        .zip(&pb)
+        .map(|(&x, &y)| if x == 1 { y } else { x })
+        .collect();
+    let n = shape.iter().product();
+    let data = (0..n)
+        .map(|i| {
+            let idx = unravel(i, &shape);
+            f(at_broadcast(a, &idx), at_broadcast(b, &idx))
+        })
+        .collect();
+    Tensor::from_vec(&shape, data).unwrap()
+}
+
+fn sum_axis_ref(x: &Tensor<f64>, axis: usize) -> Tensor<f64> {
+    let mut shape = x.shape().to_vec();
+    shape.remove(axis);
+    let n = shape.iter().product();
+    let data = (0..n)
+        .map(|i| {
+            let idx = unravel(i, &shape);
+            (0..x.shape()[axis])
+                .map(|j| {
+                    let mut full = idx.clone();
+                    full.insert(axis, j);
+                    x.data()[ravel(&full, x.shape())]
+                })
+                .sum()
+        })
+        .collect();
+    Tensor::from_vec(&shape, data).unwrap()
+}
+
+fn matmul_ref(a: &Tensor<f64>, b: &Tensor<f64>) -> Tensor<f64> {
+    let (m, k, n) = (a.shape()[0], a.shape()[1], b.shape()[1]);
+    let data = (0..m * n)
+        .map(|i| {
+            (0..k)
+                .map(|p| a.data()[(i / n) * k + p] * b.data()[p * n + i % n])
+                .sum()
+        })
+        .collect();
+    Tensor::from_vec(&[m, n], data).unwrap()
+}
+
+fn permute_ref(x: &Tensor<f64>, perm: &[usize]) -> Tensor<f64> {
+    let shape: Vec<usize> = perm.iter().map(|&p| x.shape()[p]).collect();
+    let data = (0..x.numel())
+        .map(|i| {
+            let out = unravel(i, &shape);
+            let mut src = vec![0; perm.len()];
+            for (o, &p) in perm.iter().enumerate() {
+                src[p] = out[o];
+            }
+            x.data()[ravel(&src, x.shape())]
+        })
+        .collect();
+    Tensor::from_vec(&shape, data).unwrap()
+}
+
+const F32_TOL: f64 = 1e-5;
+
+fn arith<'t, T: Float>(op: usize, v: &[Var<'t, T>]) -> Var<'t, T> {
+    match op {
+        0 => v[0] + v[1],
+        1 => v[0] - v[1],
+        2 => v[0] * v[1],
+        _ => v[0] / v[1],
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn broadcasting_arithmetic(case in broadcast_pair(&[Domain::Any, Domain::Divisor]), op in 0usize..4) {
+        let f: fn(f64, f64) -> f64 = [|a, b| a + b, |a, b| a - b, |a, b| a * b, |a, b| a / b][op];
+        let want = broadcast_binary(&case, f);
+        check(&run::<f64>(&case, |v| arith(op, v)), &want, 1e-14)?;
+        check(&run::<f32>(&case, |v| arith(op, v)), &want, F32_TOL)?;
+    }
+
+    #[test]
+    fn sums_over_each_axis(case in one(1, true, &[Domain::Any]), pick in 0usize..3) {
+        let axis = pick % case.inputs[0].rank();
+        let want = sum_axis_ref(&case.inputs[0], axis);
+        check(&run::<f64>(&case, |v| v[0].sum(&[axis])), &want, 1e-14)?;
+        check(&run::<f32>(&case, |v| v[0].sum(&[axis])), &want, F32_TOL)?;
+    }
+
+    #[test]
+    fn max_and_softmax_along_an_axis(case in one(1, false, &[Domain::Any]), pick in 0usize..3) {
+        let x = &case.inputs[0];
+        let axis = pick % x.rank();
+        let mut shape = x.shape().to_vec();
+        shape.remove(axis);
+        let rows = |i: usize| -> Vec<usize> {
+            let idx = unravel(i, &shape);
+            (0..x.shape()[axis]).map(|j| { let mut f = idx.clone(); f.insert(axis, j); ravel(&f, x.shape()) }).collect()
+        };
+        let n: usize = shape.iter().product();
+        let max: Vec<f64> = (0..n).map(|i| rows(i).iter().map(|&p| x.data()[p]).fold(f64::MIN, f64::max)).collect();
+        let want_max = Tensor::from_vec(&shape, max).unwrap();
+        check(&run::<f32>(&case, |v| v[0].max(axis)), &want_max, F32_TOL)?;
+        let mut soft = vec![0.0; x.numel()];
+        for i in 0..n {
+            let total: f64 = rows(i).iter().map(|&p| x.data()[p].exp()).sum();
+            for p in rows(i) { soft[p] = x.data()[p].exp() / total; }
+        }
+        let want_soft = Tensor::from_vec(x.shape(), soft).unwrap();
+        check(&run::<f32>(&case, |v| v[0].softmax(axis)), &want_soft, F32_TOL)?;
+        check(&run::<f64>(&case, |v| v[0].softmax(axis)), &want_soft, 1e-14)?;
+    }
+
+    #[test]
+    fn permutations(case in one(1, true, &[Domain::Any]), rot in 0usize..3, flip: bool) {
+        let rank = case.inputs[0].rank();
+        let mut perm: Vec<usize> = (0..rank).collect();
+        perm.rotate_left(rot % rank);
+        if flip { perm.reverse(); }
+        let want = permute_ref(&case.inputs[0], &perm);
+        check(&run::<f32>(&case, |v| v[0].permute(&perm)), &want, F32_TOL)?;
+        check(&run::<f64>(&case, |v| v[0].permute(&perm)), &want, 0.0)?;
+    }
+
+    #[test]
+    fn matrix_products(m in 1usize..6, k in 0usize..6, n in 1usize..6, seed: u64) {
+        let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(seed);
+        let a = Tensor::rand_uniform(&[m, k], -1.0, 1.0, &mut rng).unwrap();
+        let b = Tensor::rand_uniform(&[k, n], -1.0, 1.0, &mut rng).unwrap();
+        let want = matmul_ref(&a, &b);
+        let case = Case { inputs: vec![a, b], choice: 0 };
+        check(&run::<f32>(&case, |v| v[0].matmul(v[1])), &want, F32_TOL)?;
+        check(&run::<f64>(&case, |v| v[0].matmul(v[1])), &want, 1e-14)?;
+        let transposed = Case { inputs: vec![permute_ref(&case.inputs[0], &[1, 0]), permute_ref(&case.inputs[1], &[1, 0])], choice: 0 };
+        check(&run::<f32>(&transposed, |v| v[0].matmul_t(v[1], true, true)), &want, F32_TOL)?;
+    }
+
+    #[test]
+    fn cross_entropy_against_log_softmax(n in 1usize..5, c in 1usize..6, seed: u64) {
+        let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(seed);
+        let x = Tensor::rand_uniform(&[n, c], -3.0, 3.0, &mut rng).unwrap();
+        let targets: Vec<usize> = (0..n).map(|i| (i * 7 + seed as usize % 5) % c).collect();
+        let per_row: Vec<f64> = x.data().chunks(c).zip(&targets).map(|(row, &t)| {
+            row.iter().map(|v| v.exp()).sum::<f64>().ln() - row[t]
+        }).collect();
+        let mean = per_row.iter().sum::<f64>() / n as f64;
+        let case = Case { inputs: vec![x], choice: 0 };
+        check(&run::<f32>(&case, |v| v[0].cross_entropy(&targets, Reduction::Mean)), &Tensor::scalar(mean), F32_TOL)?;
+        let none = Tensor::from_vec(&[n], per_row).unwrap();
+        check(&run::<f64>(&case, |v| v[0].cross_entropy(&targets, Reduction::None)), &none, 1e-14)?;
+    }
+}
