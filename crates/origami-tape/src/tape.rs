@@ -8,6 +8,7 @@
 //! `Var<'t, _>` borrows it, so no handle can outlive it.
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::fmt;
 
 use smallvec::SmallVec;
@@ -30,6 +31,8 @@ pub(crate) struct Node<T> {
 pub struct Tape<T: Float> {
     pub(crate) nodes: RefCell<Vec<Node<T>>>,
     pub(crate) params: RefCell<Vec<(ParamId, u32)>>,
+    /// Node of each bound id, and whether it was substituted by `bind`.
+    bound: RefCell<HashMap<ParamId, (u32, bool)>>,
     /// False for an inference tape: nothing requires a gradient.
     differentiable: bool,
 }
@@ -55,6 +58,7 @@ impl<T: Float> Tape<T> {
         Self {
             nodes: RefCell::new(Vec::with_capacity(64)),
             params: RefCell::new(Vec::new()),
+            bound: RefCell::new(HashMap::new()),
             differentiable: true,
         }
     }
@@ -99,22 +103,59 @@ impl<T: Float> Tape<T> {
     }
 
     /// Binds a model's parameter tensor (no copy: the buffer is shared).
-    /// [`Var::backward`] returns its gradient under `id`.
+    /// [`Var::backward`] returns its gradient under `id`. Binding the same
+    /// id again returns the same handle, so a module used at every time
+    /// step binds its weights once.
     ///
     /// # Panics
-    /// If `id` is already bound on this tape.
+    /// If `id` is already bound to a different tensor on this tape.
     pub fn param(&self, id: impl Into<ParamId>, value: &Tensor<T>) -> Var<'_, T> {
         let id = id.into();
-        let bound = self.params.borrow().iter().any(|(p, _)| *p == id);
-        assert!(!bound, "param: {id:?} is bound twice on one tape");
+        if let Some(&(index, substituted)) = self.bound.borrow().get(&id) {
+            let same = substituted
+                || self.nodes.borrow()[index as usize]
+                    .value
+                    .shares_buffer(value);
+            assert!(
+                same,
+                "param: {id:?} is bound twice on one tape, to different tensors"
+            );
+            return Var { tape: self, index };
+        }
         let var = self.push(
             value.clone(),
             Op::Leaf,
             SmallVec::new(),
             self.differentiable,
         );
-        self.params.borrow_mut().push((id, var.index));
+        self.register(id, var, false);
         var
+    }
+
+    /// Makes `var` stand for parameter `id` on this tape: later
+    /// [`Tape::param`] calls for `id` return it, and [`Var::backward`]
+    /// reports its gradient under `id`. This is how a module's parameters
+    /// are replaced by perturbed or checked values without changing the
+    /// module.
+    ///
+    /// # Panics
+    /// If `id` is already bound on this tape.
+    pub fn bind(&self, id: impl Into<ParamId>, var: Var<'_, T>) {
+        assert!(
+            std::ptr::eq(var.tape, self),
+            "bind: the Var belongs to another tape"
+        );
+        self.register(id.into(), var, true);
+    }
+
+    fn register(&self, id: ParamId, var: Var<'_, T>, substituted: bool) {
+        let fresh = self
+            .bound
+            .borrow_mut()
+            .insert(id, (var.index, substituted))
+            .is_none();
+        assert!(fresh, "bind: {id:?} is already bound on this tape");
+        self.params.borrow_mut().push((id, var.index));
     }
 
     /// The parameters bound so far, with their handles, in binding order.

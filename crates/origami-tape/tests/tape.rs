@@ -63,12 +63,35 @@ fn unreached_parameters_are_reported_not_skipped() {
 }
 
 #[test]
-#[should_panic(expected = "bound twice")]
-fn binding_a_parameter_twice_panics() {
-    let a = t(&[1], &[1.0]);
+fn binding_a_parameter_again_returns_the_same_handle() {
+    let a = t(&[1], &[3.0]);
+    let tape = Tape::new();
+    let first = tape.param(0, &a);
+    let again = tape.param(0, &a);
+    let grads = (first * again).sum_all().backward();
+    assert_eq!(grads.get(0).unwrap().data(), &[6.0]);
+    assert_eq!(tape.params().len(), 1);
+}
+
+#[test]
+#[should_panic(expected = "bound twice on one tape, to different tensors")]
+fn binding_an_id_to_two_tensors_panics() {
+    let (a, b) = (t(&[1], &[1.0]), t(&[1], &[1.0]));
     let tape = Tape::new();
     tape.param(0, &a);
-    tape.param(0, &a);
+    tape.param(0, &b);
+}
+
+#[test]
+fn bind_substitutes_a_var_for_a_parameter() {
+    let w = t(&[2], &[1.0, 2.0]);
+    let tape = Tape::new();
+    let shifted = tape.var(t(&[2], &[5.0, 5.0]));
+    tape.bind(3, shifted);
+    let wv = tape.param(3, &w);
+    assert_eq!(wv.value().data(), &[5.0, 5.0]);
+    let grads = (wv * wv).sum_all().backward();
+    assert_eq!(grads.get(3).unwrap().data(), &[10.0, 10.0]);
 }
 
 #[test]
