@@ -62,8 +62,18 @@ pub struct GradcheckError {
 pub trait CheckedFn: for<'t> Fn(&[Var<'t, f64>]) -> Var<'t, f64> {}
 impl<F: for<'t> Fn(&[Var<'t, f64>]) -> Var<'t, f64>> CheckedFn for F {}
 
-/// Pins a closure's signature to [`CheckedFn`]'s (lifetimes included).
-fn checked<F: for<'t> Fn(&[Var<'t, f64>]) -> Var<'t, f64>>(f: F) -> F {
+/// Pins a closure's signature to [`CheckedFn`]'s, lifetimes included, so
+/// it can be stored in a `let` and passed to several checks. (A closure
+/// written inline as an argument needs no help.)
+///
+/// ```
+/// use origami_tape::{checked_fn, gradcheck, hvpcheck, GradcheckOptions, Tensor};
+/// let f = checked_fn(|v| (v[0] * v[0]).sum_all());
+/// let x = [Tensor::from_vec(&[2], vec![0.5, -1.0]).unwrap()];
+/// gradcheck(&f, &x, &GradcheckOptions::default()).unwrap();
+/// hvpcheck(&f, &x, &GradcheckOptions::default()).unwrap();
+/// ```
+pub fn checked_fn<F: for<'t> Fn(&[Var<'t, f64>]) -> Var<'t, f64>>(f: F) -> F {
     f
 }
 
@@ -238,7 +248,7 @@ pub fn gradgradcheck(
     let mut extended = inputs.to_vec();
     extended.push(random_like(out.shape(), &mut rng));
     let n = inputs.len();
-    let backward_fn = checked(|vars| {
+    let backward_fn = checked_fn(|vars| {
         let tape = vars[0].tape();
         let out = f(&vars[..n]);
         let grads = tape.vjp(&[out], &[vars[n]], &vars[..n], true);

@@ -55,7 +55,7 @@ mod tensor;
 pub use error::TapeError;
 pub use float::Float;
 pub use gradcheck::{
-    CheckedFn, GradcheckError, GradcheckOptions, gradcheck, gradgradcheck, hvpcheck,
+    CheckedFn, GradcheckError, GradcheckOptions, checked_fn, gradcheck, gradgradcheck, hvpcheck,
 };
 pub use grads::{Grads, ParamId};
 pub use ops::Reduction;

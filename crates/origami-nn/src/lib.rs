@@ -1,0 +1,58 @@
+//! # origami-nn
+//!
+//! Modules for origami: the layers, recurrent nets, losses, initializers
+//! and checkpoints a training script needs, all built on `origami-tape`.
+//!
+//! * Every parameter is a [`Param`] (a tensor and a process-unique id);
+//!   layers enumerate theirs through [`Params`] with PyTorch's dotted
+//!   names, so optimizers, probes and checkpoints speak the same names.
+//! * [`Module`] is one input to one output: [`Dense`], [`Sequential`]
+//!   (see [`mlp`]), [`Activation`]. [`Embedding`] looks up ids.
+//! * Recurrent: [`Elman`], [`Gru`] and [`Lstm`] cells with `step`, the
+//!   length-aware [`unroll`], and [`Rnn`] for layers and two directions.
+//! * Losses: [`CrossEntropy`] (class weights, label smoothing),
+//!   [`bce_with_logits`], [`mse`]. Init: [`Init`].
+//! * Checkpoints: [`save`] / [`load`] as safetensors, atomically written.
+//!
+//! ```
+//! use origami_nn::{mlp, Activation, Init, Module};
+//! use origami_tape::{Reduction, Tape, Tensor};
+//! use rand::SeedableRng;
+//!
+//! let mut rng = rand::rngs::StdRng::seed_from_u64(0);
+//! let net = mlp::<f32>(&[2, 16, 2], Activation::Tanh, Init::LecunNormal, &mut rng);
+//! let tape = Tape::new();
+//! let x = tape.constant(Tensor::zeros(&[4, 2]));
+//! let loss = net.forward(&tape, x).cross_entropy(&[0, 1, 1, 0], Reduction::Mean);
+//! let grads = loss.backward();
+//! assert_eq!(grads.len(), 4);
+//! ```
+
+#![warn(missing_docs)]
+
+mod activation;
+mod checkpoint;
+mod dense;
+mod embedding;
+mod error;
+mod init;
+mod loss;
+mod module;
+mod param;
+mod rnn;
+mod sequential;
+
+pub use activation::Activation;
+pub use checkpoint::{Metadata, atomic_write, load, load_tensors, save, save_tensors};
+pub use dense::Dense;
+pub use embedding::Embedding;
+pub use error::NnError;
+pub use init::{Init, fans};
+pub use loss::{CrossEntropy, bce_with_logits, mse};
+pub use module::{Module, Params, prefixed, prefixed_mut};
+pub use param::Param;
+pub use rnn::{
+    Cell, CellKind, CellWeights, Elman, Gru, Lstm, Rnn, RnnConfig, RnnOutput, SeqOutput, State,
+    reverse_in_time, unroll,
+};
+pub use sequential::{Sequential, mlp};

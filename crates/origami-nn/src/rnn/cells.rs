@@ -1,0 +1,154 @@
+//! The three cells, with PyTorch's equations and gate orders:
+//!
+//! * Elman: `h' = act(x W_ihᵀ + b_ih + h W_hhᵀ + b_hh)`, act = tanh or relu.
+//! * GRU (gates r, z, n): `r = σ(i_r + h_r)`, `z = σ(i_z + h_z)`,
+//!   `n = tanh(i_n + r ⊙ h_n)`, `h' = (1 - z) ⊙ n + z ⊙ h`.
+//! * LSTM (gates i, f, g, o): `c' = σ(f) ⊙ c + σ(i) ⊙ tanh(g)`,
+//!   `h' = σ(o) ⊙ tanh(c')`.
+
+use rand::Rng;
+
+use origami_tape::{Float, Tape, Var};
+
+use super::{Cell, CellWeights, State};
+use crate::activation::Activation;
+use crate::module::Params;
+use crate::param::Param;
+
+/// Gate `k` of `hidden` columns out of a `[batch, gates·hidden]` value.
+fn gate<'t, T: Float>(g: Var<'t, T>, k: usize, hidden: usize) -> Var<'t, T> {
+    g.narrow(1, k * hidden, hidden)
+}
+
+macro_rules! cell_params {
+    ($cell:ident) => {
+        impl<T: Float> Params<T> for $cell<T> {
+            fn params(&self) -> Vec<(String, &Param<T>)> {
+                self.weights.params()
+            }
+            fn params_mut(&mut self) -> Vec<(String, &mut Param<T>)> {
+                self.weights.params_mut()
+            }
+        }
+    };
+}
+
+/// The Elman (vanilla) recurrent cell.
+#[derive(Clone, Debug)]
+pub struct Elman<T: Float> {
+    /// One gate's worth of weights.
+    pub weights: CellWeights<T>,
+    /// `Tanh` or `Relu` (PyTorch's `nonlinearity`).
+    pub activation: Activation,
+}
+
+impl<T: Float> Elman<T> {
+    /// A cell with PyTorch's init.
+    pub fn new(input: usize, hidden: usize, activation: Activation, rng: &mut impl Rng) -> Self {
+        Self {
+            weights: CellWeights::new(1, input, hidden, rng),
+            activation,
+        }
+    }
+}
+
+cell_params!(Elman);
+
+impl<T: Float> Cell<T> for Elman<T> {
+    fn input_size(&self) -> usize {
+        self.weights.input_size()
+    }
+    fn hidden_size(&self) -> usize {
+        self.weights.hidden_size()
+    }
+    fn step<'t>(&self, tape: &'t Tape<T>, x: Var<'t, T>, state: &State<'t, T>) -> State<'t, T> {
+        let (gi, gh) = self.weights.gates(tape, x, state.h);
+        State {
+            h: self.activation.apply(gi + gh),
+            c: None,
+        }
+    }
+}
+
+/// The gated recurrent unit.
+#[derive(Clone, Debug)]
+pub struct Gru<T: Float> {
+    /// Three gates' worth of weights, ordered r, z, n.
+    pub weights: CellWeights<T>,
+}
+
+impl<T: Float> Gru<T> {
+    /// A cell with PyTorch's init.
+    pub fn new(input: usize, hidden: usize, rng: &mut impl Rng) -> Self {
+        Self {
+            weights: CellWeights::new(3, input, hidden, rng),
+        }
+    }
+}
+
+cell_params!(Gru);
+
+impl<T: Float> Cell<T> for Gru<T> {
+    fn input_size(&self) -> usize {
+        self.weights.input_size()
+    }
+    fn hidden_size(&self) -> usize {
+        self.weights.hidden_size()
+    }
+    fn step<'t>(&self, tape: &'t Tape<T>, x: Var<'t, T>, state: &State<'t, T>) -> State<'t, T> {
+        let hidden = self.hidden_size();
+        let (gi, gh) = self.weights.gates(tape, x, state.h);
+        let r = (gate(gi, 0, hidden) + gate(gh, 0, hidden)).sigmoid();
+        let z = (gate(gi, 1, hidden) + gate(gh, 1, hidden)).sigmoid();
+        let n = (gate(gi, 2, hidden) + r * gate(gh, 2, hidden)).tanh();
+        State {
+            h: n + z * (state.h - n),
+            c: None,
+        }
+    }
+}
+
+/// The long short-term memory cell.
+#[derive(Clone, Debug)]
+pub struct Lstm<T: Float> {
+    /// Four gates' worth of weights, ordered i, f, g, o.
+    pub weights: CellWeights<T>,
+}
+
+impl<T: Float> Lstm<T> {
+    /// A cell with PyTorch's init.
+    pub fn new(input: usize, hidden: usize, rng: &mut impl Rng) -> Self {
+        Self {
+            weights: CellWeights::new(4, input, hidden, rng),
+        }
+    }
+}
+
+cell_params!(Lstm);
+
+impl<T: Float> Cell<T> for Lstm<T> {
+    fn input_size(&self) -> usize {
+        self.weights.input_size()
+    }
+    fn hidden_size(&self) -> usize {
+        self.weights.hidden_size()
+    }
+    fn has_cell_state(&self) -> bool {
+        true
+    }
+    fn step<'t>(&self, tape: &'t Tape<T>, x: Var<'t, T>, state: &State<'t, T>) -> State<'t, T> {
+        let hidden = self.hidden_size();
+        let (gi, gh) = self.weights.gates(tape, x, state.h);
+        let g = gi + gh;
+        let input = gate(g, 0, hidden).sigmoid();
+        let forget = gate(g, 1, hidden).sigmoid();
+        let candidate = gate(g, 2, hidden).tanh();
+        let output = gate(g, 3, hidden).sigmoid();
+        let c_prev = state.c.expect("an LSTM state carries a cell vector");
+        let c = forget * c_prev + input * candidate;
+        State {
+            h: output * c.tanh(),
+            c: Some(c),
+        }
+    }
+}

@@ -1,0 +1,191 @@
+//! `Rnn`: cells stacked in layers and, optionally, two directions, with
+//! PyTorch's names (`weight_ih_l0`, `weight_hh_l1_reverse`, …). Layer
+//! `l > 0` reads the outputs of layer `l - 1` (both directions
+//! concatenated).
+
+use rand::Rng;
+
+use origami_tape::{Float, Tape, Var};
+
+use super::{Cell, Elman, Gru, Lstm, State, reverse_in_time, unroll};
+use crate::activation::Activation;
+use crate::module::Params;
+use crate::param::Param;
+
+/// Which cell an `Rnn` is made of.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum CellKind {
+    /// Elman with tanh.
+    ElmanTanh,
+    /// Elman with relu.
+    ElmanRelu,
+    /// Gated recurrent unit.
+    Gru,
+    /// Long short-term memory.
+    Lstm,
+}
+
+/// The shape of an `Rnn`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RnnConfig {
+    /// The cell type.
+    pub kind: CellKind,
+    /// Width of each input step.
+    pub input_size: usize,
+    /// Width of each direction's hidden state.
+    pub hidden_size: usize,
+    /// Number of stacked layers (≥ 1).
+    pub layers: usize,
+    /// Run a second stack over the reversed sequences.
+    pub bidirectional: bool,
+}
+
+type BoxedCell<T> = Box<dyn Cell<T> + Send + Sync>;
+
+/// A multi-layer, optionally bidirectional recurrent net.
+pub struct Rnn<T: Float> {
+    config: RnnConfig,
+    /// Indexed `layer · directions + direction`.
+    cells: Vec<BoxedCell<T>>,
+}
+
+/// What an `Rnn` returns.
+#[derive(Clone, Debug)]
+pub struct RnnOutput<'t, T: Float> {
+    /// The top layer's output at each step, `[batch, directions·hidden]`.
+    pub outputs: Vec<Var<'t, T>>,
+    /// The top layer's state at each sequence's end: forward direction at
+    /// its last token, backward direction after reading back to the first;
+    /// `[batch, directions·hidden]`.
+    pub last: Var<'t, T>,
+    /// Every cell's final state, indexed `layer · directions + direction`.
+    pub states: Vec<State<'t, T>>,
+}
+
+impl<T: Float> Rnn<T> {
+    /// A net with PyTorch's init for every cell.
+    ///
+    /// # Panics
+    /// If `layers` is 0.
+    pub fn new(config: RnnConfig, rng: &mut impl Rng) -> Self {
+        assert!(config.layers > 0, "Rnn: at least one layer");
+        let dirs = if config.bidirectional { 2 } else { 1 };
+        let mut cells: Vec<BoxedCell<T>> = Vec::new();
+        for layer in 0..config.layers {
+            let input = if layer == 0 {
+                config.input_size
+            } else {
+                dirs * config.hidden_size
+            };
+            for _ in 0..dirs {
+                let h = config.hidden_size;
+                cells.push(match config.kind {
+                    CellKind::ElmanTanh => Box::new(Elman::new(input, h, Activation::Tanh, rng)),
+                    CellKind::ElmanRelu => Box::new(Elman::new(input, h, Activation::Relu, rng)),
+                    CellKind::Gru => Box::new(Gru::new(input, h, rng)),
+                    CellKind::Lstm => Box::new(Lstm::new(input, h, rng)),
+                });
+            }
+        }
+        Self { config, cells }
+    }
+
+    /// The configuration it was built with.
+    pub fn config(&self) -> RnnConfig {
+        self.config
+    }
+
+    /// Width of `outputs` and `last`: `directions · hidden`.
+    pub fn output_size(&self) -> usize {
+        self.directions() * self.config.hidden_size
+    }
+
+    fn directions(&self) -> usize {
+        if self.config.bidirectional { 2 } else { 1 }
+    }
+
+    /// Runs the net over `xs` (one `[batch, input]` per step), each
+    /// sequence `b` stopping at `lengths[b]` if given.
+    pub fn forward<'t>(
+        &self,
+        tape: &'t Tape<T>,
+        xs: &[Var<'t, T>],
+        lengths: Option<&[usize]>,
+    ) -> RnnOutput<'t, T> {
+        let dirs = self.directions();
+        let mut inputs = xs.to_vec();
+        let mut states = Vec::with_capacity(self.cells.len());
+        let mut last = Vec::with_capacity(dirs);
+        for layer in 0..self.config.layers {
+            let forward = unroll(
+                self.cells[layer * dirs].as_ref(),
+                tape,
+                &inputs,
+                lengths,
+                None,
+            );
+            let mut outputs = forward.outputs;
+            states.push(forward.last);
+            last = vec![forward.last.h];
+            if dirs == 2 {
+                let reversed = reverse_in_time(&inputs, lengths);
+                let backward = unroll(
+                    self.cells[layer * dirs + 1].as_ref(),
+                    tape,
+                    &reversed,
+                    lengths,
+                    None,
+                );
+                let back_outputs = reverse_in_time(&backward.outputs, lengths);
+                outputs = outputs
+                    .iter()
+                    .zip(&back_outputs)
+                    .map(|(f, b)| Var::concat(&[*f, *b], 1))
+                    .collect();
+                states.push(backward.last);
+                last.push(backward.last.h);
+            }
+            inputs = outputs;
+        }
+        let last = if last.len() == 1 {
+            last[0]
+        } else {
+            Var::concat(&last, 1)
+        };
+        RnnOutput {
+            outputs: inputs,
+            last,
+            states,
+        }
+    }
+}
+
+impl<T: Float> Params<T> for Rnn<T> {
+    fn params(&self) -> Vec<(String, &Param<T>)> {
+        let dirs = self.directions();
+        let cells = self.cells.iter().enumerate();
+        cells
+            .flat_map(|(i, c)| suffixed(&suffix(i, dirs), c.params()))
+            .collect()
+    }
+    fn params_mut(&mut self) -> Vec<(String, &mut Param<T>)> {
+        let dirs = self.directions();
+        let cells = self.cells.iter_mut().enumerate();
+        cells
+            .flat_map(|(i, c)| suffixed(&suffix(i, dirs), c.params_mut()))
+            .collect()
+    }
+}
+
+/// `_l{layer}` plus `_reverse` for the backward direction.
+fn suffix(index: usize, dirs: usize) -> String {
+    let reverse = if index % dirs == 1 { "_reverse" } else { "" };
+    format!("_l{}{reverse}", index / dirs)
+}
+
+fn suffixed<P>(suffix: &str, named: Vec<(String, P)>) -> Vec<(String, P)> {
+    named
+        .into_iter()
+        .map(|(n, p)| (format!("{n}{suffix}"), p))
+        .collect()
+}

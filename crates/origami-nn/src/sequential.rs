@@ -1,0 +1,120 @@
+//! `Sequential`: modules applied in order, named `0.weight`, `1.bias`, …
+//! as PyTorch's `nn.Sequential` names them; `mlp` builds the usual stack
+//! of `Dense` layers with an activation between them.
+
+use rand::Rng;
+
+use origami_tape::{Float, Tape, Var};
+
+use crate::activation::Activation;
+use crate::dense::Dense;
+use crate::init::Init;
+use crate::module::{Module, Params, prefixed, prefixed_mut};
+use crate::param::Param;
+
+/// Modules applied one after another.
+pub struct Sequential<T: Float> {
+    layers: Vec<Box<dyn Module<T> + Send + Sync>>,
+}
+
+impl<T: Float> Default for Sequential<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T: Float> Sequential<T> {
+    /// An empty stack (the identity).
+    pub fn new() -> Self {
+        Self { layers: Vec::new() }
+    }
+
+    /// Appends a module.
+    pub fn push(mut self, layer: impl Module<T> + Send + Sync + 'static) -> Self {
+        self.layers.push(Box::new(layer));
+        self
+    }
+
+    /// The number of modules.
+    pub fn len(&self) -> usize {
+        self.layers.len()
+    }
+
+    /// True if there are no modules.
+    pub fn is_empty(&self) -> bool {
+        self.layers.is_empty()
+    }
+
+    /// Runs the stack and returns every intermediate output (after each
+    /// module), for probes that look inside.
+    pub fn forward_all<'t>(&self, tape: &'t Tape<T>, input: Var<'t, T>) -> Vec<Var<'t, T>> {
+        let mut outs = Vec::with_capacity(self.layers.len());
+        let mut x = input;
+        for layer in &self.layers {
+            x = layer.forward(tape, x);
+            outs.push(x);
+        }
+        outs
+    }
+}
+
+impl<T: Float> Params<T> for Sequential<T> {
+    fn params(&self) -> Vec<(String, &Param<T>)> {
+        let layers = self.layers.iter().enumerate();
+        layers
+            .flat_map(|(i, l)| prefixed(&i.to_string(), l.params()))
+            .collect()
+    }
+    fn params_mut(&mut self) -> Vec<(String, &mut Param<T>)> {
+        let layers = self.layers.iter_mut().enumerate();
+        layers
+            .flat_map(|(i, l)| prefixed_mut(&i.to_string(), l.params_mut()))
+            .collect()
+    }
+}
+
+impl<T: Float> Module<T> for Sequential<T> {
+    fn forward<'t>(&self, tape: &'t Tape<T>, input: Var<'t, T>) -> Var<'t, T> {
+        self.layers
+            .iter()
+            .fold(input, |x, layer| layer.forward(tape, x))
+    }
+}
+
+/// A multilayer perceptron: `Dense` layers of the given `widths` (input
+/// first, output last) with `activation` between them (not after the
+/// last). Weights from `init` with the activation's gain; zero biases
+/// (PyTorch's default init keeps its own bias rule).
+///
+/// ```
+/// use origami_nn::{mlp, Activation, Init, Params};
+/// use rand::SeedableRng;
+/// let net = mlp::<f32>(&[2, 8, 8, 3], Activation::Tanh, Init::LecunNormal,
+///                      &mut rand::rngs::StdRng::seed_from_u64(0));
+/// let names: Vec<_> = net.params().into_iter().map(|(n, _)| n).collect();
+/// assert_eq!(names, ["0.weight", "0.bias", "2.weight", "2.bias", "4.weight", "4.bias"]);
+/// ```
+pub fn mlp<T: Float>(
+    widths: &[usize],
+    activation: Activation,
+    init: Init,
+    rng: &mut impl Rng,
+) -> Sequential<T> {
+    assert!(
+        widths.len() >= 2,
+        "mlp: need at least input and output widths, got {widths:?}"
+    );
+    let gain = if init == Init::LecunNormal {
+        1.0
+    } else {
+        activation.gain()
+    };
+    let mut net = Sequential::new();
+    for (i, pair) in widths.windows(2).enumerate() {
+        net = net.push(Dense::with_init(pair[0], pair[1], init, gain, true, rng));
+        if i + 2 < widths.len() {
+            net = net.push(activation);
+        }
+    }
+    net
+}

@@ -1,0 +1,149 @@
+//! Recurrent semantics: a padded batch gives exactly the per-sequence
+//! results, for every cell, in both directions; names and shapes follow
+//! PyTorch.
+
+use origami_nn::{CellKind, Params, Rnn, RnnConfig};
+use origami_tape::{Tape, Tensor, Var};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+
+const KINDS: [CellKind; 4] = [
+    CellKind::ElmanTanh,
+    CellKind::ElmanRelu,
+    CellKind::Gru,
+    CellKind::Lstm,
+];
+
+fn sequence(len: usize, width: usize, seed: u64) -> Vec<Vec<f32>> {
+    let t = Tensor::<f32>::rand_uniform(&[len, width], -1.0, 1.0, &mut StdRng::seed_from_u64(seed))
+        .unwrap();
+    t.data().chunks(width).map(<[f32]>::to_vec).collect()
+}
+
+/// Runs `rnn` on a batch of sequences, padded with junk to the longest.
+fn run_batch(
+    rnn: &Rnn<f32>,
+    seqs: &[Vec<Vec<f32>>],
+    width: usize,
+) -> (Vec<Vec<f32>>, Vec<Vec<f32>>) {
+    let steps = seqs.iter().map(Vec::len).max().unwrap();
+    let lens: Vec<usize> = seqs.iter().map(Vec::len).collect();
+    let tape = Tape::inference();
+    let xs: Vec<Var<'_, f32>> = (0..steps)
+        .map(|t| {
+            let rows: Vec<f32> = seqs
+                .iter()
+                .flat_map(|s| s.get(t).cloned().unwrap_or(vec![9.0; width]))
+                .collect();
+            tape.constant(Tensor::from_vec(&[seqs.len(), width], rows).unwrap())
+        })
+        .collect();
+    let out = rnn.forward(&tape, &xs, Some(&lens));
+    let per_row = |v: &Var<'_, f32>| {
+        v.value()
+            .data()
+            .chunks(rnn.output_size())
+            .map(<[f32]>::to_vec)
+            .collect::<Vec<_>>()
+    };
+    let last = per_row(&out.last);
+    // Outputs of sequence b at its real steps, flattened.
+    let outputs = (0..seqs.len())
+        .map(|b| {
+            (0..lens[b])
+                .flat_map(|t| per_row(&out.outputs[t])[b].clone())
+                .collect()
+        })
+        .collect();
+    (last, outputs)
+}
+
+#[test]
+fn padding_never_changes_a_result() {
+    for kind in KINDS {
+        for bidirectional in [false, true] {
+            let config = RnnConfig {
+                kind,
+                input_size: 3,
+                hidden_size: 4,
+                layers: 2,
+                bidirectional,
+            };
+            let rnn = Rnn::<f32>::new(config, &mut StdRng::seed_from_u64(1));
+            let seqs: Vec<_> = [5, 2, 4, 1]
+                .iter()
+                .enumerate()
+                .map(|(i, &l)| sequence(l, 3, i as u64))
+                .collect();
+            let (last, outputs) = run_batch(&rnn, &seqs, 3);
+            for (b, seq) in seqs.iter().enumerate() {
+                let (alone_last, alone_out) = run_batch(&rnn, std::slice::from_ref(seq), 3);
+                assert_eq!(
+                    last[b], alone_last[0],
+                    "{kind:?} bidirectional={bidirectional}: last state of {b}"
+                );
+                assert_eq!(
+                    outputs[b], alone_out[0],
+                    "{kind:?} bidirectional={bidirectional}: outputs of {b}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn names_follow_pytorch() {
+    let config = RnnConfig {
+        kind: CellKind::Lstm,
+        input_size: 3,
+        hidden_size: 4,
+        layers: 2,
+        bidirectional: true,
+    };
+    let rnn = Rnn::<f32>::new(config, &mut StdRng::seed_from_u64(0));
+    let names: Vec<String> = rnn.params().into_iter().map(|(n, _)| n).collect();
+    let mut want = Vec::new();
+    for layer in 0..2 {
+        for dir in ["", "_reverse"] {
+            for base in ["weight_ih", "weight_hh", "bias_ih", "bias_hh"] {
+                want.push(format!("{base}_l{layer}{dir}"));
+            }
+        }
+    }
+    assert_eq!(names, want);
+    let shapes: Vec<Vec<usize>> = rnn
+        .params()
+        .iter()
+        .map(|(_, p)| p.shape().to_vec())
+        .take(4)
+        .collect();
+    assert_eq!(shapes, [vec![16, 3], vec![16, 4], vec![16], vec![16]]);
+    let second_layer_input = rnn.params()[8].1.shape().to_vec();
+    assert_eq!(second_layer_input, [16, 8], "layer 1 reads both directions");
+}
+
+#[test]
+fn every_parameter_gets_a_gradient() {
+    for kind in KINDS {
+        let config = RnnConfig {
+            kind,
+            input_size: 2,
+            hidden_size: 3,
+            layers: 2,
+            bidirectional: true,
+        };
+        let rnn = Rnn::<f32>::new(config, &mut StdRng::seed_from_u64(4));
+        let tape = Tape::new();
+        let xs: Vec<_> = (0..3)
+            .map(|t| tape.constant(Tensor::full(&[2, 2], 0.1 * t as f32)))
+            .collect();
+        let out = rnn.forward(&tape, &xs, Some(&[3, 2]));
+        let grads = out.last.sum_all().backward();
+        assert!(
+            grads.unreached().is_empty(),
+            "{kind:?}: {:?}",
+            grads.unreached()
+        );
+        assert_eq!(grads.len(), rnn.params().len());
+    }
+}
