@@ -64,6 +64,11 @@ impl<T: Float> Grads<T> {
         self.entries.iter().map(|(id, g)| (*id, g))
     }
 
+    /// All gradients, mutable (clipping, noise, rescaling).
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = (ParamId, &mut Tensor<T>)> {
+        self.entries.iter_mut().map(|(id, g)| (*id, g))
+    }
+
     /// The number of parameters that received a gradient.
     pub fn len(&self) -> usize {
         self.entries.len()

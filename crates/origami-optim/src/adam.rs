@@ -1,0 +1,110 @@
+//! Adam and AdamW with PyTorch's exact arithmetic:
+//!
+//! ```text
+//! g ← g + wd·p                     (Adam: L2 in the gradient)
+//! p ← p·(1 − lr·wd)                (AdamW: decoupled decay)
+//! m ← β₁m + (1 − β₁)g,   v ← β₂v + (1 − β₂)g²
+//! p ← p − (lr / (1 − β₁ᵗ)) · m / (√v / √(1 − β₂ᵗ) + ε)
+//! ```
+
+use origami_nn::Params;
+use origami_tape::{Float, Grads};
+
+use crate::error::OptimError;
+use crate::groups::Groups;
+use crate::optimizer::{FirstOrder, Slots, first_order_optimizer, pair_grads};
+
+/// Adam (Kingma & Ba), or AdamW (Loshchilov & Hutter) when `decoupled`.
+#[derive(Clone, Debug)]
+pub struct Adam<T: Float> {
+    /// Learning rate.
+    pub lr: f64,
+    /// Decay of the first moment.
+    pub beta1: f64,
+    /// Decay of the second moment.
+    pub beta2: f64,
+    /// Added to the denominator.
+    pub eps: f64,
+    /// Decoupled weight decay (AdamW) instead of L2 in the gradient.
+    pub decoupled: bool,
+    /// Per-parameter rate scales and weight decay.
+    pub groups: Groups,
+    slots: Slots<T>,
+    step_count: u64,
+}
+
+impl<T: Float> Adam<T> {
+    /// Adam with PyTorch's defaults (β = 0.9, 0.999; ε = 1e-8).
+    pub fn new(lr: f64) -> Self {
+        Self {
+            lr,
+            beta1: 0.9,
+            beta2: 0.999,
+            eps: 1e-8,
+            decoupled: false,
+            groups: Groups::default(),
+            slots: Slots::default(),
+            step_count: 0,
+        }
+    }
+
+    /// AdamW with decoupled weight decay `weight_decay` for every parameter.
+    pub fn adamw(lr: f64, weight_decay: f64) -> Self {
+        Self {
+            decoupled: true,
+            groups: Groups::uniform(weight_decay),
+            ..Self::new(lr)
+        }
+    }
+
+    /// Replaces the parameter groups.
+    pub fn with_groups(mut self, groups: Groups) -> Self {
+        self.groups = groups;
+        self
+    }
+}
+
+impl<T: Float> FirstOrder<T> for Adam<T> {
+    fn update<M: Params<T>>(&mut self, model: &mut M, grads: &Grads<T>) -> Result<(), OptimError> {
+        let t = (self.step_count + 1) as i32;
+        let (c1, c2) = (1.0 - self.beta1.powi(t), 1.0 - self.beta2.powi(t));
+        let (b1, b2, eps) = (
+            T::from_f64(self.beta1),
+            T::from_f64(self.beta2),
+            T::from_f64(self.eps),
+        );
+        for (name, p, g) in pair_grads(model, grads)? {
+            let group = self.groups.of(&name);
+            let lr = self.lr * group.lr_scale;
+            let wd = T::from_f64(group.weight_decay);
+            let g: Vec<T> = if self.decoupled {
+                let shrink = T::from_f64(1.0 - lr * group.weight_decay);
+                p.data_mut().iter_mut().for_each(|w| *w *= shrink);
+                g.data().to_vec()
+            } else {
+                g.data()
+                    .iter()
+                    .zip(p.data())
+                    .map(|(&g, &w)| g + wd * w)
+                    .collect()
+            };
+            let m = self.slots.zeros_like(&name, "exp_avg", p).data_mut();
+            m.iter_mut()
+                .zip(&g)
+                .for_each(|(m, &x)| *m = b1 * *m + (T::ONE - b1) * x);
+            let m = m.to_vec();
+            let v = self.slots.zeros_like(&name, "exp_avg_sq", p).data_mut();
+            v.iter_mut()
+                .zip(&g)
+                .for_each(|(v, &x)| *v = b2 * *v + (T::ONE - b2) * x * x);
+            let (step, root_c2) = (T::from_f64(lr / c1), T::from_f64(c2.sqrt()));
+            for ((w, &m), &v) in p.data_mut().iter_mut().zip(&m).zip(v.iter()) {
+                *w -= step * m / (v.sqrt() / root_c2 + eps);
+            }
+        }
+        self.step_count += 1;
+        Ok(())
+    }
+}
+
+first_order_optimizer!(Adam, "adam");

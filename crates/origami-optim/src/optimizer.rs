@@ -1,0 +1,216 @@
+//! The `Optimizer` family. Every method is driven the same way: a closure
+//! evaluates the loss and gradients at the model's current parameters, and
+//! `step` calls it as often as the method needs (first-order methods once,
+//! line searches and L-BFGS several times). First-order methods also
+//! implement [`FirstOrder::update`] for loops that already hold gradients.
+
+use std::collections::HashMap;
+
+use origami_nn::Params;
+use origami_tape::{Float, Grads, Tensor};
+
+use crate::error::OptimError;
+
+/// What a closure reports at the current parameters.
+pub struct Evaluation<T: Float> {
+    /// The loss.
+    pub loss: f64,
+    /// Its gradient with respect to every parameter of the model.
+    pub grads: Grads<T>,
+    /// A diagonal curvature estimate per parameter, for methods that use
+    /// one (SDLM); `None` otherwise.
+    pub curvature: Option<Grads<T>>,
+}
+
+impl<T: Float> Evaluation<T> {
+    /// Loss and gradients, no curvature.
+    pub fn new(loss: f64, grads: Grads<T>) -> Self {
+        Self {
+            loss,
+            grads,
+            curvature: None,
+        }
+    }
+}
+
+/// Per-parameter state tensors by `"<param name>.<slot>"`, plus scalars
+/// (step counts, current rates): what a checkpoint needs to resume exactly.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct OptimState<T: Float> {
+    /// Tensors such as momentum buffers, keyed `name.slot`.
+    pub tensors: Vec<(String, Tensor<T>)>,
+    /// Scalars such as the step count, keyed by name.
+    pub scalars: Vec<(String, f64)>,
+}
+
+/// An optimization method.
+pub trait Optimizer<T: Float> {
+    /// The method's name, for messages and state files.
+    fn name(&self) -> &'static str;
+
+    /// Improves `model` using `closure`, which evaluates loss and
+    /// gradients at the model's current parameters. Returns the loss of
+    /// the first evaluation.
+    ///
+    /// # Errors
+    /// The closure's errors; [`OptimError::MissingGradient`] naming a
+    /// parameter without a gradient; [`OptimError::NonFinite`] for a NaN
+    /// or infinite loss.
+    fn step<M: Params<T>>(
+        &mut self,
+        model: &mut M,
+        closure: &mut dyn FnMut(&M) -> Result<Evaluation<T>, OptimError>,
+    ) -> Result<f64, OptimError>;
+
+    /// The base learning rate (schedules change it between steps).
+    fn learning_rate(&self) -> f64;
+
+    /// Sets the base learning rate.
+    fn set_learning_rate(&mut self, lr: f64);
+
+    /// Everything needed to resume exactly.
+    fn state(&self) -> OptimState<T>;
+
+    /// Restores [`Optimizer::state`].
+    ///
+    /// # Errors
+    /// [`OptimError::State`] if the state belongs to another method.
+    fn load_state(&mut self, state: OptimState<T>) -> Result<(), OptimError>;
+}
+
+/// Methods that need nothing but the gradient at the current point.
+pub trait FirstOrder<T: Float>: Optimizer<T> {
+    /// One update from gradients already computed.
+    ///
+    /// # Errors
+    /// [`OptimError::MissingGradient`] naming the first parameter of the
+    /// model with no gradient; [`OptimError::ShapeMismatch`].
+    fn update<M: Params<T>>(&mut self, model: &mut M, grads: &Grads<T>) -> Result<(), OptimError>;
+}
+
+/// Implements [`Optimizer`] for a [`FirstOrder`] method: one evaluation,
+/// one update.
+macro_rules! first_order_optimizer {
+    ($ty:ident, $name:literal) => {
+        impl<T: Float> crate::optimizer::Optimizer<T> for $ty<T> {
+            fn name(&self) -> &'static str {
+                $name
+            }
+            fn step<M: origami_nn::Params<T>>(
+                &mut self,
+                model: &mut M,
+                closure: &mut dyn FnMut(
+                    &M,
+                ) -> Result<
+                    crate::optimizer::Evaluation<T>,
+                    crate::error::OptimError,
+                >,
+            ) -> Result<f64, crate::error::OptimError> {
+                let eval = closure(model)?;
+                crate::optimizer::check_finite_loss(eval.loss)?;
+                crate::optimizer::FirstOrder::update(self, model, &eval.grads)?;
+                Ok(eval.loss)
+            }
+            fn learning_rate(&self) -> f64 {
+                self.lr
+            }
+            fn set_learning_rate(&mut self, lr: f64) {
+                self.lr = lr;
+            }
+            fn state(&self) -> crate::optimizer::OptimState<T> {
+                self.slots.to_state(self.step_count)
+            }
+            fn load_state(
+                &mut self,
+                state: crate::optimizer::OptimState<T>,
+            ) -> Result<(), crate::error::OptimError> {
+                self.step_count = self.slots.load_state(state)?;
+                Ok(())
+            }
+        }
+    };
+}
+pub(crate) use first_order_optimizer;
+
+/// An error unless `loss` is finite.
+pub fn check_finite_loss(loss: f64) -> Result<(), OptimError> {
+    if loss.is_finite() {
+        Ok(())
+    } else {
+        Err(OptimError::NonFinite {
+            what: format!("loss {loss}"),
+        })
+    }
+}
+
+/// Every parameter of `model` with its gradient, or an error naming the
+/// first parameter that has none.
+pub fn pair_grads<'m, 'g, T: Float, M: Params<T>>(
+    model: &'m mut M,
+    grads: &'g Grads<T>,
+) -> Result<Vec<(String, &'m mut Tensor<T>, &'g Tensor<T>)>, OptimError> {
+    let mut out = Vec::new();
+    for (name, param) in model.params_mut() {
+        let Some(g) = grads.get(param.id()) else {
+            return Err(OptimError::MissingGradient { name });
+        };
+        if g.shape() != param.shape() {
+            let (param, grad) = (param.shape().to_vec(), g.shape().to_vec());
+            return Err(OptimError::ShapeMismatch { name, param, grad });
+        }
+        out.push((name, param.value_mut(), g));
+    }
+    Ok(out)
+}
+
+/// Named state tensors ("slots": momentum buffers, Adam moments), created
+/// lazily with a parameter's shape.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Slots<T: Float> {
+    slots: HashMap<String, Tensor<T>>,
+}
+
+impl<T: Float> Slots<T> {
+    /// The slot `name.slot`, created as zeros shaped like `like`.
+    pub(crate) fn zeros_like(
+        &mut self,
+        name: &str,
+        slot: &str,
+        like: &Tensor<T>,
+    ) -> &mut Tensor<T> {
+        self.slots
+            .entry(format!("{name}.{slot}"))
+            .or_insert_with(|| Tensor::zeros(like.shape()))
+    }
+
+    pub(crate) fn to_state(&self, step_count: u64) -> OptimState<T> {
+        let mut tensors: Vec<_> = self
+            .slots
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        tensors.sort_by(|a, b| a.0.cmp(&b.0));
+        OptimState {
+            tensors,
+            scalars: vec![("step".to_string(), step_count as f64)],
+        }
+    }
+
+    pub(crate) fn load_state(&mut self, state: OptimState<T>) -> Result<u64, OptimError> {
+        let step = state
+            .scalars
+            .iter()
+            .find(|(k, _)| k == "step")
+            .map(|(_, v)| *v);
+        let step = step.ok_or_else(|| OptimError::State {
+            message: "no step count".to_string(),
+        })?;
+        if !(step >= 0.0 && step.fract() == 0.0) {
+            return Err(OptimError::State {
+                message: format!("step count {step} is not a whole number"),
+            });
+        }
+        self.slots = state.tensors.into_iter().collect();
+        Ok(step as u64)
+    }
+}

@@ -1,0 +1,156 @@
+//! First-order updates equal their closed-form recurrences (proptest over
+//! random parameters, gradients and hyperparameters, several steps); a
+//! parameter without a gradient is an error naming it; state round-trips
+//! so training resumes exactly.
+
+use origami_nn::{Dense, Params};
+use origami_optim::{Adam, FirstOrder, OptimError, Optimizer, Sgd, clip_grad_norm};
+use origami_tape::{Grads, Tape, Tensor};
+use proptest::prelude::*;
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+
+/// Gradients equal to `g` for the layer's weight and bias (a loss
+/// `⟨g_w, W⟩ + ⟨g_b, b⟩`, whose gradient is exactly `g`).
+fn grads_of(layer: &Dense<f64>, gw: &Tensor<f64>, gb: &Tensor<f64>) -> Grads<f64> {
+    let tape = Tape::new();
+    let w = layer.weight.bind(&tape);
+    let b = layer.bias.as_ref().unwrap().bind(&tape);
+    let loss =
+        (w * tape.constant(gw.clone())).sum_all() + (b * tape.constant(gb.clone())).sum_all();
+    loss.backward()
+}
+
+fn flat(layer: &Dense<f64>) -> Vec<f64> {
+    layer
+        .params()
+        .iter()
+        .flat_map(|(_, p)| p.value().data().to_vec())
+        .collect()
+}
+
+/// Runs `steps` updates of `opt` with random gradients; returns the
+/// parameter trajectory and the gradients used.
+fn run(
+    opt: &mut impl FirstOrder<f64>,
+    seed: u64,
+    steps: usize,
+) -> (Vec<f64>, Vec<Vec<f64>>, Vec<Vec<f64>>) {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let mut layer = Dense::<f64>::new(3, 2, &mut rng);
+    let start = flat(&layer);
+    let mut gs = Vec::new();
+    let mut traj = Vec::new();
+    for _ in 0..steps {
+        let gw = Tensor::rand_uniform(&[2, 3], -1.0, 1.0, &mut rng).unwrap();
+        let gb = Tensor::rand_uniform(&[2], -1.0, 1.0, &mut rng).unwrap();
+        let grads = grads_of(&layer, &gw, &gb);
+        opt.update(&mut layer, &grads).unwrap();
+        gs.push(gw.data().iter().chain(gb.data()).copied().collect());
+        traj.push(flat(&layer));
+    }
+    (start, gs, traj)
+}
+
+fn assert_close(a: &[f64], b: &[f64]) -> Result<(), TestCaseError> {
+    for (x, y) in a.iter().zip(b) {
+        prop_assert!((x - y).abs() <= 1e-12 * (1.0 + y.abs()), "{x} vs {y}");
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn sgd_momentum_and_nesterov_follow_pytorch(lr in 0.001f64..1.0, mu in 0.0f64..0.99, wd in 0.0f64..0.1,
+                                                damp in 0.0f64..0.5, nesterov: bool, seed: u64) {
+        let mut opt = Sgd::<f64>::new(lr);
+        opt.momentum = mu;
+        opt.nesterov = nesterov && mu > 0.0;
+        opt.dampening = if opt.nesterov { 0.0 } else { damp };
+        opt.groups = origami_optim::Groups::uniform(wd);
+        let (mut p, gs, traj) = run(&mut opt, seed, 5);
+        let mut buf = vec![0.0; p.len()];
+        for (t, (g, want)) in gs.iter().zip(&traj).enumerate() {
+            for i in 0..p.len() {
+                let mut d = g[i] + wd * p[i];
+                if mu != 0.0 {
+                    buf[i] = if t == 0 { d } else { mu * buf[i] + (1.0 - opt.dampening) * d };
+                    d = if opt.nesterov { d + mu * buf[i] } else { buf[i] };
+                }
+                p[i] -= lr * d;
+            }
+            assert_close(want, &p)?;
+        }
+    }
+
+    #[test]
+    fn adam_and_adamw_follow_pytorch(lr in 0.0001f64..0.1, b1 in 0.5f64..0.99, b2 in 0.9f64..0.9999,
+                                     wd in 0.0f64..0.1, decoupled: bool, seed: u64) {
+        let mut opt = if decoupled { Adam::<f64>::adamw(lr, wd) } else {
+            Adam::<f64>::new(lr).with_groups(origami_optim::Groups::uniform(wd))
+        };
+        opt.beta1 = b1;
+        opt.beta2 = b2;
+        let (mut p, gs, traj) = run(&mut opt, seed, 5);
+        let (mut m, mut v) = (vec![0.0; p.len()], vec![0.0; p.len()]);
+        for (t, (g, want)) in gs.iter().zip(&traj).enumerate() {
+            let t = t as i32 + 1;
+            for i in 0..p.len() {
+                let mut gi = g[i];
+                if decoupled { p[i] *= 1.0 - lr * wd } else { gi += wd * p[i] }
+                m[i] = b1 * m[i] + (1.0 - b1) * gi;
+                v[i] = b2 * v[i] + (1.0 - b2) * gi * gi;
+                let (mh, vh) = (m[i] / (1.0 - b1.powi(t)), v[i] / (1.0 - b2.powi(t)));
+                p[i] -= lr * mh / (vh.sqrt() + 1e-8);
+            }
+            assert_close(want, &p)?;
+        }
+    }
+}
+
+#[test]
+fn a_parameter_without_gradient_is_named() {
+    let mut layer = Dense::<f32>::new(2, 2, &mut StdRng::seed_from_u64(0));
+    let tape = Tape::new();
+    let loss = layer.weight.bind(&tape).sum_all();
+    let grads = loss.backward();
+    let err = Sgd::new(0.1).update(&mut layer, &grads).unwrap_err();
+    assert!(
+        matches!(err, OptimError::MissingGradient { ref name } if name == "bias"),
+        "{err}"
+    );
+    assert!(err.to_string().contains("\"bias\""));
+}
+
+#[test]
+fn resuming_from_saved_state_is_exact() {
+    let train = |opt: &mut Adam<f32>, layer: &mut Dense<f32>, steps: std::ops::Range<u64>| {
+        for s in steps {
+            let g = Tensor::full(&[2, 3], (s as f32).sin());
+            let tape = Tape::new();
+            let loss = (layer.weight.bind(&tape) * tape.constant(g)).sum_all()
+                + layer.bias.as_ref().unwrap().bind(&tape).square().sum_all();
+            let mut grads = loss.backward();
+            clip_grad_norm(&mut grads, 1.0).unwrap();
+            opt.update(layer, &grads).unwrap();
+        }
+    };
+    let mut a = Dense::<f32>::new(3, 2, &mut StdRng::seed_from_u64(1));
+    let mut opt_a = Adam::new(0.01);
+    train(&mut opt_a, &mut a, 0..10);
+
+    let mut b = Dense::<f32>::new(3, 2, &mut StdRng::seed_from_u64(1));
+    let mut opt_b = Adam::new(0.01);
+    train(&mut opt_b, &mut b, 0..4);
+    let state = opt_b.state();
+    let mut opt_c = Adam::new(0.01);
+    opt_c.load_state(state).unwrap();
+    train(&mut opt_c, &mut b, 4..10);
+    assert_eq!(a.weight.value(), b.weight.value());
+    assert_eq!(
+        a.bias.as_ref().unwrap().value(),
+        b.bias.as_ref().unwrap().value()
+    );
+}
