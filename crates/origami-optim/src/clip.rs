@@ -34,7 +34,7 @@ pub fn global_norm<T: Float>(grads: &Grads<T>) -> f64 {
 /// assert!((origami_optim::global_norm(&grads) - 1.0).abs() < 1e-6);
 /// ```
 pub fn clip_grad_norm<T: Float>(grads: &mut Grads<T>, max_norm: f64) -> Result<f64, OptimError> {
-    if !(max_norm > 0.0) {
+    if max_norm.is_nan() || max_norm <= 0.0 {
         let message = format!("max_norm must be positive, got {max_norm}");
         return Err(OptimError::InvalidHyperparameter {
             optimizer: "clip_grad_norm",

@@ -143,12 +143,15 @@ pub fn check_finite_loss(loss: f64) -> Result<(), OptimError> {
     }
 }
 
+/// A parameter's name, its value (to update) and its gradient.
+pub type Paired<'m, 'g, T> = (String, &'m mut Tensor<T>, &'g Tensor<T>);
+
 /// Every parameter of `model` with its gradient, or an error naming the
 /// first parameter that has none.
 pub fn pair_grads<'m, 'g, T: Float, M: Params<T>>(
     model: &'m mut M,
     grads: &'g Grads<T>,
-) -> Result<Vec<(String, &'m mut Tensor<T>, &'g Tensor<T>)>, OptimError> {
+) -> Result<Vec<Paired<'m, 'g, T>>, OptimError> {
     let mut out = Vec::new();
     for (name, param) in model.params_mut() {
         let Some(g) = grads.get(param.id()) else {
