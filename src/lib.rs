@@ -4,6 +4,8 @@
 //! gathers the workspace's crates under one name and offers a prelude:
 //!
 //! * [`tape`]: tensors, the differentiable tape, gradient checks.
+//! * [`nn`]: layers, recurrent nets, losses, init, checkpoints.
+//! * [`optim`]: first-order and second-order optimizers, schedules.
 //!
 //! ```
 //! use origami::prelude::*;
@@ -15,9 +17,13 @@
 
 #![warn(missing_docs)]
 
+pub use origami_nn as nn;
+pub use origami_optim as optim;
 pub use origami_tape as tape;
 
 /// The names most programs need.
 pub mod prelude {
+    pub use origami_nn::{Activation, Dense, Embedding, Init, Module, Param, Params};
+    pub use origami_optim::{Adam, Evaluation, FirstOrder, Optimizer, Sgd};
     pub use origami_tape::{Float, Grads, ParamId, Reduction, Tape, Tensor, Var};
 }

@@ -1,0 +1,217 @@
+//! Command-line flags: `--name value` pairs, every value checked, every
+//! mistake a message (never a panic).
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use origami::nn::CellKind;
+
+use crate::data::Tokens;
+use crate::model::Pool;
+
+pub const USAGE: &str = "\
+usage: rnn_text_classification [flags]
+
+data     --train FILE --test FILE   TSV, label<TAB>text (default: built-in corpus)
+         --valid-split F            fraction of training data held out (0.1)
+         --tokens word|char         (word)   --max-len N   (99th percentile)
+model    --model rnn|ngram          (rnn)    --cell elman|gru|lstm (elman)
+         --embed N (32)  --hidden N (128)  --layers N (1)  --bidirectional
+         --pool last|mean|max (last)       --head-depth D (1)
+         --ngram N                  largest n-gram of the baseline (1 word, 3 char)
+training --optimizer sgd|momentum|nesterov|adam (adam)  --lr F (0.005)
+         --clip F (5)  --epochs N (10)  --batch-size N (32)  --seed N (1)
+         --no-baseline  --quiet
+files    --save DIR  --load DIR  --predict TEXT
+";
+
+pub struct Args {
+    pub train: Option<PathBuf>,
+    pub test: Option<PathBuf>,
+    pub valid_split: f64,
+    pub tokens: Tokens,
+    pub max_len: Option<usize>,
+    pub model: String,
+    pub cell: CellKind,
+    pub embed: usize,
+    pub hidden: usize,
+    pub layers: usize,
+    pub bidirectional: bool,
+    pub pool: Pool,
+    pub head_depth: usize,
+    pub ngram: Option<usize>,
+    pub optimizer: String,
+    pub lr: f64,
+    pub clip: Option<f64>,
+    pub epochs: usize,
+    pub batch_size: usize,
+    pub seed: u64,
+    pub baseline: bool,
+    pub quiet: bool,
+    pub save: Option<PathBuf>,
+    pub load: Option<PathBuf>,
+    pub predict: Option<String>,
+}
+
+const SWITCHES: [&str; 3] = ["--bidirectional", "--no-baseline", "--quiet"];
+
+fn number<T: FromStr>(
+    flags: &HashMap<String, String>,
+    name: &str,
+    default: T,
+) -> Result<T, String> {
+    match flags.get(name) {
+        None => Ok(default),
+        Some(v) => v
+            .parse()
+            .map_err(|_| format!("{name}: {v:?} is not a valid number")),
+    }
+}
+
+impl Args {
+    pub fn parse(raw: impl Iterator<Item = String>) -> Result<Self, String> {
+        let raw: Vec<String> = raw.collect();
+        let mut flags = HashMap::new();
+        let mut i = 0;
+        while i < raw.len() {
+            let name = &raw[i];
+            if name == "--help" || name == "-h" {
+                return Err(USAGE.to_string());
+            }
+            if !name.starts_with("--") {
+                return Err(format!("unexpected argument {name:?}\n\n{USAGE}"));
+            }
+            if SWITCHES.contains(&name.as_str()) {
+                flags.insert(name.clone(), String::new());
+                i += 1;
+                continue;
+            }
+            let value = raw
+                .get(i + 1)
+                .ok_or_else(|| format!("{name} needs a value\n\n{USAGE}"))?;
+            flags.insert(name.clone(), value.clone());
+            i += 2;
+        }
+        const KNOWN: [&str; 25] = [
+            "--train",
+            "--test",
+            "--valid-split",
+            "--tokens",
+            "--max-len",
+            "--model",
+            "--cell",
+            "--embed",
+            "--hidden",
+            "--layers",
+            "--bidirectional",
+            "--pool",
+            "--head-depth",
+            "--ngram",
+            "--optimizer",
+            "--lr",
+            "--clip",
+            "--epochs",
+            "--batch-size",
+            "--seed",
+            "--no-baseline",
+            "--quiet",
+            "--save",
+            "--load",
+            "--predict",
+        ];
+        if let Some(bad) = flags.keys().find(|k| !KNOWN.contains(&k.as_str())) {
+            return Err(format!("unknown flag {bad}\n\n{USAGE}"));
+        }
+        let text = |name: &str, default: &str| {
+            flags
+                .get(name)
+                .cloned()
+                .unwrap_or_else(|| default.to_string())
+        };
+        let args = Args {
+            train: flags.get("--train").map(PathBuf::from),
+            test: flags.get("--test").map(PathBuf::from),
+            valid_split: number(&flags, "--valid-split", 0.1)?,
+            tokens: match text("--tokens", "word").as_str() {
+                "word" => Tokens::Word,
+                "char" => Tokens::Char,
+                other => return Err(format!("--tokens: {other:?} is not word or char")),
+            },
+            max_len: flags
+                .get("--max-len")
+                .map(|_| number(&flags, "--max-len", 0))
+                .transpose()?,
+            model: text("--model", "rnn"),
+            cell: match text("--cell", "elman").as_str() {
+                "elman" => CellKind::ElmanTanh,
+                "gru" => CellKind::Gru,
+                "lstm" => CellKind::Lstm,
+                other => return Err(format!("--cell: {other:?} is not elman, gru or lstm")),
+            },
+            embed: number(&flags, "--embed", 32)?,
+            hidden: number(&flags, "--hidden", 128)?,
+            layers: number(&flags, "--layers", 1)?,
+            bidirectional: flags.contains_key("--bidirectional"),
+            pool: match text("--pool", "last").as_str() {
+                "last" => Pool::Last,
+                "mean" => Pool::Mean,
+                "max" => Pool::Max,
+                other => return Err(format!("--pool: {other:?} is not last, mean or max")),
+            },
+            head_depth: number(&flags, "--head-depth", 1)?,
+            ngram: flags
+                .get("--ngram")
+                .map(|_| number(&flags, "--ngram", 1))
+                .transpose()?,
+            optimizer: text("--optimizer", "adam"),
+            lr: number(&flags, "--lr", 0.005)?,
+            clip: Some(number(&flags, "--clip", 5.0)?).filter(|&c| c > 0.0),
+            epochs: number(&flags, "--epochs", 10)?,
+            batch_size: number(&flags, "--batch-size", 32)?,
+            seed: number(&flags, "--seed", 1)?,
+            baseline: !flags.contains_key("--no-baseline"),
+            quiet: flags.contains_key("--quiet"),
+            save: flags.get("--save").map(PathBuf::from),
+            load: flags.get("--load").map(PathBuf::from),
+            predict: flags.get("--predict").cloned(),
+        };
+        args.check()?;
+        Ok(args)
+    }
+
+    fn check(&self) -> Result<(), String> {
+        let positive = [
+            ("--embed", self.embed),
+            ("--hidden", self.hidden),
+            ("--layers", self.layers),
+            ("--head-depth", self.head_depth),
+            ("--batch-size", self.batch_size),
+        ];
+        if let Some((name, _)) = positive.iter().find(|(_, v)| *v == 0) {
+            return Err(format!("{name} must be at least 1"));
+        }
+        if !(0.0..0.9).contains(&self.valid_split) {
+            return Err(format!(
+                "--valid-split {} is not in [0, 0.9)",
+                self.valid_split
+            ));
+        }
+        if !(self.lr > 0.0 && self.lr.is_finite()) {
+            return Err(format!("--lr {} must be positive", self.lr));
+        }
+        if self.max_len == Some(0) || self.ngram == Some(0) {
+            return Err("--max-len and --ngram must be at least 1".to_string());
+        }
+        if self.model != "rnn" && self.model != "ngram" {
+            return Err(format!("--model: {:?} is not rnn or ngram", self.model));
+        }
+        if self.train.is_some() != self.test.is_some() {
+            return Err("--train and --test go together".to_string());
+        }
+        if self.predict.is_some() && self.load.is_none() {
+            return Err("--predict needs --load DIR (a model saved with --save)".to_string());
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,204 @@
+//! Text in, ids out: the TSV reader (with errors naming file and line),
+//! tokenizers, the vocabulary, and padded minibatches with lengths.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+/// Id 0 pads, id 1 stands for words not seen in training.
+pub const PAD: usize = 0;
+pub const UNKNOWN: usize = 1;
+
+/// How text is split.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tokens {
+    Word,
+    Char,
+}
+
+impl Tokens {
+    pub fn split(self, text: &str) -> Vec<String> {
+        match self {
+            Tokens::Word => text.split_whitespace().map(str::to_lowercase).collect(),
+            Tokens::Char => text.chars().map(|c| c.to_lowercase().to_string()).collect(),
+        }
+    }
+}
+
+/// A labelled example: label index and text.
+pub type Example = (usize, String);
+
+/// Reads `label<TAB>text` lines. Labels are mapped through `labels`
+/// (extended with new names when `grow` is set). Bad lines are counted and
+/// the first few reported; more than `max_bad_fraction` of them is an
+/// error.
+pub fn read_tsv(
+    path: &Path,
+    labels: &mut Vec<String>,
+    grow: bool,
+    max_bad_fraction: f64,
+) -> Result<Vec<Example>, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut examples = Vec::new();
+    let mut bad = Vec::new();
+    for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
+        let at = format!("{}:{}", path.display(), i + 1);
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.is_empty() {
+            continue;
+        }
+        let Ok(line) = std::str::from_utf8(line) else {
+            bad.push(format!("{at}: not valid UTF-8"));
+            continue;
+        };
+        let Some((label, text)) = line.split_once('\t') else {
+            bad.push(format!("{at}: no tab between label and text"));
+            continue;
+        };
+        let label = label.trim();
+        if label.is_empty() {
+            bad.push(format!("{at}: empty label"));
+            continue;
+        }
+        if text.trim().is_empty() {
+            bad.push(format!("{at}: empty text"));
+            continue;
+        }
+        let index = match labels.iter().position(|l| l == label) {
+            Some(i) => i,
+            None if grow => {
+                labels.push(label.to_string());
+                labels.len() - 1
+            }
+            None => {
+                bad.push(format!(
+                    "{at}: label {label:?} does not occur in the training data"
+                ));
+                continue;
+            }
+        };
+        examples.push((index, text.to_string()));
+    }
+    let total = examples.len() + bad.len();
+    for message in bad.iter().take(5) {
+        eprintln!("warning: skipped {message}");
+    }
+    if bad.len() > 5 {
+        eprintln!(
+            "warning: … and {} more bad lines in {}",
+            bad.len() - 5,
+            path.display()
+        );
+    }
+    if total == 0 || examples.is_empty() {
+        return Err(format!("{}: no usable examples", path.display()));
+    }
+    if bad.len() as f64 > max_bad_fraction * total as f64 {
+        return Err(format!(
+            "{}: {} of {total} lines are malformed (more than {:.0}%); first: {}",
+            path.display(),
+            bad.len(),
+            max_bad_fraction * 100.0,
+            bad[0]
+        ));
+    }
+    Ok(examples)
+}
+
+/// Token ↔ id, built from training text.
+#[derive(Clone, Debug)]
+pub struct Vocab {
+    pub tokens: Vec<String>,
+    index: HashMap<String, usize>,
+}
+
+impl Vocab {
+    /// Every token seen at least `min_count` times, most frequent first.
+    pub fn build(texts: &[&str], tokens: Tokens, min_count: usize) -> Self {
+        let mut counts: HashMap<String, usize> = HashMap::new();
+        for t in texts {
+            for tok in tokens.split(t) {
+                *counts.entry(tok).or_default() += 1;
+            }
+        }
+        let mut kept: Vec<(String, usize)> = counts
+            .into_iter()
+            .filter(|(_, c)| *c >= min_count)
+            .collect();
+        kept.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        let list: Vec<String> = ["<pad>", "<unk>"]
+            .iter()
+            .map(|s| s.to_string())
+            .chain(kept.into_iter().map(|(t, _)| t))
+            .collect();
+        Self::from_list(list)
+    }
+
+    pub fn from_list(tokens: Vec<String>) -> Self {
+        let index = tokens
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.clone(), i))
+            .collect();
+        Self { tokens, index }
+    }
+
+    pub fn len(&self) -> usize {
+        self.tokens.len()
+    }
+
+    /// Ids of `text`, cut to `max_len` (at least one id: empty text → unknown).
+    pub fn encode(&self, text: &str, tokens: Tokens, max_len: usize) -> Vec<usize> {
+        let mut ids: Vec<usize> = tokens
+            .split(text)
+            .iter()
+            .take(max_len)
+            .map(|t| *self.index.get(t).unwrap_or(&UNKNOWN))
+            .collect();
+        if ids.is_empty() {
+            ids.push(UNKNOWN);
+        }
+        ids
+    }
+}
+
+/// The `q`-quantile of the token counts of `texts`.
+pub fn length_quantile(texts: &[&str], tokens: Tokens, q: f64) -> usize {
+    let mut lens: Vec<usize> = texts.iter().map(|t| tokens.split(t).len().max(1)).collect();
+    lens.sort_unstable();
+    lens[((lens.len() - 1) as f64 * q).round() as usize]
+}
+
+/// A minibatch: per time step the ids of every sequence (padded), the
+/// lengths, and the labels.
+pub struct Batch {
+    /// Positions of the examples in their data set.
+    pub indices: Vec<usize>,
+    pub steps: Vec<Vec<usize>>,
+    pub lengths: Vec<usize>,
+    pub labels: Vec<usize>,
+}
+
+/// Cuts `order` into batches of `size` encoded sequences.
+pub fn batches(encoded: &[(usize, Vec<usize>)], order: &[usize], size: usize) -> Vec<Batch> {
+    order
+        .chunks(size.max(1))
+        .map(|chunk| {
+            let lengths: Vec<usize> = chunk.iter().map(|&i| encoded[i].1.len()).collect();
+            let longest = *lengths.iter().max().expect("non-empty chunk");
+            let steps = (0..longest)
+                .map(|t| {
+                    chunk
+                        .iter()
+                        .map(|&i| *encoded[i].1.get(t).unwrap_or(&PAD))
+                        .collect()
+                })
+                .collect();
+            Batch {
+                indices: chunk.to_vec(),
+                steps,
+                lengths,
+                labels: chunk.iter().map(|&i| encoded[i].0).collect(),
+            }
+        })
+        .collect()
+}

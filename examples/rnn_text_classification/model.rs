@@ -1,0 +1,189 @@
+//! The two classifiers: the recurrent one (embedding → RNN → pooling →
+//! dense head) and the bag-of-n-grams baseline (hashed n-gram frequencies
+//! → one dense layer, i.e. logistic regression).
+
+use origami::nn::{
+    Activation, Dense, Embedding, Init, Module, Param, Params, Rnn, RnnConfig, mlp, prefixed,
+    prefixed_mut,
+};
+use origami::prelude::*;
+use rand::rngs::StdRng;
+
+use crate::data::{Batch, Tokens};
+
+/// How the RNN's outputs over time become one vector.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pool {
+    Last,
+    Mean,
+    Max,
+}
+
+/// Anything that maps a batch to logits.
+pub trait Classifier: Params<f32> {
+    fn logits<'t>(&self, tape: &'t Tape<f32>, batch: &Batch, texts: &[&str]) -> Var<'t, f32>;
+}
+
+pub struct RnnClassifier {
+    pub embedding: Embedding<f32>,
+    pub rnn: Rnn<f32>,
+    pub head: origami::nn::Sequential<f32>,
+    pub pool: Pool,
+}
+
+impl RnnClassifier {
+    pub fn new(
+        vocab: usize,
+        embed: usize,
+        config: RnnConfig,
+        head_depth: usize,
+        classes: usize,
+        pool: Pool,
+        rng: &mut StdRng,
+    ) -> Self {
+        let embedding = Embedding::new(vocab, embed, rng);
+        let rnn = Rnn::new(
+            RnnConfig {
+                input_size: embed,
+                ..config
+            },
+            rng,
+        );
+        let width = rnn.output_size();
+        let mut widths = vec![width; head_depth.max(1)];
+        widths.push(classes);
+        let head = mlp(&widths, Activation::Tanh, Init::XavierUniform, rng);
+        Self {
+            embedding,
+            rnn,
+            head,
+            pool,
+        }
+    }
+
+    /// The pooled sequence representation `[batch, directions·hidden]`.
+    pub fn encode<'t>(&self, tape: &'t Tape<f32>, batch: &Batch) -> Var<'t, f32> {
+        let xs: Vec<_> = batch
+            .steps
+            .iter()
+            .map(|ids| self.embedding.forward(tape, ids))
+            .collect();
+        let out = self.rnn.forward(tape, &xs, Some(&batch.lengths));
+        let width = self.rnn.output_size();
+        let live = |t: usize| -> Vec<bool> {
+            batch
+                .lengths
+                .iter()
+                .flat_map(|&l| std::iter::repeat_n(t < l, width))
+                .collect()
+        };
+        match self.pool {
+            Pool::Last => out.last,
+            Pool::Mean => {
+                let zero = tape.constant(Tensor::scalar(0.0));
+                let sum = out.outputs.iter().enumerate().fold(zero, |acc, (t, &h)| {
+                    acc + Var::where_cond(&live(t), h, zero)
+                });
+                let lengths: Vec<f32> = batch.lengths.iter().map(|&l| l as f32).collect();
+                sum / tape
+                    .constant(Tensor::from_vec(&[lengths.len(), 1], lengths).expect("one per row"))
+            }
+            Pool::Max => {
+                let floor = tape.constant(Tensor::scalar(-1e30));
+                let masked: Vec<_> = out
+                    .outputs
+                    .iter()
+                    .enumerate()
+                    .map(|(t, &h)| Var::where_cond(&live(t), h, floor))
+                    .collect();
+                Var::stack(&masked, 0).max(0)
+            }
+        }
+    }
+}
+
+impl Params<f32> for RnnClassifier {
+    fn params(&self) -> Vec<(String, &Param<f32>)> {
+        let mut all = prefixed("embedding", self.embedding.params());
+        all.extend(prefixed("rnn", self.rnn.params()));
+        all.extend(prefixed("head", self.head.params()));
+        all
+    }
+    fn params_mut(&mut self) -> Vec<(String, &mut Param<f32>)> {
+        let mut all = prefixed_mut("embedding", self.embedding.params_mut());
+        all.extend(prefixed_mut("rnn", self.rnn.params_mut()));
+        all.extend(prefixed_mut("head", self.head.params_mut()));
+        all
+    }
+}
+
+impl Classifier for RnnClassifier {
+    fn logits<'t>(&self, tape: &'t Tape<f32>, batch: &Batch, _texts: &[&str]) -> Var<'t, f32> {
+        self.head.forward(tape, self.encode(tape, batch))
+    }
+}
+
+/// Logistic regression on hashed n-gram frequencies.
+pub struct NgramClassifier {
+    pub layer: Dense<f32>,
+    pub tokens: Tokens,
+    pub max_n: usize,
+    pub buckets: usize,
+}
+
+impl NgramClassifier {
+    pub fn new(
+        tokens: Tokens,
+        max_n: usize,
+        buckets: usize,
+        classes: usize,
+        rng: &mut StdRng,
+    ) -> Self {
+        Self {
+            layer: Dense::with_init(buckets, classes, Init::Zeros, 1.0, true, rng),
+            tokens,
+            max_n,
+            buckets,
+        }
+    }
+
+    /// Hashed n-gram frequencies of each text, `[texts, buckets]`.
+    pub fn features(&self, texts: &[&str]) -> Tensor<f32> {
+        let mut data = vec![0.0f32; texts.len() * self.buckets];
+        for (row, text) in data.chunks_mut(self.buckets).zip(texts) {
+            let toks = self.tokens.split(text);
+            let mut total: f32 = 0.0;
+            for n in 1..=self.max_n {
+                for gram in toks.windows(n) {
+                    row[fnv(&gram.join("\u{1}")) % self.buckets] += 1.0;
+                    total += 1.0;
+                }
+            }
+            row.iter_mut().for_each(|x| *x /= total.max(1.0));
+        }
+        Tensor::from_vec(&[texts.len(), self.buckets], data).expect("sized")
+    }
+}
+
+/// FNV-1a: a stable hash, so features are the same on every run.
+fn fnv(s: &str) -> usize {
+    s.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x100_0000_01b3)
+    }) as usize
+}
+
+impl Params<f32> for NgramClassifier {
+    fn params(&self) -> Vec<(String, &Param<f32>)> {
+        prefixed("ngram", self.layer.params())
+    }
+    fn params_mut(&mut self) -> Vec<(String, &mut Param<f32>)> {
+        prefixed_mut("ngram", self.layer.params_mut())
+    }
+}
+
+impl Classifier for NgramClassifier {
+    fn logits<'t>(&self, tape: &'t Tape<f32>, _batch: &Batch, texts: &[&str]) -> Var<'t, f32> {
+        self.layer
+            .forward(tape, tape.constant(self.features(texts)))
+    }
+}

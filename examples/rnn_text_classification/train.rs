@@ -1,0 +1,230 @@
+//! The training loop: shuffled minibatches, clipping, the optimizer step,
+//! a progress bar, one line per epoch, and evaluation with a confusion
+//! matrix.
+
+use std::time::Instant;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use origami::nn::Params;
+use origami::optim::{OptimError, clip_grad_norm, global_norm};
+use origami::prelude::*;
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+
+use crate::data::{Batch, batches};
+use crate::model::Classifier;
+
+/// A data set: labels, raw texts and token ids.
+pub struct Split {
+    pub texts: Vec<String>,
+    pub encoded: Vec<(usize, Vec<usize>)>,
+}
+
+impl Split {
+    pub fn len(&self) -> usize {
+        self.encoded.len()
+    }
+    fn texts_of(&self, batch: &Batch) -> Vec<&str> {
+        batch
+            .indices
+            .iter()
+            .map(|&i| self.texts[i].as_str())
+            .collect()
+    }
+}
+
+/// The optimizers the example offers.
+pub enum Method {
+    Sgd(Sgd<f32>),
+    Adam(Adam<f32>),
+}
+
+impl Method {
+    pub fn parse(name: &str, lr: f64) -> Result<Self, String> {
+        Ok(match name {
+            "sgd" => Method::Sgd(Sgd::new(lr)),
+            "momentum" => Method::Sgd(Sgd::momentum(lr, 0.9)),
+            "nesterov" => Method::Sgd(Sgd::nesterov(lr, 0.9)),
+            "adam" => Method::Adam(Adam::new(lr)),
+            other => {
+                return Err(format!(
+                    "--optimizer: unknown method {other:?} (sgd, momentum, nesterov, adam)"
+                ));
+            }
+        })
+    }
+    fn update(
+        &mut self,
+        model: &mut impl Params<f32>,
+        grads: &Grads<f32>,
+    ) -> Result<(), OptimError> {
+        match self {
+            Method::Sgd(o) => o.update(model, grads),
+            Method::Adam(o) => o.update(model, grads),
+        }
+    }
+    pub fn state(&self) -> origami::optim::OptimState<f32> {
+        match self {
+            Method::Sgd(o) => o.state(),
+            Method::Adam(o) => o.state(),
+        }
+    }
+    pub fn load_state(&mut self, s: origami::optim::OptimState<f32>) -> Result<(), OptimError> {
+        match self {
+            Method::Sgd(o) => o.load_state(s),
+            Method::Adam(o) => o.load_state(s),
+        }
+    }
+}
+
+pub struct Settings {
+    pub epochs: usize,
+    pub batch_size: usize,
+    pub clip: Option<f64>,
+    pub seed: u64,
+    pub quiet: bool,
+    pub classes: usize,
+}
+
+/// What one epoch did.
+#[derive(Clone, Debug)]
+pub struct EpochLog {
+    pub epoch: usize,
+    pub train_loss: f64,
+    pub valid_accuracy: f64,
+    pub rnn_grad_norm: f64,
+    pub head_grad_norm: f64,
+    pub seconds: f64,
+}
+
+/// The gradient norm over the parameters whose names start with `prefix`.
+fn norm_of(model: &impl Params<f32>, grads: &Grads<f32>, prefix: &str) -> f64 {
+    let ids: Vec<_> = model
+        .params_with_prefix(prefix)
+        .iter()
+        .map(|(_, p)| p.id())
+        .collect();
+    ids.iter()
+        .filter_map(|id| grads.get(*id))
+        .flat_map(|g| g.data())
+        .map(|&x| (x as f64).powi(2))
+        .sum::<f64>()
+        .sqrt()
+}
+
+/// Trains epochs `first..settings.epochs`; returns one log per epoch.
+pub fn train<C: Classifier>(
+    model: &mut C,
+    method: &mut Method,
+    train: &Split,
+    valid: &Split,
+    first: usize,
+    settings: &Settings,
+) -> Result<Vec<EpochLog>, String> {
+    let mut logs = Vec::new();
+    for epoch in first..settings.epochs {
+        let start = Instant::now();
+        // The shuffle depends only on (seed, epoch): a resumed run sees
+        // exactly the batches an uninterrupted one would.
+        let mut order: Vec<usize> = (0..train.len()).collect();
+        order.shuffle(&mut StdRng::seed_from_u64(
+            settings
+                .seed
+                .wrapping_mul(1_000_003)
+                .wrapping_add(epoch as u64),
+        ));
+        let all = batches(&train.encoded, &order, settings.batch_size);
+        let bar = if settings.quiet {
+            ProgressBar::hidden()
+        } else {
+            ProgressBar::new(all.len() as u64)
+        };
+        bar.set_style(
+            ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} {msg}")
+                .expect("valid template"),
+        );
+        bar.set_prefix(format!("epoch {:>2}", epoch + 1));
+        let (mut loss_sum, mut rnn_norm, mut head_norm, mut seen) = (0.0, 0.0, 0.0, 0usize);
+        for batch in &all {
+            let (loss, mut grads) = {
+                let tape = Tape::new();
+                let loss = model
+                    .logits(&tape, batch, &train.texts_of(batch))
+                    .cross_entropy(&batch.labels, Reduction::Mean);
+                (loss.value().item() as f64, loss.backward())
+            };
+            if !loss.is_finite() {
+                return Err(format!(
+                    "epoch {}: the loss became {loss}; lower --lr or set --clip",
+                    epoch + 1
+                ));
+            }
+            rnn_norm += norm_of(model, &grads, "rnn.");
+            head_norm += norm_of(model, &grads, "head.");
+            if let Some(max) = settings.clip {
+                clip_grad_norm(&mut grads, max).map_err(|e| e.to_string())?;
+            } else if !global_norm(&grads).is_finite() {
+                return Err(format!(
+                    "epoch {}: non-finite gradient; set --clip",
+                    epoch + 1
+                ));
+            }
+            method.update(model, &grads).map_err(|e| e.to_string())?;
+            loss_sum += loss * batch.labels.len() as f64;
+            seen += batch.labels.len();
+            bar.inc(1);
+            let rate = seen as f64 / start.elapsed().as_secs_f64().max(1e-9);
+            bar.set_message(format!(
+                "loss {:.4}  {rate:.0} ex/s",
+                loss_sum / seen as f64
+            ));
+        }
+        bar.finish_and_clear();
+        let (valid_accuracy, _) = evaluate(model, valid, settings.batch_size, settings.classes);
+        let n = all.len().max(1) as f64;
+        let log = EpochLog {
+            epoch: epoch + 1,
+            train_loss: loss_sum / seen.max(1) as f64,
+            valid_accuracy,
+            rnn_grad_norm: rnn_norm / n,
+            head_grad_norm: head_norm / n,
+            seconds: start.elapsed().as_secs_f64(),
+        };
+        if !settings.quiet {
+            println!(
+                "epoch {:>2}  train loss {:.4}  valid acc {:.4}  |grad| rnn {:.3e} head {:.3e}  {:.1}s",
+                log.epoch,
+                log.train_loss,
+                log.valid_accuracy,
+                log.rnn_grad_norm,
+                log.head_grad_norm,
+                log.seconds
+            );
+        }
+        logs.push(log);
+    }
+    Ok(logs)
+}
+
+/// Accuracy and the confusion matrix (rows: true class, columns: predicted).
+pub fn evaluate<C: Classifier>(
+    model: &C,
+    split: &Split,
+    batch_size: usize,
+    classes: usize,
+) -> (f64, Vec<Vec<usize>>) {
+    let mut confusion = vec![vec![0usize; classes]; classes];
+    let order: Vec<usize> = (0..split.len()).collect();
+    for batch in batches(&split.encoded, &order, batch_size) {
+        let tape = Tape::inference();
+        let logits = model.logits(&tape, &batch, &split.texts_of(&batch)).value();
+        for (row, &label) in logits.data().chunks(classes).zip(&batch.labels) {
+            let predicted =
+                (0..classes).fold(0, |best, k| if row[k] > row[best] { k } else { best });
+            confusion[label][predicted] += 1;
+        }
+    }
+    let correct: usize = (0..classes).map(|k| confusion[k][k]).sum();
+    (correct as f64 / split.len().max(1) as f64, confusion)
+}
