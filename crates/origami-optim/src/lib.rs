@@ -11,6 +11,11 @@
 //!   curvature) and weight decay, by parameter name.
 //! * [`clip_grad_norm`] / [`clip_grad_value`]; [`Schedule`] and
 //!   [`BoldDriver`].
+//! * Second order: exact curvature products ([`hessian_vector`],
+//!   [`gauss_newton_vector`]), the Gauss–Newton diagonal
+//!   ([`gauss_newton_diagonal_sample`]) behind [`Sdlm`], [`Lbfgs`] with a
+//!   strong-Wolfe line search, [`conjugate_gradient`], and
+//!   [`top_eigenvalue`] for `η_opt = 1/λ_max`.
 //! * A parameter without a gradient is an error that names it, never a
 //!   silent skip.
 //!
@@ -38,17 +43,32 @@
 #![warn(missing_docs)]
 
 mod adam;
+mod cg;
 mod clip;
+mod curvature;
 mod error;
+mod flat;
 mod groups;
+mod lbfgs;
+mod line_search;
 mod optimizer;
 mod schedule;
+mod sdlm;
 mod sgd;
 
 pub use adam::Adam;
+pub use cg::{CgResult, CgStop, conjugate_gradient};
 pub use clip::{clip_grad_norm, clip_grad_value, global_norm};
+pub use curvature::{
+    Eigen, LossFn, OutputLoss, gauss_newton_diagonal_sample, gauss_newton_vector, hessian_vector,
+    loss_fn, online_top_eigenvalue, top_eigenvalue,
+};
 pub use error::OptimError;
+pub use flat::{concat, dot, flatten_grads, flatten_params, norm, split_like, unflatten_into};
 pub use groups::{Group, Groups};
+pub use lbfgs::Lbfgs;
+pub use line_search::{Probe, WolfeSettings, strong_wolfe};
 pub use optimizer::{Evaluation, FirstOrder, OptimState, Optimizer, check_finite_loss, pair_grads};
 pub use schedule::{BoldDriver, Schedule};
+pub use sdlm::Sdlm;
 pub use sgd::Sgd;

@@ -1,0 +1,105 @@
+//! Stochastic diagonal Levenberg–Marquardt (LeCun et al., Efficient
+//! BackProp, sec. 9.1): every weight gets its own rate
+//! `η_k = ε / (μ + h_kk)`, where `h_kk` is a running average of the
+//! Gauss–Newton diagonal (`h ← (1 − γ)h + γ·ĥ`, started at the first
+//! estimate) and `μ` keeps the rate bounded where the curvature is tiny.
+//! The closure supplies the estimate `ĥ` in [`Evaluation::curvature`]
+//! (see [`crate::gauss_newton_diagonal_sample`]).
+
+use origami_nn::Params;
+use origami_tape::Float;
+
+use crate::error::OptimError;
+use crate::optimizer::{Evaluation, OptimState, Optimizer, Slots, check_finite_loss, pair_grads};
+
+/// The SDLM method.
+#[derive(Clone, Debug)]
+pub struct Sdlm<T: Float> {
+    /// Global rate ε.
+    pub lr: f64,
+    /// Damping μ.
+    pub mu: f64,
+    /// Averaging rate γ of the curvature estimate.
+    pub gamma: f64,
+    slots: Slots<T>,
+    step_count: u64,
+}
+
+impl<T: Float> Sdlm<T> {
+    /// SDLM with global rate `lr`, damping `mu` and averaging `gamma`.
+    pub fn new(lr: f64, mu: f64, gamma: f64) -> Self {
+        Self {
+            lr,
+            mu,
+            gamma,
+            slots: Slots::default(),
+            step_count: 0,
+        }
+    }
+}
+
+impl<T: Float> Optimizer<T> for Sdlm<T> {
+    fn name(&self) -> &'static str {
+        "sdlm"
+    }
+
+    fn step<M: Params<T>>(
+        &mut self,
+        model: &mut M,
+        closure: &mut dyn FnMut(&M) -> Result<Evaluation<T>, OptimError>,
+    ) -> Result<f64, OptimError> {
+        let eval = closure(model)?;
+        check_finite_loss(eval.loss)?;
+        let Some(curvature) = eval.curvature.as_ref() else {
+            let message =
+                "the closure must fill Evaluation::curvature with a Gauss-Newton diagonal"
+                    .to_string();
+            return Err(OptimError::InvalidHyperparameter {
+                optimizer: "sdlm",
+                message,
+            });
+        };
+        let first = self.step_count == 0;
+        let (gamma, mu, lr) = (
+            T::from_f64(self.gamma),
+            T::from_f64(self.mu),
+            T::from_f64(self.lr),
+        );
+        let hs: Vec<_> = {
+            let mut probe = pair_grads(model, curvature)?;
+            probe
+                .iter_mut()
+                .map(|(name, _, h)| (name.clone(), (*h).clone()))
+                .collect()
+        };
+        for ((name, p, g), (_, h_new)) in pair_grads(model, &eval.grads)?.into_iter().zip(hs) {
+            let h = self.slots.zeros_like(&name, "curvature", p).data_mut();
+            for (h, &e) in h.iter_mut().zip(h_new.data()) {
+                *h = if first {
+                    e
+                } else {
+                    (T::ONE - gamma) * *h + gamma * e
+                };
+            }
+            for ((w, &g), &h) in p.data_mut().iter_mut().zip(g.data()).zip(h.iter()) {
+                *w -= lr / (mu + h) * g;
+            }
+        }
+        self.step_count += 1;
+        Ok(eval.loss)
+    }
+
+    fn learning_rate(&self) -> f64 {
+        self.lr
+    }
+    fn set_learning_rate(&mut self, lr: f64) {
+        self.lr = lr;
+    }
+    fn state(&self) -> OptimState<T> {
+        self.slots.to_state(self.step_count)
+    }
+    fn load_state(&mut self, state: OptimState<T>) -> Result<(), OptimError> {
+        self.step_count = self.slots.load_state(state)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,335 @@
+//! Second-order tools on problems with known answers: quadratics (exact
+//! top eigenvalue, the four gradient-descent regimes around η_opt, CG in
+//! at most n steps), Rosenbrock for L-BFGS (against PyTorch's counts), and
+//! Gauss–Newton products and diagonals against an explicit Jacobian.
+
+use origami_nn::{Activation, Init, Module, Param, Params, mlp};
+use origami_optim::{
+    CgStop, Evaluation, Lbfgs, Optimizer, OutputLoss, Sgd, conjugate_gradient, flatten_params,
+    gauss_newton_diagonal_sample, gauss_newton_vector, hessian_vector, loss_fn, top_eigenvalue,
+};
+use origami_tape::{Reduction, Tape, Tensor, Var};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+
+/// A model that is just a vector of parameters.
+struct Point(Param<f64>);
+
+impl Params<f64> for Point {
+    fn params(&self) -> Vec<(String, &Param<f64>)> {
+        vec![("x".into(), &self.0)]
+    }
+    fn params_mut(&mut self) -> Vec<(String, &mut Param<f64>)> {
+        vec![("x".into(), &mut self.0)]
+    }
+}
+
+fn point(x: &[f64]) -> Point {
+    Point(Param::new(
+        Tensor::from_vec(&[x.len()], x.to_vec()).unwrap(),
+    ))
+}
+
+/// A symmetric positive definite matrix `Qᵀ diag(eigs) Q` from a seed.
+fn spd(eigs: &[f64], seed: u64) -> Tensor<f64> {
+    let n = eigs.len();
+    let q = Init::Orthogonal.tensor::<f64>(&[n, n], 1.0, &mut StdRng::seed_from_u64(seed));
+    let q = q.data();
+    let a: Vec<f64> = (0..n * n)
+        .map(|ij| {
+            (0..n)
+                .map(|k| q[k * n + ij / n] * eigs[k] * q[k * n + ij % n])
+                .sum()
+        })
+        .collect();
+    Tensor::from_vec(&[n, n], a).unwrap()
+}
+
+/// `½ xᵀAx` on a tape.
+fn quadratic<'t>(tape: &'t Tape<f64>, m: &Point, a: &Tensor<f64>) -> Var<'t, f64> {
+    let x = m.0.bind(tape).unsqueeze(1);
+    (x.matmul_t(tape.constant(a.clone()).matmul(x), true, false)).sum_all() * 0.5
+}
+
+#[test]
+fn power_iteration_finds_the_top_eigenvalue() {
+    let eigs = [3.0, 1.5, 0.7, 0.2, 0.05];
+    let a = spd(&eigs, 1);
+    let m = point(&[0.3; 5]);
+    let loss = loss_fn(|t, m: &Point| quadratic(t, m, &a));
+    let e = top_eigenvalue(
+        |v| hessian_vector(&loss, &m, v),
+        5,
+        500,
+        1e-12,
+        &mut StdRng::seed_from_u64(2),
+    );
+    assert!(
+        (e.value - 3.0).abs() <= 1e-6 * 3.0,
+        "λ_max {} after {} products",
+        e.value,
+        e.iterations
+    );
+    assert!(
+        (e.eta_opt() - 1.0 / 3.0).abs() < 1e-6 && (e.divergence_limit() - 2.0 / 3.0).abs() < 1e-6
+    );
+    // The sign comes from the Rayleigh quotient: -A has λ = -3.
+    let neg = loss_fn(|t, m: &Point| -quadratic(t, m, &a));
+    let e = top_eigenvalue(
+        |v| hessian_vector(&neg, &m, v),
+        5,
+        500,
+        1e-12,
+        &mut StdRng::seed_from_u64(2),
+    );
+    assert!((e.value + 3.0).abs() <= 1e-6 * 3.0, "{}", e.value);
+}
+
+#[test]
+fn gradient_descent_regimes_around_eta_opt() {
+    // Along the top eigenvector the error is multiplied by 1 − η·λ each step.
+    let a = spd(&[4.0, 1.0], 3);
+    let loss = loss_fn(|t, m: &Point| quadratic(t, m, &a));
+    let probe = point(&[0.0, 0.0]);
+    let top = top_eigenvalue(
+        |v| hessian_vector(&loss, &probe, v),
+        2,
+        500,
+        1e-14,
+        &mut StdRng::seed_from_u64(4),
+    );
+    let u = top.vector.clone();
+    for (ratio, factor) in [(0.5, 0.5), (1.0, 0.0), (1.5, -0.5), (2.1, -1.1)] {
+        let mut m = point(&u);
+        let mut opt = Sgd::<f64>::new(ratio * top.eta_opt());
+        let mut along = vec![1.0];
+        for _ in 0..6 {
+            opt.step(&mut m, &mut |m| {
+                let tape = Tape::new();
+                let l = quadratic(&tape, m, &a);
+                Ok(Evaluation::new(l.value().item(), l.backward()))
+            })
+            .unwrap();
+            let x = flatten_params(&m);
+            along.push(x.iter().zip(&u).map(|(a, b)| a * b).sum());
+        }
+        for w in along.windows(2) {
+            assert!(
+                (w[1] - factor * w[0]).abs() < 1e-9,
+                "η = {ratio} η_opt: {along:?}"
+            );
+        }
+        let last = along.last().unwrap().abs();
+        match ratio {
+            r if r < 1.0 => assert!(
+                along.windows(2).all(|w| w[1] < w[0] && w[1] > 0.0),
+                "monotone"
+            ),
+            1.0 => assert!(last < 1e-12, "one step"),
+            r if r < 2.0 => assert!(
+                along.windows(2).all(|w| w[1] * w[0] <= 0.0) && last < 1.0,
+                "oscillating"
+            ),
+            _ => assert!(last > 1.5, "diverging"),
+        }
+    }
+}
+
+#[test]
+fn conjugate_gradient_solves_spd_systems_in_n_steps() {
+    for n in [1, 3, 8, 12] {
+        let eigs: Vec<f64> = (0..n).map(|i| 0.5 + i as f64).collect();
+        let a = spd(&eigs, n as u64);
+        let apply = |v: &[f64]| -> Vec<f64> {
+            (0..n)
+                .map(|i| (0..n).map(|j| a.data()[i * n + j] * v[j]).sum())
+                .collect()
+        };
+        let b: Vec<f64> = (0..n).map(|i| (i as f64 * 0.7).cos() + 0.1).collect();
+        let stop = CgStop {
+            max_iters: n,
+            tol: 1e-10,
+            martens: false,
+        };
+        let out = conjugate_gradient(apply, &b, &vec![0.0; n], stop);
+        let r: Vec<f64> = apply(&out.x).iter().zip(&b).map(|(ax, b)| ax - b).collect();
+        let rel = r.iter().map(|x| x * x).sum::<f64>().sqrt()
+            / b.iter().map(|x| x * x).sum::<f64>().sqrt();
+        assert!(
+            rel < 1e-8,
+            "n = {n}: residual {rel} after {} products",
+            out.iterations
+        );
+        assert!(
+            out.iterations <= n + 1,
+            "n = {n}: {} products (one is the initial residual)",
+            out.iterations
+        );
+    }
+}
+
+fn rosenbrock<'t>(tape: &'t Tape<f64>, m: &Point) -> Var<'t, f64> {
+    let x = m.0.bind(tape);
+    let (a, b) = (x.narrow(0, 0, 1), x.narrow(0, 1, 1));
+    ((1.0 - a).square() + (b - a.square()).square() * 100.0).sum_all()
+}
+
+#[test]
+fn lbfgs_solves_rosenbrock() {
+    // PyTorch (scripts/lbfgs_rosenbrock.py, same tolerances): 2 step calls,
+    // 37 iterations, 46 evaluations, final |g| = 3.3e-7.
+    let mut m = point(&[-1.2, 1.0]);
+    let mut opt = Lbfgs::new(1.0);
+    opt.tolerance_grad = 1e-9;
+    opt.tolerance_change = 1e-14;
+    let mut norm = f64::INFINITY;
+    let mut steps = 0;
+    while norm >= 1e-6 && steps < 20 {
+        opt.step(&mut m, &mut |m| {
+            let tape = Tape::new();
+            let l = rosenbrock(&tape, m);
+            Ok(Evaluation::new(l.value().item(), l.backward()))
+        })
+        .unwrap();
+        steps += 1;
+        let tape = Tape::new();
+        let g = rosenbrock(&tape, &m).backward();
+        norm = g
+            .iter()
+            .flat_map(|(_, g)| g.data().to_vec())
+            .map(|x| x * x)
+            .sum::<f64>()
+            .sqrt();
+    }
+    let x = flatten_params(&m);
+    println!(
+        "origami L-BFGS: {steps} steps, {} iterations, {} evaluations, |g| = {norm:.2e}",
+        opt.iterations, opt.evaluations
+    );
+    assert!(norm < 1e-6, "|g| = {norm} at {x:?}");
+    assert!((x[0] - 1.0).abs() < 1e-5 && (x[1] - 1.0).abs() < 1e-5);
+    // Same rules as PyTorch's LBFGS: the counts agree (37 and 46 here).
+    assert!(
+        opt.iterations <= 44 && opt.evaluations <= 55,
+        "{} iterations, {} evaluations",
+        opt.iterations,
+        opt.evaluations
+    );
+}
+
+/// A small tanh network on fixed data, for Gauss–Newton checks.
+fn net_and_data() -> (origami_nn::Sequential<f64>, Tensor<f64>, Vec<usize>) {
+    let net = mlp::<f64>(
+        &[3, 4, 3],
+        Activation::Tanh,
+        Init::XavierNormal,
+        &mut StdRng::seed_from_u64(5),
+    );
+    let x = Tensor::rand_uniform(&[5, 3], -1.0, 1.0, &mut StdRng::seed_from_u64(6)).unwrap();
+    (net, x, vec![0, 2, 1, 1, 0])
+}
+
+/// The explicit Jacobian of the logits (rows: outputs, columns: params).
+fn jacobian(net: &origami_nn::Sequential<f64>, x: &Tensor<f64>) -> Vec<Vec<f64>> {
+    let outputs = 15;
+    (0..outputs)
+        .map(|k| {
+            let tape = Tape::new();
+            let params: Vec<_> = net.params().iter().map(|(_, p)| p.bind(&tape)).collect();
+            let y = net.forward(&tape, tape.constant(x.clone()));
+            let mut e = Tensor::zeros(&[5, 3]);
+            e.data_mut()[k] = 1.0;
+            let row = tape.vjp(&[y], &[tape.constant(e)], &params, false);
+            row.iter().flat_map(|g| g.value().data().to_vec()).collect()
+        })
+        .collect()
+}
+
+/// The output-space Hessian of mean softmax cross-entropy, explicitly.
+fn loss_hessian(net: &origami_nn::Sequential<f64>, x: &Tensor<f64>) -> Vec<Vec<f64>> {
+    let tape = Tape::new();
+    let logits = net
+        .forward(&tape, tape.constant(x.clone()))
+        .softmax(1)
+        .value();
+    let mut h = vec![vec![0.0; 15]; 15];
+    for i in 0..5 {
+        let p = &logits.data()[i * 3..i * 3 + 3];
+        for a in 0..3 {
+            for b in 0..3 {
+                h[i * 3 + a][i * 3 + b] = ((a == b) as u8 as f64 * p[a] - p[a] * p[b]) / 5.0;
+            }
+        }
+    }
+    h
+}
+
+#[test]
+fn gauss_newton_products_match_the_explicit_jacobian() {
+    let (net, x, targets) = net_and_data();
+    let (j, h) = (jacobian(&net, &x), loss_hessian(&net, &x));
+    let n = j[0].len();
+    let outputs = loss_fn(|t, m: &origami_nn::Sequential<f64>| m.forward(t, t.constant(x.clone())));
+    let loss = OutputLoss::CrossEntropy(targets);
+    let v: Vec<f64> = (0..n).map(|i| ((i * 7 % 11) as f64 - 5.0) / 5.0).collect();
+    let gv = gauss_newton_vector(&outputs, &loss, &net, &v);
+    let jv: Vec<f64> = j
+        .iter()
+        .map(|row| row.iter().zip(&v).map(|(a, b)| a * b).sum())
+        .collect();
+    let hjv: Vec<f64> = h
+        .iter()
+        .map(|row| row.iter().zip(&jv).map(|(a, b)| a * b).sum())
+        .collect();
+    for k in 0..n {
+        let want: f64 = (0..15).map(|o| j[o][k] * hjv[o]).sum();
+        assert!(
+            (gv[k] - want).abs() < 1e-12,
+            "component {k}: {} vs {want}",
+            gv[k]
+        );
+    }
+    let vgv: f64 = v.iter().zip(&gv).map(|(a, b)| a * b).sum();
+    assert!(vgv >= 0.0, "G is positive semi-definite");
+    // The Gauss–Newton matrix drops the second-order terms of the Hessian:
+    // they differ on a nonlinear net.
+    let ce = loss_fn(|t, m: &origami_nn::Sequential<f64>| {
+        m.forward(t, t.constant(x.clone()))
+            .cross_entropy(&[0, 2, 1, 1, 0], Reduction::Mean)
+    });
+    let hv = hessian_vector(&ce, &net, &v);
+    assert!(hv.iter().zip(&gv).any(|(a, b)| (a - b).abs() > 1e-6));
+}
+
+#[test]
+fn sampled_gauss_newton_diagonal_converges_to_the_exact_one() {
+    let (net, x, targets) = net_and_data();
+    let (j, h) = (jacobian(&net, &x), loss_hessian(&net, &x));
+    let n = j[0].len();
+    let exact: Vec<f64> = (0..n)
+        .map(|k| {
+            (0..15)
+                .map(|a| (0..15).map(|b| j[a][k] * h[a][b] * j[b][k]).sum::<f64>())
+                .sum()
+        })
+        .collect();
+    let outputs = loss_fn(|t, m: &origami_nn::Sequential<f64>| m.forward(t, t.constant(x.clone())));
+    let loss = OutputLoss::CrossEntropy(targets);
+    let mut rng = StdRng::seed_from_u64(7);
+    let samples = 4000;
+    let mut mean = vec![0.0; n];
+    for _ in 0..samples {
+        for (m, s) in mean.iter_mut().zip(gauss_newton_diagonal_sample(
+            &outputs, &loss, &net, &mut rng,
+        )) {
+            *m += s / samples as f64;
+        }
+    }
+    let total_exact: f64 = exact.iter().sum();
+    let total_error: f64 = exact.iter().zip(&mean).map(|(a, b)| (a - b).abs()).sum();
+    assert!(
+        total_error < 0.1 * total_exact,
+        "relative L1 error {}",
+        total_error / total_exact
+    );
+}
