@@ -6,7 +6,6 @@ use origami_nn::Params;
 use origami_tape::{Float, Grads, Tensor};
 
 use crate::error::OptimError;
-use crate::optimizer::pair_grads;
 
 /// The model's parameters, concatenated.
 pub fn flatten_params<T: Float>(model: &impl Params<T>) -> Vec<f64> {
@@ -41,13 +40,21 @@ pub fn unflatten_into<T: Float>(model: &mut impl Params<T>, flat: &[f64]) {
 /// # Errors
 /// [`OptimError::MissingGradient`] naming a parameter without one.
 pub fn flatten_grads<T: Float, M: Params<T>>(
-    model: &mut M,
+    model: &M,
     grads: &Grads<T>,
 ) -> Result<Vec<f64>, OptimError> {
-    Ok(pair_grads(model, grads)?
-        .iter()
-        .flat_map(|(_, _, g)| g.data().iter().map(|x| x.to_f64()))
-        .collect())
+    let mut flat = Vec::with_capacity(model.num_scalars());
+    for (name, p) in model.params() {
+        let g = grads
+            .get(p.id())
+            .ok_or_else(|| OptimError::MissingGradient { name: name.clone() })?;
+        if g.shape() != p.shape() {
+            let (param, grad) = (p.shape().to_vec(), g.shape().to_vec());
+            return Err(OptimError::ShapeMismatch { name, param, grad });
+        }
+        flat.extend(g.data().iter().map(|x| x.to_f64()));
+    }
+    Ok(flat)
 }
 
 /// Splits `flat` into tensors shaped like the model's parameters.

@@ -12,7 +12,7 @@ use origami_tape::{Float, Tensor};
 use crate::error::OptimError;
 use crate::flat::{dot, flatten_grads, flatten_params, unflatten_into};
 use crate::line_search::{WolfeSettings, strong_wolfe};
-use crate::optimizer::{Evaluation, OptimState, Optimizer, check_finite_loss};
+use crate::optimizer::{Closure, OptimState, Optimizer, check_finite_loss};
 
 /// The L-BFGS method.
 #[derive(Clone, Debug)]
@@ -103,13 +103,16 @@ impl<T: Float> Optimizer<T> for Lbfgs {
     fn step<M: Params<T>>(
         &mut self,
         model: &mut M,
-        closure: &mut dyn FnMut(&M) -> Result<Evaluation<T>, OptimError>,
+        closure: &mut Closure<'_, T, M>,
     ) -> Result<f64, OptimError> {
         let mut evaluate = |model: &mut M, x: &[f64]| -> Result<(f64, Vec<f64>), OptimError> {
             unflatten_into(model, x);
-            let eval = closure(model)?;
-            check_finite_loss(eval.loss)?;
-            Ok((eval.loss, flatten_grads(model, &eval.grads)?))
+            let (loss, grads) = {
+                let eval = closure(model)?;
+                (eval.loss, eval.grads)
+            };
+            check_finite_loss(loss)?;
+            Ok((loss, flatten_grads(model, &grads)?))
         };
         let mut x = flatten_params(model);
         let (first_loss, mut g) = evaluate(model, &x)?;

@@ -49,6 +49,7 @@ mod curvature;
 mod error;
 mod flat;
 mod groups;
+mod hessian_free;
 mod lbfgs;
 mod line_search;
 mod optimizer;
@@ -66,9 +67,13 @@ pub use curvature::{
 pub use error::OptimError;
 pub use flat::{concat, dot, flatten_grads, flatten_params, norm, split_like, unflatten_into};
 pub use groups::{Group, Groups};
+pub use hessian_free::HessianFree;
 pub use lbfgs::Lbfgs;
 pub use line_search::{Probe, WolfeSettings, strong_wolfe};
-pub use optimizer::{Evaluation, FirstOrder, OptimState, Optimizer, check_finite_loss, pair_grads};
+pub use optimizer::{
+    Closure, CurvatureProduct, Evaluation, FirstOrder, OptimState, Optimizer, check_finite_loss,
+    pair_grads,
+};
 pub use schedule::{BoldDriver, Schedule};
 pub use sdlm::Sdlm;
 pub use sgd::Sgd;

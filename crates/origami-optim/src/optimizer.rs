@@ -11,8 +11,12 @@ use origami_tape::{Float, Grads, Tensor};
 
 use crate::error::OptimError;
 
+/// A curvature-vector product at the evaluated point, on flat vectors
+/// (e.g. `G v`); it may borrow the model until the method moves it.
+pub type CurvatureProduct<'m> = Box<dyn Fn(&[f64]) -> Vec<f64> + 'm>;
+
 /// What a closure reports at the current parameters.
-pub struct Evaluation<T: Float> {
+pub struct Evaluation<'m, T: Float> {
     /// The loss.
     pub loss: f64,
     /// Its gradient with respect to every parameter of the model.
@@ -20,18 +24,38 @@ pub struct Evaluation<T: Float> {
     /// A diagonal curvature estimate per parameter, for methods that use
     /// one (SDLM); `None` otherwise.
     pub curvature: Option<Grads<T>>,
+    /// A curvature-vector product, for methods that need one
+    /// (Hessian-free); `None` otherwise.
+    pub product: Option<CurvatureProduct<'m>>,
 }
 
-impl<T: Float> Evaluation<T> {
+impl<'m, T: Float> Evaluation<'m, T> {
     /// Loss and gradients, no curvature.
     pub fn new(loss: f64, grads: Grads<T>) -> Self {
         Self {
             loss,
             grads,
             curvature: None,
+            product: None,
         }
     }
+
+    /// Adds a diagonal curvature estimate (for SDLM).
+    pub fn with_curvature(mut self, curvature: Grads<T>) -> Self {
+        self.curvature = Some(curvature);
+        self
+    }
+
+    /// Adds a curvature-vector product (for Hessian-free).
+    pub fn with_product(mut self, product: impl Fn(&[f64]) -> Vec<f64> + 'm) -> Self {
+        self.product = Some(Box::new(product));
+        self
+    }
 }
+
+/// The closure every method is driven by: loss and gradients (and maybe
+/// curvature) at the model's current parameters.
+pub type Closure<'c, T, M> = dyn for<'m> FnMut(&'m M) -> Result<Evaluation<'m, T>, OptimError> + 'c;
 
 /// Per-parameter state tensors by `"<param name>.<slot>"`, plus scalars
 /// (step counts, current rates): what a checkpoint needs to resume exactly.
@@ -59,7 +83,7 @@ pub trait Optimizer<T: Float> {
     fn step<M: Params<T>>(
         &mut self,
         model: &mut M,
-        closure: &mut dyn FnMut(&M) -> Result<Evaluation<T>, OptimError>,
+        closure: &mut Closure<'_, T, M>,
     ) -> Result<f64, OptimError>;
 
     /// The base learning rate (schedules change it between steps).
@@ -99,17 +123,15 @@ macro_rules! first_order_optimizer {
             fn step<M: origami_nn::Params<T>>(
                 &mut self,
                 model: &mut M,
-                closure: &mut dyn FnMut(
-                    &M,
-                ) -> Result<
-                    crate::optimizer::Evaluation<T>,
-                    crate::error::OptimError,
-                >,
+                closure: &mut crate::optimizer::Closure<'_, T, M>,
             ) -> Result<f64, crate::error::OptimError> {
-                let eval = closure(model)?;
-                crate::optimizer::check_finite_loss(eval.loss)?;
-                crate::optimizer::FirstOrder::update(self, model, &eval.grads)?;
-                Ok(eval.loss)
+                let (loss, grads) = {
+                    let eval = closure(model)?;
+                    (eval.loss, eval.grads)
+                };
+                crate::optimizer::check_finite_loss(loss)?;
+                crate::optimizer::FirstOrder::update(self, model, &grads)?;
+                Ok(loss)
             }
             fn learning_rate(&self) -> f64 {
                 self.lr

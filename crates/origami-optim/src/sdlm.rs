@@ -10,7 +10,7 @@ use origami_nn::Params;
 use origami_tape::Float;
 
 use crate::error::OptimError;
-use crate::optimizer::{Evaluation, OptimState, Optimizer, Slots, check_finite_loss, pair_grads};
+use crate::optimizer::{Closure, OptimState, Optimizer, Slots, check_finite_loss, pair_grads};
 
 /// The SDLM method.
 #[derive(Clone, Debug)]
@@ -46,11 +46,14 @@ impl<T: Float> Optimizer<T> for Sdlm<T> {
     fn step<M: Params<T>>(
         &mut self,
         model: &mut M,
-        closure: &mut dyn FnMut(&M) -> Result<Evaluation<T>, OptimError>,
+        closure: &mut Closure<'_, T, M>,
     ) -> Result<f64, OptimError> {
-        let eval = closure(model)?;
-        check_finite_loss(eval.loss)?;
-        let Some(curvature) = eval.curvature.as_ref() else {
+        let (loss, grads, curvature) = {
+            let eval = closure(model)?;
+            (eval.loss, eval.grads, eval.curvature)
+        };
+        check_finite_loss(loss)?;
+        let Some(curvature) = curvature.as_ref() else {
             let message =
                 "the closure must fill Evaluation::curvature with a Gauss-Newton diagonal"
                     .to_string();
@@ -72,7 +75,7 @@ impl<T: Float> Optimizer<T> for Sdlm<T> {
                 .map(|(name, _, h)| (name.clone(), (*h).clone()))
                 .collect()
         };
-        for ((name, p, g), (_, h_new)) in pair_grads(model, &eval.grads)?.into_iter().zip(hs) {
+        for ((name, p, g), (_, h_new)) in pair_grads(model, &grads)?.into_iter().zip(hs) {
             let h = self.slots.zeros_like(&name, "curvature", p).data_mut();
             for (h, &e) in h.iter_mut().zip(h_new.data()) {
                 *h = if first {
@@ -86,7 +89,7 @@ impl<T: Float> Optimizer<T> for Sdlm<T> {
             }
         }
         self.step_count += 1;
-        Ok(eval.loss)
+        Ok(loss)
     }
 
     fn learning_rate(&self) -> f64 {
