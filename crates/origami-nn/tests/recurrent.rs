@@ -147,3 +147,26 @@ fn every_parameter_gets_a_gradient() {
         assert_eq!(grads.len(), rnn.params().len());
     }
 }
+
+#[test]
+fn weighted_and_smoothed_cross_entropy_are_stable_for_huge_logits() {
+    use origami_nn::CrossEntropy;
+    use origami_tape::Reduction;
+    let tape = Tape::<f32>::new();
+    let logits = tape.var(Tensor::from_vec(&[2, 3], vec![1e4, -1e4, 0.0, -1e4, 1e4, 5e3]).unwrap());
+    let ce = CrossEntropy {
+        class_weights: Some(vec![1.0, 2.0, 0.5]),
+        label_smoothing: 0.1,
+        reduction: Reduction::Mean,
+    };
+    let loss = ce.loss(logits, &[0, 1]);
+    let value = loss.value().item();
+    // Per example: 0.9·w_t·0 + 0.1/3·Σ_c w_c·(lse − x_c); the mean divides by Σ w_t = 3.
+    let want = (0.1 / 3.0 * (2.0 * 2e4 + 0.5 * 1e4) + 0.1 / 3.0 * (2e4 + 0.5 * 5e3)) / 3.0;
+    assert!(
+        (value as f64 - want).abs() < 1e-3 * want,
+        "{value} vs {want}"
+    );
+    let g = tape.grad(&[loss], &[logits], false)[0].value();
+    assert!(g.data().iter().all(|x| x.is_finite()));
+}

@@ -50,12 +50,14 @@ mod error;
 mod flat;
 mod groups;
 mod hessian_free;
+mod layer_curvature;
 mod lbfgs;
 mod line_search;
 mod optimizer;
 mod schedule;
 mod sdlm;
 mod sgd;
+mod state_io;
 
 pub use adam::Adam;
 pub use cg::{CgResult, CgStop, conjugate_gradient};
@@ -68,6 +70,7 @@ pub use error::OptimError;
 pub use flat::{concat, dot, flatten_grads, flatten_params, norm, split_like, unflatten_into};
 pub use groups::{Group, Groups};
 pub use hessian_free::HessianFree;
+pub use layer_curvature::layer_top_eigenvalues;
 pub use lbfgs::Lbfgs;
 pub use line_search::{Probe, WolfeSettings, strong_wolfe};
 pub use optimizer::{
@@ -77,3 +80,4 @@ pub use optimizer::{
 pub use schedule::{BoldDriver, Schedule};
 pub use sdlm::Sdlm;
 pub use sgd::Sgd;
+pub use state_io::{load_state, save_state};

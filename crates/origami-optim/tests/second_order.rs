@@ -333,3 +333,81 @@ fn sampled_gauss_newton_diagonal_converges_to_the_exact_one() {
         total_error / total_exact
     );
 }
+
+#[test]
+fn online_estimate_approaches_the_top_eigenvalue() {
+    let a = spd(&[2.0, 0.5, 0.1], 8);
+    let gradient = |w: &[f64]| -> Vec<f64> {
+        (0..3)
+            .map(|i| (0..3).map(|j| a.data()[i * 3 + j] * w[j]).sum())
+            .collect()
+    };
+    let estimate = origami_optim::online_top_eigenvalue(
+        gradient,
+        &[0.3, -0.2, 0.5],
+        200,
+        1e-3,
+        0.1,
+        &mut StdRng::seed_from_u64(9),
+    );
+    assert!((estimate - 2.0).abs() < 0.02, "{estimate}");
+}
+
+#[test]
+fn per_layer_curvature_sets_per_layer_rates() {
+    let (net, x, targets) = net_and_data();
+    let loss = loss_fn(|t, m: &origami_nn::Sequential<f64>| {
+        m.forward(t, t.constant(x.clone()))
+            .cross_entropy(&targets, Reduction::Mean)
+    });
+    let layers =
+        origami_optim::layer_top_eigenvalues(&loss, &net, 300, &mut StdRng::seed_from_u64(10));
+    let prefixes: Vec<&str> = layers.iter().map(|(p, _)| p.as_str()).collect();
+    assert_eq!(prefixes, ["0.", "2."]);
+    let groups = origami_optim::Groups::from_curvature(&layers, 0.1, 0.0);
+    for (prefix, e) in &layers {
+        assert!(e.value > 0.0);
+        assert!(
+            (groups.of(&format!("{prefix}weight")).lr_scale - 1.0 / e.value / 0.1).abs() < 1e-12
+        );
+    }
+}
+
+#[test]
+fn optimizer_state_files_round_trip_and_name_the_method() {
+    let dir = std::env::temp_dir().join(format!("origami-optim-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("adam.safetensors");
+    let mut m = point(&[1.0, 2.0]);
+    let mut opt = origami_optim::Adam::<f64>::new(0.1);
+    opt.step(&mut m, &mut |m| {
+        let tape = Tape::new();
+        let l = m.0.bind(&tape).square().sum_all();
+        Ok(Evaluation::new(l.value().item(), l.backward()))
+    })
+    .unwrap();
+    origami_optim::save_state(&path, "adam", &opt.state()).unwrap();
+    let back = origami_optim::load_state::<f64>(&path, "adam").unwrap();
+    assert_eq!(back, opt.state());
+    let err = origami_optim::load_state::<f64>(&path, "sgd").unwrap_err();
+    assert!(err.to_string().contains("\"adam\""), "{err}");
+}
+
+#[test]
+fn gauss_newton_for_mean_squared_error_is_scaled_jtj() {
+    let (net, x, _) = net_and_data();
+    let j = jacobian(&net, &x);
+    let n = j[0].len();
+    let target = Tensor::zeros(&[5, 3]);
+    let outputs = loss_fn(|t, m: &origami_nn::Sequential<f64>| m.forward(t, t.constant(x.clone())));
+    let v: Vec<f64> = (0..n).map(|i| ((i * 5 % 7) as f64 - 3.0) / 3.0).collect();
+    let gv = gauss_newton_vector(&outputs, &OutputLoss::MeanSquared(target), &net, &v);
+    let jv: Vec<f64> = j
+        .iter()
+        .map(|row| row.iter().zip(&v).map(|(a, b)| a * b).sum())
+        .collect();
+    for k in 0..n {
+        let want: f64 = (0..15).map(|o| j[o][k] * jv[o]).sum::<f64>() * 2.0 / 15.0;
+        assert!((gv[k] - want).abs() < 1e-12, "component {k}");
+    }
+}
