@@ -20,10 +20,12 @@ model    --model rnn|ngram          (rnn)    --cell elman|gru|lstm (elman)
          --embed N (32)  --hidden N (128)  --layers N (1)  --bidirectional
          --pool last|mean|max (last)       --head-depth D (1)
          --ngram N                  largest n-gram of the baseline (1 word, 3 char)
-training --optimizer sgd|momentum|nesterov|adam (adam)  --lr F (0.005)
+training --optimizer sgd|momentum|nesterov|adam (adam)  --lr F (0.002)
          --clip F (5)  --epochs N (10)  --batch-size N (32)  --seed N (1)
          --no-baseline  --quiet
 files    --save DIR  --load DIR  --predict TEXT
+study    --sweep-head-depth 1,2,4,8   train once per head depth; table and plot of the
+                                      gradient norm reaching the RNN
 ";
 
 pub struct Args {
@@ -52,6 +54,7 @@ pub struct Args {
     pub save: Option<PathBuf>,
     pub load: Option<PathBuf>,
     pub predict: Option<String>,
+    pub sweep_head_depth: Vec<usize>,
 }
 
 const SWITCHES: [&str; 3] = ["--bidirectional", "--no-baseline", "--quiet"];
@@ -93,7 +96,7 @@ impl Args {
             flags.insert(name.clone(), value.clone());
             i += 2;
         }
-        const KNOWN: [&str; 25] = [
+        const KNOWN: [&str; 26] = [
             "--train",
             "--test",
             "--valid-split",
@@ -119,6 +122,7 @@ impl Args {
             "--save",
             "--load",
             "--predict",
+            "--sweep-head-depth",
         ];
         if let Some(bad) = flags.keys().find(|k| !KNOWN.contains(&k.as_str())) {
             return Err(format!("unknown flag {bad}\n\n{USAGE}"));
@@ -165,7 +169,7 @@ impl Args {
                 .map(|_| number(&flags, "--ngram", 1))
                 .transpose()?,
             optimizer: text("--optimizer", "adam"),
-            lr: number(&flags, "--lr", 0.005)?,
+            lr: number(&flags, "--lr", 0.002)?,
             clip: Some(number(&flags, "--clip", 5.0)?).filter(|&c| c > 0.0),
             epochs: number(&flags, "--epochs", 10)?,
             batch_size: number(&flags, "--batch-size", 32)?,
@@ -175,6 +179,16 @@ impl Args {
             save: flags.get("--save").map(PathBuf::from),
             load: flags.get("--load").map(PathBuf::from),
             predict: flags.get("--predict").cloned(),
+            sweep_head_depth: match flags.get("--sweep-head-depth") {
+                None => Vec::new(),
+                Some(list) => list
+                    .split(',')
+                    .map(|d| d.trim().parse::<usize>().ok().filter(|&d| d > 0))
+                    .collect::<Option<Vec<_>>>()
+                    .ok_or_else(|| {
+                        format!("--sweep-head-depth: {list:?} is not a list of depths like 1,2,4,8")
+                    })?,
+            },
         };
         args.check()?;
         Ok(args)
