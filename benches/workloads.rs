@@ -1,5 +1,6 @@
-//! The benchmark workloads of the specification (W1 mlp-tiny, W4
-//! Hessian-vector product) and the tape's per-op overhead, timed on one thread and printed as JSON lines
+//! The five benchmark workloads of the specification (W0 sgemm, W1
+//! mlp-tiny, W2 rnn-text, W3 mlp-wide, W4 Hessian-vector product) and the
+//! tape's per-op overhead, timed on one thread and printed as JSON lines
 //! comparable with the PyTorch/JAX reference scripts.
 //!
 //! `cargo bench --bench workloads` runs them all; `-- w1` picks one.
@@ -7,7 +8,10 @@
 
 mod support;
 mod tape_overhead;
+mod w0_sgemm;
 mod w1_mlp_tiny;
+mod w2_rnn_text;
+mod w3_mlp_wide;
 mod w4_hvp;
 
 fn main() {
@@ -16,8 +20,17 @@ fn main() {
         .filter(|a| !a.starts_with('-'))
         .collect();
     let wanted = |name: &str| pick.is_empty() || pick.iter().any(|p| p == name);
+    if wanted("w0") {
+        w0_sgemm::run();
+    }
     if wanted("w1") {
         w1_mlp_tiny::run();
+    }
+    if wanted("w2") {
+        w2_rnn_text::run();
+    }
+    if wanted("w3") {
+        w3_mlp_wide::run();
     }
     if wanted("overhead") {
         tape_overhead::run();

@@ -25,6 +25,10 @@ pub(crate) trait Algebra<T: Float>: Clone {
     fn constant(&self, t: Tensor<T>) -> Self;
     /// `self + other`, in place when the buffer is not shared.
     fn accumulate(self, other: Self) -> Self;
+    /// True if no element is NaN or infinite.
+    fn all_finite(&self) -> bool {
+        self.value().data().iter().all(|x| x.is_finite())
+    }
 
     fn add(&self, o: &Self) -> Self {
         self.apply(Op::Binary(Binary::Add), &[o])

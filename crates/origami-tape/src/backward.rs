@@ -10,6 +10,7 @@
 use smallvec::SmallVec;
 
 use crate::algebra::Algebra;
+use crate::anomaly::{Anomaly, Phase};
 use crate::float::Float;
 use crate::grads::Grads;
 use crate::ops::Op;
@@ -25,9 +26,9 @@ impl<T: Float> Tape<T> {
         seeds: Vec<(u32, A)>,
         targets: &[u32],
         fetch: impl Fn(u32) -> A,
-    ) -> Vec<Option<A>> {
+    ) -> Result<Vec<Option<A>>, Anomaly> {
         let Some(root) = seeds.iter().map(|(i, _)| *i).max() else {
-            return targets.iter().map(|_| None).collect();
+            return Ok(targets.iter().map(|_| None).collect());
         };
         let n = root as usize + 1;
         let mut is_target = vec![false; n];
@@ -73,16 +74,43 @@ impl<T: Float> Tape<T> {
             let g = g.expect("checked above");
             let x: SmallVec<[A; 2]> = inputs.iter().map(|&j| fetch(j)).collect();
             let input_grads = op.backward(&x, &fetch(i as u32), &g, &need);
+            if self.anomaly_detection {
+                self.check_gradients(i, &op, &x, &input_grads)?;
+            }
             for (&j, gj) in inputs.iter().zip(input_grads) {
                 if let Some(gj) = gj {
                     accumulate(&mut grads[j as usize], gj);
                 }
             }
         }
-        targets
+        Ok(targets
             .iter()
             .map(|&t| grads.get(t as usize).and_then(Option::clone))
-            .collect()
+            .collect())
+    }
+
+    /// The first non-finite gradient an op's backward produced, as an error.
+    fn check_gradients<A: Algebra<T>>(
+        &self,
+        i: usize,
+        op: &Op<T>,
+        x: &[A],
+        grads: &[Option<A>],
+    ) -> Result<(), Anomaly> {
+        match grads
+            .iter()
+            .position(|g| g.as_ref().is_some_and(|g| !g.all_finite()))
+        {
+            None => Ok(()),
+            Some(input) => Err(Anomaly {
+                phase: Phase::Backward,
+                op: op.name(),
+                index: i,
+                input_shapes: x.iter().map(Algebra::shape).collect(),
+                input: Some(input),
+                location: self.nodes.borrow()[i].location,
+            }),
+        }
     }
 
     /// Vector-Jacobian product: the gradients of `Σ_k ⟨cotangents[k],
@@ -129,7 +157,9 @@ impl<T: Float> Tape<T> {
                 .zip(cotangents)
                 .map(|(o, c)| (o.index, *c))
                 .collect();
-            let grads = self.walk(seeds, &targets, |index| Var { tape: self, index });
+            let grads = self
+                .walk(seeds, &targets, |index| Var { tape: self, index })
+                .unwrap_or_else(|a| panic!("{a}"));
             grads
                 .into_iter()
                 .zip(wrt)
@@ -141,9 +171,11 @@ impl<T: Float> Tape<T> {
                 .zip(cotangents)
                 .map(|(o, c)| (o.index, c.value()))
                 .collect();
-            let grads = self.walk(seeds, &targets, |j| {
-                self.nodes.borrow()[j as usize].value.clone()
-            });
+            let grads = self
+                .walk(seeds, &targets, |j| {
+                    self.nodes.borrow()[j as usize].value.clone()
+                })
+                .unwrap_or_else(|a| panic!("{a}"));
             grads
                 .into_iter()
                 .zip(wrt)
@@ -212,7 +244,25 @@ impl<'t, T: Float> Var<'t, T> {
     /// let grads = (wv * wv).sum_all().backward();
     /// assert_eq!(grads.get(0).unwrap().data(), &[2.0, -4.0]);
     /// ```
+    ///
+    /// # Panics
+    /// On an anomaly-checking tape, at the first non-finite value; use
+    /// [`Var::try_backward`] to get it as an error instead.
     pub fn backward(self) -> Grads<T> {
+        self.try_backward().unwrap_or_else(|a| panic!("{a}"))
+    }
+
+    /// Like [`Var::backward`], but on an anomaly-checking tape
+    /// ([`Tape::with_anomaly_detection`]) a non-finite forward value or
+    /// backward gradient is returned as an error naming the op, its
+    /// position, its input shapes and where it was recorded.
+    ///
+    /// # Errors
+    /// The first [`Anomaly`]; never on a normal tape.
+    pub fn try_backward(self) -> Result<Grads<T>, Anomaly> {
+        if let Some(anomaly) = self.tape.anomaly() {
+            return Err(anomaly);
+        }
         let shape = self.shape();
         assert_eq!(
             shape.iter().product::<usize>(),
@@ -225,7 +275,7 @@ impl<'t, T: Float> Var<'t, T> {
         let seed = vec![(self.index, Tensor::ones(&shape))];
         let grads = tape.walk(seed, &targets, |j| {
             tape.nodes.borrow()[j as usize].value.clone()
-        });
+        })?;
         let mut found = Vec::with_capacity(params.len());
         let mut unreached = Vec::new();
         for ((id, _), g) in params.into_iter().zip(grads) {
@@ -234,6 +284,6 @@ impl<'t, T: Float> Var<'t, T> {
                 None => unreached.push(id),
             }
         }
-        Grads::new(found, unreached)
+        Ok(Grads::new(found, unreached))
     }
 }

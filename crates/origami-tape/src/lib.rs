@@ -40,6 +40,7 @@
 #![warn(missing_docs)]
 
 mod algebra;
+mod anomaly;
 mod backward;
 mod error;
 mod float;
@@ -52,6 +53,7 @@ mod shape;
 mod tape;
 mod tensor;
 
+pub use anomaly::{Anomaly, Phase};
 pub use error::TapeError;
 pub use float::Float;
 pub use gradcheck::{

@@ -10,9 +10,11 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt;
+use std::panic::Location;
 
 use smallvec::SmallVec;
 
+use crate::anomaly::{Anomaly, Phase};
 use crate::float::Float;
 use crate::grads::ParamId;
 use crate::ops::Op;
@@ -25,6 +27,8 @@ pub(crate) struct Node<T> {
     pub(crate) op: Op<T>,
     pub(crate) inputs: SmallVec<[u32; 2]>,
     pub(crate) requires_grad: bool,
+    /// The call that recorded the op (anomaly-checking tapes only).
+    pub(crate) location: Option<&'static Location<'static>>,
 }
 
 /// A Wengert list owned by the caller; see the crate docs for the workflow.
@@ -35,6 +39,10 @@ pub struct Tape<T: Float> {
     bound: RefCell<HashMap<ParamId, (u32, bool)>>,
     /// False for an inference tape: nothing requires a gradient.
     differentiable: bool,
+    /// Check every value and gradient for NaN/inf.
+    pub(crate) anomaly_detection: bool,
+    /// The first non-finite forward value seen.
+    pub(crate) first_anomaly: RefCell<Option<Anomaly>>,
 }
 
 /// A value recorded on a [`Tape`]: a small `Copy` handle (tape + index).
@@ -60,7 +68,37 @@ impl<T: Float> Tape<T> {
             params: RefCell::new(Vec::new()),
             bound: RefCell::new(HashMap::new()),
             differentiable: true,
+            anomaly_detection: false,
+            first_anomaly: RefCell::new(None),
         }
+    }
+
+    /// An empty tape that checks every forward value and backward gradient
+    /// for NaN and infinity and remembers the first offender: the op, its
+    /// position, its input shapes and the source line that recorded it.
+    /// [`Tape::anomaly`] reports a forward anomaly; [`Var::try_backward`]
+    /// returns either.
+    ///
+    /// ```
+    /// # use origami_tape::{Tape, Tensor};
+    /// let tape = Tape::<f64>::with_anomaly_detection();
+    /// let x = tape.var(Tensor::scalar(-1.0));
+    /// let y = x.log(); // NaN
+    /// let anomaly = tape.anomaly().unwrap();
+    /// assert_eq!(anomaly.op, "log");
+    /// assert!(anomaly.to_string().contains(file!()));
+    /// assert!(y.try_backward().is_err());
+    /// ```
+    pub fn with_anomaly_detection() -> Self {
+        Self {
+            anomaly_detection: true,
+            ..Self::new()
+        }
+    }
+
+    /// The first non-finite forward value, on an anomaly-checking tape.
+    pub fn anomaly(&self) -> Option<Anomaly> {
+        self.first_anomaly.borrow().clone()
     }
 
     /// An empty tape for prediction: parameters and watched inputs are
@@ -181,12 +219,14 @@ impl<T: Float> Tape<T> {
             op,
             inputs,
             requires_grad,
+            location: None,
         });
         Var { tape: self, index }
     }
 
     /// Applies `op` to recorded inputs: computes the value now and records
     /// the node (as a constant if no input needs a gradient).
+    #[track_caller]
     pub(crate) fn apply(&self, op: Op<T>, inputs: &[Var<'_, T>]) -> Var<'_, T> {
         let (value, requires_grad) = {
             let nodes = self.nodes.borrow();
@@ -197,12 +237,50 @@ impl<T: Float> Tape<T> {
             let requires_grad = inputs.iter().any(|v| nodes[v.index as usize].requires_grad);
             (op.forward(&values), requires_grad)
         };
+        if self.anomaly_detection {
+            return self.apply_checked(op, inputs, value, requires_grad);
+        }
         if requires_grad {
             let indices = inputs.iter().map(|v| v.index).collect();
             self.push(value, op, indices, true)
         } else {
             self.push(value, Op::Leaf, SmallVec::new(), false)
         }
+    }
+}
+
+impl<T: Float> Tape<T> {
+    /// `apply`'s second half on an anomaly-checking tape: records where the
+    /// op was created and the first non-finite output.
+    #[track_caller]
+    fn apply_checked(
+        &self,
+        op: Op<T>,
+        inputs: &[Var<'_, T>],
+        value: Tensor<T>,
+        requires_grad: bool,
+    ) -> Var<'_, T> {
+        let location = Location::caller();
+        if !value.data().iter().all(|x| x.is_finite()) && self.first_anomaly.borrow().is_none() {
+            let index = self.len();
+            let input_shapes = inputs.iter().map(Var::shape).collect();
+            *self.first_anomaly.borrow_mut() = Some(Anomaly {
+                phase: Phase::Forward,
+                op: op.name(),
+                index,
+                input_shapes,
+                input: None,
+                location: Some(location),
+            });
+        }
+        let (op, indices) = if requires_grad {
+            (op, inputs.iter().map(|v| v.index).collect())
+        } else {
+            (Op::Leaf, SmallVec::new())
+        };
+        let var = self.push(value, op, indices, requires_grad);
+        self.nodes.borrow_mut()[var.index as usize].location = Some(location);
+        var
     }
 }
 
@@ -240,6 +318,7 @@ impl<'t, T: Float> Var<'t, T> {
     }
 
     /// Records `op` with `self` and `others` as inputs.
+    #[track_caller]
     pub(crate) fn apply(self, op: Op<T>, others: &[Var<'t, T>]) -> Self {
         let mut inputs: SmallVec<[Var<'t, T>; 2]> = SmallVec::new();
         inputs.push(self);

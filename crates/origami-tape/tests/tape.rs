@@ -293,3 +293,53 @@ fn an_inference_tape_keeps_no_backward_state() {
     assert!(grads.is_empty());
     assert_eq!(grads.unreached(), &[0.into()]);
 }
+
+#[test]
+fn anomaly_mode_names_the_op_position_shapes_and_line_of_a_bad_forward() {
+    let tape = Tape::<f64>::with_anomaly_detection();
+    let x = tape.var(t(&[2, 2], &[1.0, -1.0, 2.0, 3.0]));
+    let y = x.exp();
+    let line = line!() + 1;
+    let z = (y - 2.0).log(); // log of a negative number: NaN
+    let loss = z.sum_all();
+    let anomaly = tape.anomaly().expect("caught");
+    assert_eq!(
+        (anomaly.op, anomaly.phase),
+        ("log", origami_tape::Phase::Forward)
+    );
+    assert_eq!(anomaly.input_shapes[0].as_slice(), &[2, 2]);
+    let at = anomaly.location.unwrap();
+    assert_eq!((at.file(), at.line()), (file!(), line));
+    let message = loss.try_backward().unwrap_err().to_string();
+    assert!(
+        message.contains("log")
+            && message.contains("[2, 2]")
+            && message.contains(&format!("{}:{line}", file!())),
+        "{message}"
+    );
+}
+
+#[test]
+fn anomaly_mode_catches_a_non_finite_gradient() {
+    let w = t(&[2], &[0.0, 4.0]);
+    let tape = Tape::<f64>::with_anomaly_detection();
+    let x = tape.param(0, &w);
+    let line = line!() + 1;
+    let loss = x.sqrt().sum_all(); // finite forward, d sqrt / dx = inf at 0
+    assert!(tape.anomaly().is_none());
+    let anomaly = loss.try_backward().unwrap_err();
+    assert_eq!(
+        (anomaly.op, anomaly.phase, anomaly.input),
+        ("sqrt", origami_tape::Phase::Backward, Some(0))
+    );
+    assert_eq!(anomaly.location.unwrap().line(), line);
+}
+
+#[test]
+fn a_normal_tape_does_not_check() {
+    let tape = Tape::<f64>::new();
+    let x = tape.var(t(&[1], &[-1.0]));
+    let y = x.log().sum_all();
+    assert!(tape.anomaly().is_none());
+    assert!(y.try_backward().is_ok());
+}

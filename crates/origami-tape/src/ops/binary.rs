@@ -147,11 +147,13 @@ pub(crate) fn add_assign<T: Float>(acc: &mut Tensor<T>, x: &Tensor<T>) {
 }
 
 impl<'t, T: Float> Var<'t, T> {
+    #[track_caller]
     fn binary(self, op: Binary, other: Self) -> Self {
         self.apply(Op::Binary(op), &[other])
     }
 
     /// A scalar constant on the same tape.
+    #[track_caller]
     fn scalar_const(self, c: T) -> Self {
         self.tape.constant(Tensor::scalar(c))
     }
@@ -163,6 +165,7 @@ macro_rules! var_operator {
             type Output = Var<'t, T>;
             /// Element-wise with NumPy broadcasting; panics if the shapes
             /// do not broadcast.
+            #[track_caller]
             fn $method(self, rhs: Self) -> Self {
                 self.binary($op, rhs)
             }
@@ -177,6 +180,7 @@ var_operator!(Div, div, Binary::Div);
 
 impl<'t, T: Float> std::ops::Add<T> for Var<'t, T> {
     type Output = Var<'t, T>;
+    #[track_caller]
     fn add(self, c: T) -> Self {
         self.add_scalar(c)
     }
@@ -184,6 +188,7 @@ impl<'t, T: Float> std::ops::Add<T> for Var<'t, T> {
 
 impl<'t, T: Float> std::ops::Sub<T> for Var<'t, T> {
     type Output = Var<'t, T>;
+    #[track_caller]
     fn sub(self, c: T) -> Self {
         self.add_scalar(-c)
     }
@@ -191,6 +196,7 @@ impl<'t, T: Float> std::ops::Sub<T> for Var<'t, T> {
 
 impl<'t, T: Float> std::ops::Mul<T> for Var<'t, T> {
     type Output = Var<'t, T>;
+    #[track_caller]
     fn mul(self, c: T) -> Self {
         self.mul_scalar(c)
     }
@@ -199,6 +205,7 @@ impl<'t, T: Float> std::ops::Mul<T> for Var<'t, T> {
 impl<'t, T: Float> std::ops::Div<T> for Var<'t, T> {
     type Output = Var<'t, T>;
     /// Divides by a scalar exactly (not by multiplying with `1/c`).
+    #[track_caller]
     fn div(self, c: T) -> Self {
         self.binary(Binary::Div, self.scalar_const(c))
     }
@@ -208,24 +215,28 @@ macro_rules! scalar_lhs {
     ($t:ty) => {
         impl<'t> std::ops::Add<Var<'t, $t>> for $t {
             type Output = Var<'t, $t>;
+            #[track_caller]
             fn add(self, v: Var<'t, $t>) -> Var<'t, $t> {
                 v.add_scalar(self)
             }
         }
         impl<'t> std::ops::Sub<Var<'t, $t>> for $t {
             type Output = Var<'t, $t>;
+            #[track_caller]
             fn sub(self, v: Var<'t, $t>) -> Var<'t, $t> {
                 (-v).add_scalar(self)
             }
         }
         impl<'t> std::ops::Mul<Var<'t, $t>> for $t {
             type Output = Var<'t, $t>;
+            #[track_caller]
             fn mul(self, v: Var<'t, $t>) -> Var<'t, $t> {
                 v.mul_scalar(self)
             }
         }
         impl<'t> std::ops::Div<Var<'t, $t>> for $t {
             type Output = Var<'t, $t>;
+            #[track_caller]
             fn div(self, v: Var<'t, $t>) -> Var<'t, $t> {
                 v.scalar_const(self).binary(Binary::Div, v)
             }

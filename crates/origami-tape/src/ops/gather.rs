@@ -184,6 +184,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// let table = tape.var(Tensor::arange(6).reshape(&[3, 2]));
     /// assert_eq!(table.index_select(0, &[2, 0]).value().data(), &[4.0, 5.0, 0.0, 1.0]);
     /// ```
+    #[track_caller]
     pub fn index_select(self, axis: usize, ids: &[usize]) -> Self {
         let op = Indexing::IndexSelect {
             axis,
@@ -204,6 +205,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// // One pick per row: x[0, 2] and x[1, 0].
     /// assert_eq!(x.gather(1, &[2, 0]).value().data(), &[2.0, 3.0]);
     /// ```
+    #[track_caller]
     pub fn gather(self, axis: usize, index: &[usize]) -> Self {
         let op = Indexing::Gather {
             axis,

@@ -103,6 +103,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// let x = tape.var(Tensor::zeros(&[2, 3]));
     /// assert_eq!(x.reshape(&[3, 2]).shape().as_slice(), &[3, 2]);
     /// ```
+    #[track_caller]
     pub fn reshape(self, shape: &[usize]) -> Self {
         if self.shape().as_slice() == shape {
             return self;
@@ -121,6 +122,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// let x = tape.var(Tensor::zeros(&[2, 3, 4]));
     /// assert_eq!(x.permute(&[2, 0, 1]).shape().as_slice(), &[4, 2, 3]);
     /// ```
+    #[track_caller]
     pub fn permute(self, perm: &[usize]) -> Self {
         self.apply(Op::Layout(Layout::Permute(Shape::from_slice(perm))), &[])
     }
@@ -133,6 +135,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// let x = tape.var(Tensor::from_vec(&[2, 2], vec![1.0, 2.0, 3.0, 4.0]).unwrap());
     /// assert_eq!(x.transpose(0, 1).value().data(), &[1.0, 3.0, 2.0, 4.0]);
     /// ```
+    #[track_caller]
     pub fn transpose(self, a: usize, b: usize) -> Self {
         let mut perm: Shape = (0..self.shape().len()).collect();
         assert!(
@@ -152,6 +155,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// let x = tape.var(Tensor::from_vec(&[2], vec![1.0, 2.0]).unwrap());
     /// assert_eq!(x.broadcast_to(&[2, 2]).value().data(), &[1.0, 2.0, 1.0, 2.0]);
     /// ```
+    #[track_caller]
     pub fn broadcast_to(self, shape: &[usize]) -> Self {
         if self.shape().as_slice() == shape {
             return self;
@@ -170,6 +174,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// let x = tape.var(Tensor::zeros(&[3]));
     /// assert_eq!(x.unsqueeze(0).shape().as_slice(), &[1, 3]);
     /// ```
+    #[track_caller]
     pub fn unsqueeze(self, axis: usize) -> Self {
         let mut shape = self.shape();
         assert!(

@@ -102,6 +102,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// let loss = logits.cross_entropy(&[0, 3], Reduction::Mean);
     /// assert!((loss.value().item() - 4f64.ln()).abs() < 1e-12);
     /// ```
+    #[track_caller]
     pub fn cross_entropy(self, targets: &[usize], reduction: Reduction) -> Self {
         let loss = Loss {
             targets: targets.into(),
@@ -120,6 +121,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// let t = tape.constant(Tensor::zeros(&[2]));
     /// assert_eq!(x.mse(t).value().item(), 5.0);
     /// ```
+    #[track_caller]
     pub fn mse(self, target: Self) -> Self {
         (self - target).square().mean_all()
     }

@@ -95,6 +95,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// let b = tape.var(Tensor::from_vec(&[2, 1], vec![3.0, 4.0]).unwrap());
     /// assert_eq!(a.matmul(b).value().data(), &[11.0]);
     /// ```
+    #[track_caller]
     pub fn matmul(self, other: Self) -> Self {
         self.matmul_t(other, false, false)
     }
@@ -108,6 +109,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// let a = tape.var(Tensor::from_vec(&[1, 2], vec![1.0, 2.0]).unwrap());
     /// assert_eq!(a.matmul_t(a, false, true).value().data(), &[5.0]);
     /// ```
+    #[track_caller]
     pub fn matmul_t(self, other: Self, ta: bool, tb: bool) -> Self {
         let (sa, sb) = (self.shape(), other.shape());
         if sa.len() == 3 && sb.len() == 2 && !ta {

@@ -137,6 +137,7 @@ fn max_axis<T: Float>(x: &Tensor<T>, axis: usize) -> (Tensor<T>, Arc<[bool]>) {
 }
 
 impl<'t, T: Float> Var<'t, T> {
+    #[track_caller]
     fn reduce(self, r: Reduce) -> Self {
         self.apply(Op::Reduce(r), &[])
     }
@@ -152,6 +153,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// let x = tape.var(Tensor::from_vec(&[2, 2], vec![1.0, 2.0, 3.0, 4.0]).unwrap());
     /// assert_eq!(x.sum(&[0]).value().data(), &[4.0, 6.0]);
     /// ```
+    #[track_caller]
     pub fn sum(self, axes: &[usize]) -> Self {
         check_axes("sum", &self.shape(), axes);
         self.reduce(Reduce::Sum {
@@ -168,6 +170,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// let x = tape.var(Tensor::from_vec(&[2, 2], vec![1.0, 2.0, 3.0, 4.0]).unwrap());
     /// assert_eq!(x.sum_keepdim(&[1]).shape().as_slice(), &[2, 1]);
     /// ```
+    #[track_caller]
     pub fn sum_keepdim(self, axes: &[usize]) -> Self {
         check_axes("sum_keepdim", &self.shape(), axes);
         self.reduce(Reduce::Sum {
@@ -184,6 +187,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// let x = tape.var(Tensor::from_vec(&[3], vec![1.0, 2.0, 3.0]).unwrap());
     /// assert_eq!(x.sum_all().value().item(), 6.0);
     /// ```
+    #[track_caller]
     pub fn sum_all(self) -> Self {
         let axes: Shape = (0..self.shape().len()).collect();
         self.reduce(Reduce::Sum {
@@ -200,6 +204,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// let x = tape.var(Tensor::from_vec(&[2, 2], vec![1.0, 2.0, 3.0, 4.0]).unwrap());
     /// assert_eq!(x.mean(&[1]).value().data(), &[1.5, 3.5]);
     /// ```
+    #[track_caller]
     pub fn mean(self, axes: &[usize]) -> Self {
         let n = self.count_over(axes);
         self.sum(axes) / n
@@ -213,6 +218,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// let x = tape.var(Tensor::from_vec(&[2, 2], vec![1.0, 2.0, 3.0, 4.0]).unwrap());
     /// assert_eq!(x.mean_keepdim(&[0]).value().data(), &[2.0, 3.0]);
     /// ```
+    #[track_caller]
     pub fn mean_keepdim(self, axes: &[usize]) -> Self {
         let n = self.count_over(axes);
         self.sum_keepdim(axes) / n
@@ -226,6 +232,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// let x = tape.var(Tensor::from_vec(&[4], vec![1.0, 2.0, 3.0, 6.0]).unwrap());
     /// assert_eq!(x.mean_all().value().item(), 3.0);
     /// ```
+    #[track_caller]
     pub fn mean_all(self) -> Self {
         let n = T::from_usize(self.shape().iter().product());
         self.sum_all() / n
@@ -243,6 +250,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// let x = tape.var(Tensor::from_vec(&[2, 2], vec![1.0, 5.0, 3.0, 4.0]).unwrap());
     /// assert_eq!(x.max(1).value().data(), &[5.0, 4.0]);
     /// ```
+    #[track_caller]
     pub fn max(self, axis: usize) -> Self {
         self.reduce(Reduce::Max {
             axis,
@@ -258,6 +266,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// let x = tape.var(Tensor::from_vec(&[2, 2], vec![1.0, 5.0, 3.0, 4.0]).unwrap());
     /// assert_eq!(x.max_keepdim(0).value().data(), &[3.0, 5.0]);
     /// ```
+    #[track_caller]
     pub fn max_keepdim(self, axis: usize) -> Self {
         self.reduce(Reduce::Max {
             axis,
@@ -265,6 +274,7 @@ impl<'t, T: Float> Var<'t, T> {
         })
     }
 
+    #[track_caller]
     fn count_over(&self, axes: &[usize]) -> T {
         let shape = self.shape();
         check_axes("mean", &shape, axes);

@@ -190,6 +190,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// let x = tape.var(Tensor::arange(5));
     /// assert_eq!(x.narrow(0, 1, 3).value().data(), &[1.0, 2.0, 3.0]);
     /// ```
+    #[track_caller]
     pub fn narrow(self, axis: usize, start: usize, len: usize) -> Self {
         self.apply(Op::Slice(Slice::Narrow { axis, start, len }), &[])
     }
@@ -203,6 +204,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// let x = tape.var(Tensor::arange(6).reshape(&[2, 3]));
     /// assert_eq!(x.slice(&[1..2, 0..2]).value().data(), &[3.0, 4.0]);
     /// ```
+    #[track_caller]
     pub fn slice(self, ranges: &[Range<usize>]) -> Self {
         ranges.iter().enumerate().fold(self, |v, (axis, r)| {
             assert!(
@@ -225,6 +227,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// let b = tape.var(Tensor::zeros(&[2, 2]));
     /// assert_eq!(Var::concat(&[a, b], 0).shape().as_slice(), &[3, 2]);
     /// ```
+    #[track_caller]
     pub fn concat(parts: &[Self], axis: usize) -> Self {
         assert!(!parts.is_empty(), "concat: no tensors to join");
         parts[0].apply(Op::Slice(Slice::Concat { axis }), &parts[1..])
@@ -238,6 +241,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// let a = tape.var(Tensor::ones(&[2]));
     /// assert_eq!(Var::stack(&[a, a, a], 1).shape().as_slice(), &[2, 3]);
     /// ```
+    #[track_caller]
     pub fn stack(parts: &[Self], axis: usize) -> Self {
         let lifted: Vec<Self> = parts.iter().map(|p| p.unsqueeze(axis)).collect();
         Self::concat(&lifted, axis)
@@ -258,6 +262,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// let y = Var::where_cond(&[true, false, true], a, b);
     /// assert_eq!(y.value().data(), &[0.0, -1.0, 2.0]);
     /// ```
+    #[track_caller]
     pub fn where_cond(cond: &[bool], on_true: Self, on_false: Self) -> Self {
         let shape = crate::shape::broadcast_shapes(&on_true.shape(), &on_false.shape())
             .unwrap_or_else(|| {
@@ -279,6 +284,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// let x = tape.var(Tensor::arange(3));
     /// assert_eq!(x.masked_fill(&[false, true, false], 9.0).value().data(), &[0.0, 9.0, 2.0]);
     /// ```
+    #[track_caller]
     pub fn masked_fill(self, mask: &[bool], value: T) -> Self {
         let fill = self.tape.constant(Tensor::scalar(value));
         Self::where_cond(mask, fill, self)

@@ -150,6 +150,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// let x = tape.var(Tensor::from_vec(&[2], vec![1e4, 1e4]).unwrap());
     /// assert_eq!(x.softmax(0).value().data(), &[0.5, 0.5]);
     /// ```
+    #[track_caller]
     pub fn softmax(self, axis: usize) -> Self {
         self.apply(Op::Softmax(Softmax::Probs { axis }), &[])
     }
@@ -162,6 +163,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// let x = tape.var(Tensor::from_vec(&[2], vec![0.0, 0.0]).unwrap());
     /// assert!((x.log_softmax(0).value().data()[0] + 2f64.ln()).abs() < 1e-15);
     /// ```
+    #[track_caller]
     pub fn log_softmax(self, axis: usize) -> Self {
         self.apply(Op::Softmax(Softmax::LogProbs { axis }), &[])
     }
@@ -174,6 +176,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// let x = tape.var(Tensor::from_vec(&[2], vec![1e4, 1e4]).unwrap());
     /// assert!((x.logsumexp(0).value().item() - (1e4 + 2f64.ln())).abs() < 1e-9);
     /// ```
+    #[track_caller]
     pub fn logsumexp(self, axis: usize) -> Self {
         self.apply(
             Op::Softmax(Softmax::LogSumExp {
@@ -192,6 +195,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// let x = tape.var(Tensor::zeros(&[3, 2]));
     /// assert_eq!(x.logsumexp_keepdim(1).shape().as_slice(), &[3, 1]);
     /// ```
+    #[track_caller]
     pub fn logsumexp_keepdim(self, axis: usize) -> Self {
         self.apply(
             Op::Softmax(Softmax::LogSumExp {

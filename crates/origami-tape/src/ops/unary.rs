@@ -129,6 +129,7 @@ fn softplus<T: Float>(x: T) -> T {
 }
 
 impl<'t, T: Float> Var<'t, T> {
+    #[track_caller]
     fn unary(self, u: Unary<T>) -> Self {
         self.apply(Op::Unary(u), &[])
     }
@@ -141,6 +142,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// let x = tape.var(Tensor::scalar(0.0));
     /// assert_eq!(x.exp().value().item(), 1.0);
     /// ```
+    #[track_caller]
     pub fn exp(self) -> Self {
         self.unary(Unary::Exp)
     }
@@ -152,6 +154,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// let tape = Tape::<f64>::new();
     /// assert_eq!(tape.var(Tensor::scalar(1.0)).log().value().item(), 0.0);
     /// ```
+    #[track_caller]
     pub fn log(self) -> Self {
         self.unary(Unary::Log)
     }
@@ -163,6 +166,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// let tape = Tape::<f32>::new();
     /// assert_eq!(tape.var(Tensor::scalar(0.0)).tanh().value().item(), 0.0);
     /// ```
+    #[track_caller]
     pub fn tanh(self) -> Self {
         self.unary(Unary::Tanh)
     }
@@ -174,6 +178,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// let tape = Tape::<f32>::new();
     /// assert_eq!(tape.var(Tensor::scalar(0.0)).sigmoid().value().item(), 0.5);
     /// ```
+    #[track_caller]
     pub fn sigmoid(self) -> Self {
         self.unary(Unary::Sigmoid)
     }
@@ -186,6 +191,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// let x = tape.var(Tensor::from_vec(&[2], vec![-1.0, 2.0]).unwrap());
     /// assert_eq!(x.relu().value().data(), &[0.0, 2.0]);
     /// ```
+    #[track_caller]
     pub fn relu(self) -> Self {
         self.unary(Unary::Relu)
     }
@@ -198,6 +204,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// let x = tape.var(Tensor::from_vec(&[2], vec![-1.0, 2.0]).unwrap());
     /// assert_eq!(x.leaky_relu(0.5).value().data(), &[-0.5, 2.0]);
     /// ```
+    #[track_caller]
     pub fn leaky_relu(self, slope: T) -> Self {
         self.unary(Unary::LeakyRelu(slope))
     }
@@ -209,6 +216,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// let tape = Tape::<f64>::new();
     /// assert_eq!(tape.var(Tensor::scalar(1000.0)).softplus().value().item(), 1000.0);
     /// ```
+    #[track_caller]
     pub fn softplus(self) -> Self {
         self.unary(Unary::Softplus)
     }
@@ -220,6 +228,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// let tape = Tape::<f64>::new();
     /// assert_eq!(tape.var(Tensor::scalar(9.0)).sqrt().value().item(), 3.0);
     /// ```
+    #[track_caller]
     pub fn sqrt(self) -> Self {
         self.unary(Unary::Sqrt)
     }
@@ -231,6 +240,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// let tape = Tape::<f64>::new();
     /// assert_eq!(tape.var(Tensor::scalar(-2.0)).abs().value().item(), 2.0);
     /// ```
+    #[track_caller]
     pub fn abs(self) -> Self {
         self.unary(Unary::Abs)
     }
@@ -242,6 +252,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// let tape = Tape::<f64>::new();
     /// assert_eq!(tape.var(Tensor::scalar(-3.0)).square().value().item(), 9.0);
     /// ```
+    #[track_caller]
     pub fn square(self) -> Self {
         self.unary(Unary::Square)
     }
@@ -253,6 +264,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// let tape = Tape::<f64>::new();
     /// assert_eq!(tape.var(Tensor::scalar(4.0)).powf(1.5).value().item(), 8.0);
     /// ```
+    #[track_caller]
     pub fn powf(self, p: T) -> Self {
         self.unary(Unary::Powf(p))
     }
@@ -266,6 +278,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// let x = tape.var(Tensor::from_vec(&[3], vec![-2.0, 0.5, 2.0]).unwrap());
     /// assert_eq!(x.clamp(-1.0, 1.0).value().data(), &[-1.0, 0.5, 1.0]);
     /// ```
+    #[track_caller]
     pub fn clamp(self, lo: T, hi: T) -> Self {
         assert!(lo <= hi, "clamp: lo {lo} is above hi {hi}");
         self.unary(Unary::Clamp(lo, hi))
@@ -278,6 +291,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// let tape = Tape::<f32>::new();
     /// assert_eq!(tape.var(Tensor::scalar(1.0)).add_scalar(2.0).value().item(), 3.0);
     /// ```
+    #[track_caller]
     pub fn add_scalar(self, c: T) -> Self {
         self.unary(Unary::AddScalar(c))
     }
@@ -289,6 +303,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// let tape = Tape::<f32>::new();
     /// assert_eq!(tape.var(Tensor::scalar(1.5)).mul_scalar(2.0).value().item(), 3.0);
     /// ```
+    #[track_caller]
     pub fn mul_scalar(self, c: T) -> Self {
         self.unary(Unary::MulScalar(c))
     }
@@ -296,6 +311,7 @@ impl<'t, T: Float> Var<'t, T> {
 
 impl<'t, T: Float> std::ops::Neg for Var<'t, T> {
     type Output = Self;
+    #[track_caller]
     fn neg(self) -> Self {
         self.unary(Unary::Neg)
     }

@@ -1,0 +1,185 @@
+"""PyTorch versions of origami's five benchmark workloads, written from the
+workload specification (same SplitMix64 data and initial parameters, same
+update rules, same timing rules) so both sides time identical work.
+
+  python3 benches/reference/workloads.py w2          # one workload, one JSON line
+  python3 benches/reference/compare.py               # both sides, ratio table
+
+Needs `pip install torch numpy`. Run pinned to one core with one thread for
+the 1-thread figures (compare.py does this).
+"""
+import json
+import resource
+import sys
+import time
+
+import numpy as np
+import torch
+
+GAMMA, M1, M2 = np.uint64(0x9E3779B97F4A7C15), np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
+
+
+class Stream:
+    """SplitMix64; uniform(lo, hi) is computed in f64 and rounded to f32."""
+
+    def __init__(self, seed):
+        self.seed, self.count = np.uint64(seed), 0
+
+    def u01(self, n):
+        k = np.arange(self.count + 1, self.count + 1 + n, dtype=np.uint64)
+        self.count += n
+        with np.errstate(over="ignore"):
+            z = self.seed + k * GAMMA
+            z = (z ^ (z >> np.uint64(30))) * M1
+            z = (z ^ (z >> np.uint64(27))) * M2
+            z = z ^ (z >> np.uint64(31))
+        return (z >> np.uint64(11)).astype(np.float64) * 2.0 ** -53
+
+    def uniform(self, shape, lo, hi):
+        return torch.from_numpy((lo + (hi - lo) * self.u01(int(np.prod(shape)))).astype(np.float32).reshape(shape))
+
+    def linear(self, fan_in, fan_out):
+        b = 1.0 / np.sqrt(fan_in)
+        return [self.uniform((fan_in, fan_out), -b, b), self.uniform((fan_out,), -b, b)]
+
+
+def timed(warmup, steps, fn):
+    for i in range(warmup):
+        fn(i)
+    out = []
+    for i in range(warmup, warmup + steps):
+        t = time.perf_counter_ns()
+        fn(i)
+        out.append(time.perf_counter_ns() - t)
+    return float(np.median(out)) / 1e3
+
+
+def report(workload, median_us, check, **extra):
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"workload": workload, "framework": "torch", "median_us": median_us,
+                      "peak_rss_mb": round(rss, 1), "check": check, **extra}))
+
+
+def w0():
+    for n in (256, 512, 1024, 2048):
+        s = Stream(1000 + n)
+        a, b = s.uniform((n, n), -1, 1), s.uniform((n, n), -1, 1)
+        c = torch.empty(n, n)
+        for _ in range(3):
+            torch.mm(a, b, out=c)
+        best, calls, start = float("inf"), 0, time.perf_counter()
+        while calls < 5 or time.perf_counter() - start < 1.0:
+            t = time.perf_counter()
+            torch.mm(a, b, out=c)
+            best, calls = min(best, time.perf_counter() - t), calls + 1
+        print(json.dumps({"workload": "sgemm", "framework": "torch", "n": n, "gflops_best": round(2 * n ** 3 / best / 1e9, 1)}))
+
+
+def mlp_step(params, x, y, lr, act):
+    ps = [p.requires_grad_(True) for p in params]
+    h = x
+    for i in range(0, len(ps) - 2, 2):
+        h = act(h @ ps[i] + ps[i + 1])
+    loss = torch.nn.functional.cross_entropy(h @ ps[-2] + ps[-1], y)
+    grads = torch.autograd.grad(loss, ps)
+    with torch.no_grad():
+        for p, g in zip(ps, grads):
+            p.sub_(lr * g)
+    return loss
+
+
+def w1():
+    s = Stream(1)
+    x = s.uniform((2048, 2), -1, 1)
+    y = ((x[:, 0] > 0) == (x[:, 1] > 0)).long()
+    params = s.linear(2, 16) + s.linear(16, 16) + s.linear(16, 2)
+    checks = {}
+
+    def step(i):
+        b = i % 64
+        loss = mlp_step(params, x[32 * b:32 * b + 32], y[32 * b:32 * b + 32], 0.1, torch.tanh)
+        if i in (0, 1, 2, 10, 100, 2199):
+            checks[f"loss_step{i}"] = round(loss.item(), 6)
+    report("mlp_tiny", timed(200, 2000, step), checks)
+
+
+def w2():
+    s = Stream(2)
+    labels, tokens = [], []
+    for _ in range(1024):
+        label = int(np.floor(s.u01(1)[0] * 4))
+        u = s.u01(128).reshape(64, 2)
+        tokens.append(np.where(u[:, 0] < 0.5, 16 * label + np.floor(16 * u[:, 1]), np.floor(64 * u[:, 1])).astype(np.int64))
+        labels.append(label)
+    tokens, labels = torch.from_numpy(np.stack(tokens)), torch.tensor(labels)
+    bnd = 1 / np.sqrt(128)
+    params = [s.uniform((64, 32), -1, 1), s.uniform((32, 128), -bnd, bnd), s.uniform((128, 128), -bnd, bnd),
+              s.uniform((128,), -bnd, bnd), s.uniform((128, 4), -bnd, bnd), s.uniform((4,), -bnd, bnd)]
+    for p in params:
+        p.requires_grad_(True)
+    velocity = [torch.zeros_like(p) for p in params]
+    checks = {}
+
+    def step(i):
+        b = i % 32
+        toks, y = tokens[32 * b:32 * b + 32].t(), labels[32 * b:32 * b + 32]
+        emb, w_xh, w_hh, b_h, w_o, b_o = params
+        h = torch.zeros(32, 128)
+        for t in range(64):
+            h = torch.tanh(emb[toks[t]] @ w_xh + h @ w_hh + b_h)
+        loss = torch.nn.functional.cross_entropy(h @ w_o + b_o, y)
+        grads = torch.autograd.grad(loss, params)
+        norm = torch.sqrt(sum((g * g).sum() for g in grads))
+        scale = min(1.0, 5.0 / (norm.item() + 1e-6))
+        with torch.no_grad():
+            for p, g, v in zip(params, grads, velocity):
+                v.mul_(0.0 if i == 0 else 0.9).add_(g * scale)
+                p.sub_(0.05 * v)
+        if i in (0, 1, 2, 10, 219):
+            checks[f"loss_step{i}"] = round(loss.item(), 6)
+    report("rnn", timed(20, 200, step), checks)
+
+
+def w3():
+    s = Stream(3)
+    x = s.uniform((2048, 784), 0, 1)
+    y = torch.from_numpy(np.floor(s.u01(2048) * 10).astype(np.int64))
+    params = s.linear(784, 1024) + s.linear(1024, 1024) + s.linear(1024, 10)
+    checks = {}
+
+    def step(i):
+        b = i % 8
+        loss = mlp_step(params, x[256 * b:256 * b + 256], y[256 * b:256 * b + 256], 0.01, torch.relu)
+        if i in (0, 1, 2, 10, 219):
+            checks[f"loss_step{i}"] = round(loss.item(), 6)
+    report("mlp_wide", timed(20, 200, step), checks)
+
+
+def w4():
+    s = Stream(1)
+    x = s.uniform((2048, 2), -1, 1)[:256]
+    y = ((x[:, 0] > 0) == (x[:, 1] > 0)).long()
+    params = [p.requires_grad_(True) for p in s.linear(2, 16) + s.linear(16, 16) + s.linear(16, 2)]
+    vs, st = [], Stream(4)
+    for p in params:
+        vs.append(st.uniform(tuple(p.shape), -1, 1))
+
+    def f():
+        h = torch.tanh(x @ params[0] + params[1])
+        h = torch.tanh(h @ params[2] + params[3])
+        return torch.nn.functional.cross_entropy(h @ params[4] + params[5], y)
+
+    grad_us = timed(200, 2000, lambda i: torch.autograd.grad(f(), params))
+
+    def hvp(i):
+        g = torch.autograd.grad(f(), params, create_graph=True)
+        return torch.autograd.grad(g, params, grad_outputs=vs)
+    hvp_us = timed(200, 2000, hvp)
+    report("hvp", grad_us, {}, variant="grad")
+    report("hvp", hvp_us, {}, variant="hvp_reverse_over_reverse", ratio_vs_grad=hvp_us / grad_us)
+
+
+if __name__ == "__main__":
+    torch.set_num_threads(int(sys.argv[2]) if len(sys.argv) > 2 else 1)
+    torch.set_num_interop_threads(1)
+    {"w0": w0, "w1": w1, "w2": w2, "w3": w3, "w4": w4}[sys.argv[1]]()

@@ -1,0 +1,112 @@
+//! W2 — rnn-text: Elman RNN over 64 steps (vocab 64, embedding 32, hidden
+//! 128, batch 32, 4 classes), global-norm clipping at 5, momentum SGD
+//! (μ 0.9, lr 0.05), exactly as the workload specification says.
+
+use origami::optim::clip_grad_norm;
+use origami::prelude::*;
+
+use crate::support::splitmix::SplitMix64;
+use crate::support::timing::{peak_rss_mb, summary, time_steps};
+
+const VOCAB: usize = 64;
+const EMBED: usize = 32;
+const HIDDEN: usize = 128;
+const STEPS_T: usize = 64;
+const BATCH: usize = 32;
+const CLASSES: usize = 4;
+const BATCHES: usize = 32;
+const WARMUP: usize = 20;
+const TIMED: usize = 200;
+
+/// One batch: tokens per time step (`[64][32]`) and the labels.
+pub type Batch = (Vec<Vec<usize>>, Vec<usize>);
+
+/// The 32 batches and the parameters `E, W_xh, W_hh, b_h, W_o, b_o`.
+pub fn data_and_params() -> (Vec<Batch>, Vec<Tensor<f32>>) {
+    let mut rng = SplitMix64::new(2);
+    let mut seqs = Vec::with_capacity(BATCHES * BATCH);
+    for _ in 0..BATCHES * BATCH {
+        let label = rng.randint(CLASSES);
+        let tokens: Vec<usize> = (0..STEPS_T)
+            .map(|_| {
+                let (u1, u2) = (rng.uniform01(), rng.uniform01());
+                if u1 < 0.5 {
+                    16 * label + (16.0 * u2).floor() as usize
+                } else {
+                    (64.0 * u2).floor() as usize
+                }
+            })
+            .collect();
+        seqs.push((label, tokens));
+    }
+    let bound = 1.0 / (HIDDEN as f64).sqrt();
+    let params = vec![
+        rng.uniform(&[VOCAB, EMBED], -1.0, 1.0),
+        rng.uniform(&[EMBED, HIDDEN], -bound, bound),
+        rng.uniform(&[HIDDEN, HIDDEN], -bound, bound),
+        rng.uniform(&[HIDDEN], -bound, bound),
+        rng.uniform(&[HIDDEN, CLASSES], -bound, bound),
+        rng.uniform(&[CLASSES], -bound, bound),
+    ];
+    let batches = seqs
+        .chunks(BATCH)
+        .map(|chunk| {
+            let steps = (0..STEPS_T)
+                .map(|t| chunk.iter().map(|(_, s)| s[t]).collect())
+                .collect();
+            (steps, chunk.iter().map(|(l, _)| *l).collect())
+        })
+        .collect();
+    (batches, params)
+}
+
+/// One training step; returns the loss before the update.
+pub fn step(
+    params: &mut [Tensor<f32>],
+    velocity: &mut [Tensor<f32>],
+    first: bool,
+    batch: &Batch,
+) -> f32 {
+    let (loss, mut grads) = {
+        let tape = Tape::new();
+        let p: Vec<_> = params
+            .iter()
+            .enumerate()
+            .map(|(i, t)| tape.param(i, t))
+            .collect();
+        let mut h = tape.constant(Tensor::zeros(&[BATCH, HIDDEN]));
+        for ids in &batch.0 {
+            let x = p[0].index_select(0, ids);
+            h = (x.matmul(p[1]) + h.matmul(p[2]) + p[3]).tanh();
+        }
+        let loss = (h.matmul(p[4]) + p[5]).cross_entropy(&batch.1, Reduction::Mean);
+        (loss.value().item(), loss.backward())
+    };
+    clip_grad_norm(&mut grads, 5.0).expect("finite gradients");
+    for (i, (param, v)) in params.iter_mut().zip(velocity.iter_mut()).enumerate() {
+        let g = grads.get(i).expect("every parameter reaches the loss");
+        for ((w, m), &d) in param.data_mut().iter_mut().zip(v.data_mut()).zip(g.data()) {
+            *m = if first { d } else { 0.9 * *m + d };
+            *w -= 0.05 * *m;
+        }
+    }
+    loss
+}
+
+pub fn run() {
+    let (batches, mut params) = data_and_params();
+    let mut velocity: Vec<Tensor<f32>> = params.iter().map(|p| Tensor::zeros(p.shape())).collect();
+    let mut checks = Vec::new();
+    let samples = time_steps(WARMUP, TIMED, |i| {
+        let loss = step(&mut params, &mut velocity, i == 0, &batches[i % BATCHES]);
+        if [0, 1, 2, 10, WARMUP + TIMED - 1].contains(&i) {
+            checks.push(format!("\"loss_step{i}\": {loss:.6}"));
+        }
+    });
+    println!(
+        "{{\"workload\": \"rnn\", \"framework\": \"origami\", {}, \"peak_rss_mb\": {:.1}, \"check\": {{{}}}}}",
+        summary(&samples),
+        peak_rss_mb(),
+        checks.join(", ")
+    );
+}
