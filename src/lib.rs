@@ -6,6 +6,7 @@
 //! * [`tape`]: tensors, the differentiable tape, gradient checks.
 //! * [`nn`]: layers, recurrent nets, losses, init, checkpoints.
 //! * [`optim`]: first-order and second-order optimizers, schedules.
+//! * [`probe`]: linear regions, sensitivity, gradient flow, curvature.
 //!
 //! ```
 //! use origami::prelude::*;
@@ -19,6 +20,7 @@
 
 pub use origami_nn as nn;
 pub use origami_optim as optim;
+pub use origami_probe as probe;
 pub use origami_tape as tape;
 
 /// The names most programs need.

@@ -1,0 +1,28 @@
+//! # origami-probe
+//!
+//! Probes that make a network's knobs visible. Each returns plain data;
+//! the lab examples turn it into tables and plots.
+//!
+//! * Linear regions of ReLU nets: [`regions_along_segment`] (exact, by
+//!   walking boundaries) and [`patterns_on_grid`] (2-D, with the map).
+//! * [`layer_sensitivity`]: accuracy drop and output change when one
+//!   layer's weights get noise scaled to their RMS.
+//! * Gradient flow: [`layer_gradient_norms`], [`time_step_gradient_norms`];
+//!   [`saturation`] (saturated and dead units).
+//! * Curvature: [`top_hessian_eigenvalue`],
+//!   [`gauss_newton_diagonal_by_layer`].
+//! * [`trajectory_lengths`]: the arc length of a curve's image per layer.
+
+#![warn(missing_docs)]
+
+mod curvature;
+mod flow;
+mod regions;
+mod sensitivity;
+mod trajectory;
+
+pub use curvature::{gauss_newton_diagonal_by_layer, top_hessian_eigenvalue};
+pub use flow::{Saturation, layer_gradient_norms, saturation, time_step_gradient_norms};
+pub use regions::{GridPatterns, ReluNet, SegmentRegions, patterns_on_grid, regions_along_segment};
+pub use sensitivity::{Sensitivity, layer_sensitivity, layers};
+pub use trajectory::{arc_length, circle, trajectory_lengths};
