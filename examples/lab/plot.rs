@@ -1,6 +1,9 @@
 //! The lab's one plotting helper: labelled lines on shared axes, written
 //! as SVG (optionally with a logarithmic y axis).
 
+// Each example uses a subset of these helpers.
+#![allow(dead_code)]
+
 use std::path::Path;
 
 use plotters::prelude::*;
