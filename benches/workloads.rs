@@ -6,6 +6,7 @@
 //! `cargo bench --bench workloads` runs them all; `-- w1` picks one.
 //! Pin to one core for 1-thread figures: `taskset -c 0 cargo bench …`.
 
+mod soak;
 mod support;
 mod tape_overhead;
 mod w0_sgemm;
@@ -34,6 +35,9 @@ fn main() {
     }
     if wanted("overhead") {
         tape_overhead::run();
+    }
+    if wanted("soak") {
+        soak::run();
     }
     if wanted("w4") {
         w4_hvp::run();

@@ -15,10 +15,10 @@ mod plot;
 use std::path::Path;
 use std::time::Instant;
 
-use origami::nn::{Activation, Init, Module, Params, Sequential, mlp};
+use origami::nn::{Activation, Init, Module, Sequential, mlp};
 use origami::optim::{
     HessianFree, Lbfgs, OutputLoss, Sdlm, gauss_newton_diagonal_sample, gauss_newton_vector,
-    loss_fn, split_like,
+    grads_like, loss_fn,
 };
 use origami::prelude::*;
 use rand::SeedableRng;
@@ -118,15 +118,7 @@ fn main() -> Result<(), String> {
             .step(&mut m, &mut |m| {
                 let (l, g) = evaluate(m, &x, &y);
                 let diag = gauss_newton_diagonal_sample(&outputs, &target, m, &mut rng);
-                let tape = Tape::new();
-                let params: Vec<_> = m.params().iter().map(|(_, p)| p.bind(&tape)).collect();
-                let pseudo = params
-                    .iter()
-                    .zip(split_like(m, &diag))
-                    .fold(tape.constant(Tensor::scalar(0.0)), |a, (p, d)| {
-                        a + (*p * tape.constant(d)).sum_all()
-                    });
-                Ok(Evaluation::new(l, g).with_curvature(pseudo.backward()))
+                Ok(Evaluation::new(l, g).with_curvature(grads_like(m, &diag)))
             })
             .map_err(|e| e.to_string())?;
         trace.push((2.0 * step as f64, start.elapsed().as_secs_f64(), loss));

@@ -20,7 +20,7 @@ model    --model rnn|ngram          (rnn)    --cell elman|gru|lstm (elman)
          --embed N (32)  --hidden N (128)  --layers N (1)  --bidirectional
          --pool last|mean|max (last)       --head-depth D (1)
          --ngram N                  largest n-gram of the baseline (1 word, 3 char)
-training --optimizer sgd|momentum|nesterov|adam (adam)  --lr F (0.002)
+training --optimizer sgd|momentum|nesterov|adam|sdlm (adam)  --lr F (0.002)
          --clip F (5)  --epochs N (10)  --batch-size N (32)  --seed N (1)
          --no-baseline  --quiet
 files    --save DIR  --load DIR  --predict TEXT

@@ -6,7 +6,10 @@ use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use origami::nn::Params;
-use origami::optim::{OptimError, clip_grad_norm, global_norm};
+use origami::optim::{
+    OptimError, OutputLoss, Sdlm, clip_grad_norm, gauss_newton_diagonal_sample, global_norm,
+    grads_like, loss_fn,
+};
 use origami::prelude::*;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -38,6 +41,9 @@ impl Split {
 pub enum Method {
     Sgd(Sgd<f32>),
     Adam(Adam<f32>),
+    /// Stochastic diagonal Levenberg–Marquardt: per-weight rates from a
+    /// running Gauss–Newton diagonal (one extra backward pass per batch).
+    Sdlm(Sdlm<f32>),
 }
 
 impl Method {
@@ -47,33 +53,50 @@ impl Method {
             "momentum" => Method::Sgd(Sgd::momentum(lr, 0.9)),
             "nesterov" => Method::Sgd(Sgd::nesterov(lr, 0.9)),
             "adam" => Method::Adam(Adam::new(lr)),
+            "sdlm" => Method::Sdlm(Sdlm::new(lr, 0.1, 0.05)),
             other => {
                 return Err(format!(
-                    "--optimizer: unknown method {other:?} (sgd, momentum, nesterov, adam)"
+                    "--optimizer: unknown method {other:?} (sgd, momentum, nesterov, adam, sdlm)"
                 ));
             }
         })
     }
-    fn update(
+    /// One update; SDLM also needs `curvature`, the Gauss–Newton diagonal.
+    fn update<C: Params<f32>>(
         &mut self,
-        model: &mut impl Params<f32>,
-        grads: &Grads<f32>,
+        model: &mut C,
+        grads: Grads<f32>,
+        curvature: Option<Grads<f32>>,
     ) -> Result<(), OptimError> {
         match self {
-            Method::Sgd(o) => o.update(model, grads),
-            Method::Adam(o) => o.update(model, grads),
+            Method::Sgd(o) => o.update(model, &grads),
+            Method::Adam(o) => o.update(model, &grads),
+            Method::Sdlm(o) => {
+                let curvature = curvature.unwrap_or_else(|| Grads::from_entries(Vec::new()));
+                let mut once: Option<Evaluation<'static, f32>> =
+                    Some(Evaluation::new(0.0, grads).with_curvature(curvature));
+                let used = "SDLM evaluates once per step".to_string();
+                o.step(model, &mut |_| {
+                    once.take().ok_or(OptimError::State {
+                        message: used.clone(),
+                    })
+                })
+                .map(|_| ())
+            }
         }
     }
     pub fn state(&self) -> origami::optim::OptimState<f32> {
         match self {
             Method::Sgd(o) => o.state(),
             Method::Adam(o) => o.state(),
+            Method::Sdlm(o) => o.state(),
         }
     }
     pub fn load_state(&mut self, s: origami::optim::OptimState<f32>) -> Result<(), OptimError> {
         match self {
             Method::Sgd(o) => o.load_state(s),
             Method::Adam(o) => o.load_state(s),
+            Method::Sdlm(o) => o.load_state(s),
         }
     }
 }
@@ -170,7 +193,20 @@ pub fn train<C: Classifier>(
                     epoch + 1
                 ));
             }
-            method.update(model, &grads).map_err(|e| e.to_string())?;
+            let curvature = matches!(method, Method::Sdlm(_)).then(|| {
+                let texts = train.texts_of(batch);
+                let outputs = loss_fn(|t, m: &C| m.logits(t, batch, &texts));
+                let target = OutputLoss::CrossEntropy(batch.labels.clone());
+                let mut rng =
+                    StdRng::seed_from_u64(settings.seed ^ (epoch as u64) << 20 ^ seen as u64);
+                grads_like(
+                    model,
+                    &gauss_newton_diagonal_sample(&outputs, &target, model, &mut rng),
+                )
+            });
+            method
+                .update(model, grads, curvature)
+                .map_err(|e| e.to_string())?;
             loss_sum += loss * batch.labels.len() as f64;
             seen += batch.labels.len();
             bar.inc(1);

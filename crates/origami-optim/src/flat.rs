@@ -89,3 +89,15 @@ pub fn dot(a: &[f64], b: &[f64]) -> f64 {
 pub fn norm(a: &[f64]) -> f64 {
     dot(a, a).sqrt()
 }
+
+/// A flat vector (e.g. a Gauss–Newton diagonal) as per-parameter tensors
+/// keyed by parameter id, the form [`crate::Evaluation::with_curvature`]
+/// takes.
+pub fn grads_like<T: Float>(model: &impl Params<T>, flat: &[f64]) -> Grads<T> {
+    let ids = model
+        .params()
+        .iter()
+        .map(|(_, p)| p.id())
+        .collect::<Vec<_>>();
+    Grads::from_entries(ids.into_iter().zip(split_like(model, flat)).collect())
+}

@@ -67,7 +67,9 @@ pub use curvature::{
     loss_fn, online_top_eigenvalue, top_eigenvalue,
 };
 pub use error::OptimError;
-pub use flat::{concat, dot, flatten_grads, flatten_params, norm, split_like, unflatten_into};
+pub use flat::{
+    concat, dot, flatten_grads, flatten_params, grads_like, norm, split_like, unflatten_into,
+};
 pub use groups::{Group, Groups};
 pub use hessian_free::HessianFree;
 pub use layer_curvature::layer_top_eigenvalues;

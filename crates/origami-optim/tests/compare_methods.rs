@@ -6,7 +6,7 @@
 use origami_nn::{Activation, Init, Module, Sequential, mlp};
 use origami_optim::{
     Evaluation, HessianFree, Lbfgs, Optimizer, OutputLoss, Sdlm, Sgd, gauss_newton_diagonal_sample,
-    gauss_newton_vector, loss_fn, split_like,
+    gauss_newton_vector, grads_like, loss_fn,
 };
 use origami_tape::{Grads, Reduction, Tape, Tensor};
 use rand::SeedableRng;
@@ -82,17 +82,7 @@ fn sdlm(lr: f64, mu: f64) -> f64 {
         opt.step(&mut m, &mut |m| {
             let (l, g) = loss_and_grads(m, &x, &y);
             let diag = gauss_newton_diagonal_sample(&outputs, &target, m, &mut rng);
-            let tape = Tape::new();
-            let params: Vec<_> = origami_nn::Params::params(m)
-                .iter()
-                .map(|(_, p)| p.bind(&tape))
-                .collect();
-            let fake = params
-                .iter()
-                .zip(split_like(m, &diag))
-                .map(|(p, d)| (*p * tape.constant(d)).sum_all())
-                .fold(tape.constant(Tensor::scalar(0.0)), |a, b| a + b);
-            Ok(Evaluation::new(l, g).with_curvature(fake.backward()))
+            Ok(Evaluation::new(l, g).with_curvature(grads_like(m, &diag)))
         })
         .unwrap();
     }

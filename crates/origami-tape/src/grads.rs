@@ -32,6 +32,19 @@ impl<T: Float> Grads<T> {
         Self { entries, unreached }
     }
 
+    /// A gradient set built by hand, e.g. a curvature estimate shaped like
+    /// the parameters (duplicate ids: the last wins).
+    pub fn from_entries(entries: Vec<(ParamId, Tensor<T>)>) -> Self {
+        let mut entries = entries;
+        entries.reverse();
+        entries.sort_by_key(|(id, _)| *id);
+        entries.dedup_by_key(|(id, _)| *id);
+        Self {
+            entries,
+            unreached: Vec::new(),
+        }
+    }
+
     /// The gradient for `id`, if the loss depends on that parameter.
     pub fn get(&self, id: impl Into<ParamId>) -> Option<&Tensor<T>> {
         let id = id.into();
