@@ -5,10 +5,13 @@
 //! cannot separate a disk from the ring around it; width 3 can. This
 //! trains nets whose every hidden layer has width 1, 2, 3, 4 and 8 (three
 //! hidden layers, tanh) on inner disk (r < 1) vs ring (1.5 < r < 2.5),
-//! best of several seeds, and draws the decision regions of widths 2 and 3.
+//! best of several seeds, and draws the decision regions of widths 2 and 3
+//! and, for width 3, the input plane as it sits in the first hidden layer:
+//! a bowl whose bottom holds the disk, cut from the ring by a plane.
 //!
 //! `cargo run --release --example circles [-- --quick]`; writes
-//! `target/lab/circles_width2.svg` and `target/lab/circles_width3.svg`.
+//! `target/lab/circles_width2.svg`, `target/lab/circles_width3.svg` and
+//! `target/lab/circles_bowl.svg`.
 
 #[path = "lab/plot.rs"]
 mod plot;
@@ -144,6 +147,74 @@ fn draw_regions(path: &Path, net: &Sequential<f32>, title: &str) -> Result<(), S
     draw().map_err(|e| format!("{}: {e}", path.display()))
 }
 
+/// The surface the input square makes in the first hidden layer (3 units
+/// for width 3), drawn as a mesh in 3-D: the plane is bent into a bowl
+/// whose bottom holds the disk and whose rim holds the ring, so later
+/// layers can cut them apart with a plane.
+fn draw_bowl(path: &Path, net: &Sequential<f32>) -> Result<(), String> {
+    let draw = || -> Result<(), Box<dyn std::error::Error>> {
+        let n = 25;
+        let coords: Vec<f32> = (0..n * n)
+            .flat_map(|k| {
+                [
+                    -2.5 + 5.0 * (k % n) as f32 / (n - 1) as f32,
+                    -2.5 + 5.0 * (k / n) as f32 / (n - 1) as f32,
+                ]
+            })
+            .collect();
+        let tape = Tape::inference();
+        let outs = net.forward_all(
+            &tape,
+            tape.constant(Tensor::from_vec(&[n * n, 2], coords.clone())?),
+        );
+        let hidden = outs[1].value(); // the first hidden layer, after its tanh
+        let logits = outs[outs.len() - 1].value();
+        let h = |k: usize| {
+            (
+                hidden.data()[3 * k] as f64,
+                hidden.data()[3 * k + 1] as f64,
+                hidden.data()[3 * k + 2] as f64,
+            )
+        };
+        let root = SVGBackend::new(path, (560, 520)).into_drawing_area();
+        root.fill(&WHITE)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(
+                "width 3: the input plane in the first hidden layer",
+                ("sans-serif", 16),
+            )
+            .margin(10)
+            .build_cartesian_3d(-1.0..1.0, -1.0..1.0, -1.0..1.0)?;
+        chart.with_projection(|mut p| {
+            p.pitch = 0.5;
+            p.yaw = 0.7;
+            p.scale = 0.85;
+            p.into_matrix()
+        });
+        chart.configure_axes().draw()?;
+        let colour = |k: usize| {
+            if logits.data()[2 * k + 1] > logits.data()[2 * k] {
+                RGBColor(230, 140, 40)
+            } else {
+                RGBColor(40, 110, 220)
+            }
+        };
+        for i in 0..n {
+            for j in 0..n - 1 {
+                for (a, b) in [(i * n + j, i * n + j + 1), (j * n + i, (j + 1) * n + i)] {
+                    chart.draw_series(std::iter::once(PathElement::new(
+                        vec![h(a), h(b)],
+                        colour(a),
+                    )))?;
+                }
+            }
+        }
+        root.present()?;
+        Ok(())
+    };
+    draw().map_err(|e| format!("{}: {e}", path.display()))
+}
+
 fn main() -> Result<(), String> {
     let quick = plot::quick();
     let (x, y) = disk_and_ring(if quick { 200 } else { 600 }, 1);
@@ -170,6 +241,11 @@ fn main() -> Result<(), String> {
                 &net,
                 &format!("width {width}: test accuracy {acc:.3}"),
             )?;
+            println!("{:>52}   plot: {path}", "");
+        }
+        if width == 3 {
+            let path = "target/lab/circles_bowl.svg";
+            draw_bowl(Path::new(path), &net)?;
             println!("{:>52}   plot: {path}", "");
         }
     }

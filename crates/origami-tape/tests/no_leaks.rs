@@ -3,25 +3,29 @@
 //! graph of an Hv product) are all freed by the step's end.
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicIsize, Ordering};
+use std::cell::Cell;
 
 use origami_tape::{Reduction, Tape, Tensor};
 
 struct Counting;
 
-static LIVE_BYTES: AtomicIsize = AtomicIsize::new(0);
+thread_local! {
+    /// Bytes this thread holds: other threads (the test harness) do not count.
+    static LIVE_BYTES: Cell<isize> = const { Cell::new(0) };
+}
 
 // SAFETY: every call is forwarded unchanged to the system allocator; the
-// counter only records sizes, so all of `GlobalAlloc`'s contracts are the
+// counter only records sizes in a const-initialised thread-local `Cell`
+// (which never allocates), so all of `GlobalAlloc`'s contracts are the
 // system allocator's own.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        LIVE_BYTES.fetch_add(layout.size() as isize, Ordering::SeqCst);
+        LIVE_BYTES.with(|b| b.set(b.get() + layout.size() as isize));
         // SAFETY: same layout, passed straight through.
         unsafe { System.alloc(layout) }
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE_BYTES.fetch_sub(layout.size() as isize, Ordering::SeqCst);
+        LIVE_BYTES.with(|b| b.set(b.get() - layout.size() as isize));
         // SAFETY: `ptr` came from `alloc` above with this layout.
         unsafe { System.dealloc(ptr, layout) }
     }
@@ -58,10 +62,10 @@ fn a_step_frees_everything_it_allocates() {
     let x = Tensor::from_vec(&[4, 3], (0..12).map(|i| i as f32 / 10.0).collect()).unwrap();
     let mut params = vec![Tensor::full(&[3, 3], 0.1f32), Tensor::zeros(&[3])];
     step(&mut params, &x); // warm-up: lazily initialised runtime state
-    let before = LIVE_BYTES.load(Ordering::SeqCst);
+    let before = LIVE_BYTES.with(Cell::get);
     for _ in 0..100 {
         step(&mut params, &x);
     }
-    let after = LIVE_BYTES.load(Ordering::SeqCst);
+    let after = LIVE_BYTES.with(Cell::get);
     assert_eq!(after - before, 0, "bytes retained across 100 steps");
 }
