@@ -103,7 +103,8 @@ def w1():
     report("mlp_tiny", timed(200, 2000, step), checks)
 
 
-def w2():
+def w2_data():
+    """The 1,024 sequences, their labels and E, W_xh, W_hh, b_h, W_o, b_o."""
     s = Stream(2)
     labels, tokens = [], []
     for _ in range(1024):
@@ -111,10 +112,14 @@ def w2():
         u = s.u01(128).reshape(64, 2)
         tokens.append(np.where(u[:, 0] < 0.5, 16 * label + np.floor(16 * u[:, 1]), np.floor(64 * u[:, 1])).astype(np.int64))
         labels.append(label)
-    tokens, labels = torch.from_numpy(np.stack(tokens)), torch.tensor(labels)
     bnd = 1 / np.sqrt(128)
     params = [s.uniform((64, 32), -1, 1), s.uniform((32, 128), -bnd, bnd), s.uniform((128, 128), -bnd, bnd),
               s.uniform((128,), -bnd, bnd), s.uniform((128, 4), -bnd, bnd), s.uniform((4,), -bnd, bnd)]
+    return torch.from_numpy(np.stack(tokens)), torch.tensor(labels), params
+
+
+def w2():
+    tokens, labels, params = w2_data()
     for p in params:
         p.requires_grad_(True)
     velocity = [torch.zeros_like(p) for p in params]
@@ -143,17 +148,7 @@ def w2():
 def w2_fused():
     """W2 with nn.Embedding + nn.RNN (C++ loop over time) + nn.Linear; nn.RNN's
     second bias is zero and frozen so the maths equals the specification."""
-    s = Stream(2)
-    labels, tokens = [], []
-    for _ in range(1024):
-        label = int(np.floor(s.u01(1)[0] * 4))
-        u = s.u01(128).reshape(64, 2)
-        tokens.append(np.where(u[:, 0] < 0.5, 16 * label + np.floor(16 * u[:, 1]), np.floor(64 * u[:, 1])).astype(np.int64))
-        labels.append(label)
-    tokens, labels = torch.from_numpy(np.stack(tokens)), torch.tensor(labels)
-    bnd = 1 / np.sqrt(128)
-    emb, w_xh, w_hh, b_h = s.uniform((64, 32), -1, 1), s.uniform((32, 128), -bnd, bnd), s.uniform((128, 128), -bnd, bnd), s.uniform((128,), -bnd, bnd)
-    w_o, b_o = s.uniform((128, 4), -bnd, bnd), s.uniform((4,), -bnd, bnd)
+    tokens, labels, (emb, w_xh, w_hh, b_h, w_o, b_o) = w2_data()
     embedding, rnn, head = torch.nn.Embedding(64, 32), torch.nn.RNN(32, 128), torch.nn.Linear(128, 4)
     with torch.no_grad():
         embedding.weight.copy_(emb)
