@@ -10,8 +10,8 @@
 //!    16-D input space, and distinct patterns on a 2-D grid: the typical
 //!    count grows with the number of neurons, not exponentially with depth
 //!    (Hanin & Rolnick 2019).
-//! 3. One random layer of n ReLUs in 2-D: the grid count against the exact
-//!    arrangement count `1 + n + C(n, 2)`.
+//! 3. One random layer of n ReLUs in 2-D: exact regions by polygon
+//!    splitting and the grid count, against `1 + n + C(n, 2)`.
 //!
 //! `cargo run --release --example linear_regions [-- --quick]`; writes
 //! `target/lab/linear_regions.svg`.
@@ -23,7 +23,7 @@ use std::path::Path;
 
 use origami::nn::{Activation, Init, Params, mlp};
 use origami::prelude::*;
-use origami::probe::{ReluNet, patterns_on_grid, regions_along_segment};
+use origami::probe::{ReluNet, exact_regions_in_box, patterns_on_grid, regions_along_segment};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
@@ -115,8 +115,10 @@ fn main() -> Result<(), String> {
     }
 
     println!("\n3. One layer of n random ReLUs in 2-D, box sized to hold every intersection:");
-    println!("   grid patterns vs the exact count 1 + n + C(n, 2)");
-    println!("   n | grid | exact");
+    println!(
+        "   exact regions by polygon splitting, grid patterns, and the formula 1 + n + C(n, 2)"
+    );
+    println!("   n | exact | grid | formula");
     for n in [4usize, 8, 12] {
         let mut rng = StdRng::seed_from_u64(n as u64);
         let w = Tensor::randn(&[n, 2], 0.0, 1.0, &mut rng).expect("std");
@@ -138,8 +140,9 @@ fn main() -> Result<(), String> {
         ]);
         let grid =
             patterns_on_grid(&net, (-r, -r), (r, r), if quick { 500 } else { 2000 }).distinct;
+        let exact = exact_regions_in_box(&net, (-r, -r), (r, r));
         println!(
-            "  {n:>2} | {grid:>4} | {:>5}   (box ±{r:.1})",
+            "  {n:>2} | {exact:>5} | {grid:>4} | {:>7}   (box ±{r:.1})",
             1 + n + n * (n - 1) / 2
         );
     }

@@ -219,3 +219,46 @@ fn trajectory_lengths_follow_the_curve() {
         "relu folds the circle onto the quadrant's edges"
     );
 }
+
+#[test]
+fn polygon_splitting_counts_regions_exactly() {
+    use origami_probe::exact_regions_in_box;
+    // One layer of n random lines, box holding every intersection:
+    // exactly 1 + n + C(n, 2).
+    for n in [3usize, 6, 12] {
+        let mut rng = StdRng::seed_from_u64(n as u64);
+        let w = Tensor::<f64>::randn(&[n, 2], 0.0, 1.0, &mut rng).unwrap();
+        let b = Tensor::<f64>::randn(&[n], 0.0, 0.5, &mut rng).unwrap();
+        let (wd, bd) = (w.data().to_vec(), b.data().to_vec());
+        let mut reach: f64 = 1.0;
+        for i in 0..n {
+            for j in 0..i {
+                let det = wd[2 * i] * wd[2 * j + 1] - wd[2 * i + 1] * wd[2 * j];
+                reach = reach.max(((-bd[i] * wd[2 * j + 1] + bd[j] * wd[2 * i + 1]) / det).abs());
+                reach = reach.max(((-wd[2 * i] * bd[j] + wd[2 * j] * bd[i]) / det).abs());
+            }
+        }
+        let r = 1.5 * reach;
+        let net = ReluNet::new(&[(w, b), (Tensor::ones(&[1, n]), Tensor::zeros(&[1]))]);
+        assert_eq!(
+            exact_regions_in_box(&net, (-r, -r), (r, r)),
+            1 + n + n * (n - 1) / 2,
+            "n = {n}, box ±{r}"
+        );
+    }
+    // A deeper random net: never fewer than the grid sees, and every grid
+    // pattern is a region.
+    let model = mlp::<f64>(
+        &[2, 6, 6, 1],
+        Activation::Relu,
+        Init::KaimingNormal,
+        &mut StdRng::seed_from_u64(9),
+    );
+    let net = ReluNet::from_params(&model);
+    let exact = exact_regions_in_box(&net, (-2.0, -2.0), (2.0, 2.0));
+    let grid = patterns_on_grid(&net, (-2.0, -2.0), (2.0, 2.0), 800).distinct;
+    assert!(
+        grid <= exact && exact <= grid + 5,
+        "grid {grid}, exact {exact}"
+    );
+}
