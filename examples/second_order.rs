@@ -7,7 +7,8 @@
 //! one). Prints the loss against evaluations and wall time.
 //!
 //! `cargo run --release --example second_order [-- --quick]`; writes
-//! `target/lab/second_order.svg`.
+//! `target/lab/second_order.svg` (against evaluations) and
+//! `target/lab/second_order_time.svg` (against wall time).
 
 #[path = "lab/plot.rs"]
 mod plot;
@@ -181,6 +182,19 @@ fn main() -> Result<(), String> {
         &by_evals,
         true,
     )?;
-    println!("\nplot: {}", path.display());
+    let by_time: Vec<plot::Series> = traces
+        .iter()
+        .map(|(n, t)| (n.clone(), t.iter().map(|&(_, s, l)| (s * 1e3, l)).collect()))
+        .collect();
+    let time_path = Path::new("target/lab/second_order_time.svg");
+    plot::lines(
+        time_path,
+        "loss against wall time",
+        "milliseconds",
+        "loss",
+        &by_time,
+        true,
+    )?;
+    println!("\nplots: {}, {}", path.display(), time_path.display());
     Ok(())
 }
