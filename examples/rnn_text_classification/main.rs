@@ -18,6 +18,8 @@ mod cli;
 mod corpus;
 mod data;
 mod model;
+#[path = "../lab/plot.rs"]
+mod plot;
 mod report;
 mod train;
 

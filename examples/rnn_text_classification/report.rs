@@ -89,50 +89,24 @@ pub fn plot(path: &Path, logs: &[EpochLog]) -> Result<(), String> {
 /// The gradient norm reaching the RNN per epoch, one line per head depth
 /// (log scale).
 pub fn plot_sweep(path: &Path, runs: &[(usize, Vec<EpochLog>)]) -> Result<(), String> {
-    let draw = || -> Result<(), Box<dyn std::error::Error>> {
-        let root = SVGBackend::new(path, (720, 420)).into_drawing_area();
-        root.fill(&WHITE)?;
-        let norms = runs
-            .iter()
-            .flat_map(|(_, l)| l.iter().map(|e| e.rnn_grad_norm))
-            .filter(|x| *x > 0.0);
-        let (lo, hi) = norms.fold((f64::INFINITY, 0.0f64), |(a, b), x| (a.min(x), b.max(x)));
-        let epochs = runs.iter().map(|(_, l)| l.len()).max().unwrap_or(1).max(2) as f64;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(
-                "gradient norm reaching the RNN, by head depth",
-                ("sans-serif", 18),
+    let series: Vec<crate::plot::Series> = runs
+        .iter()
+        .map(|(depth, logs)| {
+            (
+                format!("head depth {depth}"),
+                logs.iter()
+                    .map(|l| (l.epoch as f64, l.rnn_grad_norm))
+                    .collect(),
             )
-            .margin(12)
-            .x_label_area_size(36)
-            .y_label_area_size(60)
-            .build_cartesian_2d(
-                1.0..epochs,
-                (lo.max(1e-12) * 0.8..hi.max(1e-12) * 1.25).log_scale(),
-            )?;
-        chart
-            .configure_mesh()
-            .x_desc("epoch")
-            .y_desc("mean |dL/d rnn weights|")
-            .draw()?;
-        for (i, (depth, logs)) in runs.iter().enumerate() {
-            let color = Palette99::pick(i).to_rgba();
-            chart
-                .draw_series(LineSeries::new(
-                    logs.iter()
-                        .map(|l| (l.epoch as f64, l.rnn_grad_norm.max(1e-12))),
-                    color,
-                ))?
-                .label(format!("head depth {depth}"))
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], color));
-        }
-        chart
-            .configure_series_labels()
-            .border_style(BLACK)
-            .background_style(WHITE)
-            .draw()?;
-        root.present()?;
-        Ok(())
-    };
-    draw().map_err(|e| format!("{}: {e}", path.display()))
+        })
+        .collect();
+    let title = "gradient norm reaching the RNN, by head depth";
+    crate::plot::lines(
+        path,
+        title,
+        "epoch",
+        "mean |dL/d rnn weights|",
+        &series,
+        true,
+    )
 }

@@ -73,15 +73,7 @@ impl Method {
             Method::Adam(o) => o.update(model, &grads),
             Method::Sdlm(o) => {
                 let curvature = curvature.unwrap_or_else(|| Grads::from_entries(Vec::new()));
-                let mut once: Option<Evaluation<'static, f32>> =
-                    Some(Evaluation::new(0.0, grads).with_curvature(curvature));
-                let used = "SDLM evaluates once per step".to_string();
-                o.step(model, &mut |_| {
-                    once.take().ok_or(OptimError::State {
-                        message: used.clone(),
-                    })
-                })
-                .map(|_| ())
+                o.update(model, &grads, &curvature)
             }
         }
     }

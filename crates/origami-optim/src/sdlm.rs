@@ -7,7 +7,7 @@
 //! (see [`crate::gauss_newton_diagonal_sample`]).
 
 use origami_nn::Params;
-use origami_tape::Float;
+use origami_tape::{Float, Grads};
 
 use crate::error::OptimError;
 use crate::optimizer::{Closure, OptimState, Optimizer, Slots, check_finite_loss, pair_grads};
@@ -38,6 +38,49 @@ impl<T: Float> Sdlm<T> {
     }
 }
 
+impl<T: Float> Sdlm<T> {
+    /// One update from gradients and a Gauss–Newton diagonal estimate
+    /// (both keyed by parameter id), for loops that already hold them.
+    ///
+    /// # Errors
+    /// [`OptimError::MissingGradient`] naming a parameter without a
+    /// gradient or without a curvature estimate.
+    pub fn update<M: Params<T>>(
+        &mut self,
+        model: &mut M,
+        grads: &Grads<T>,
+        curvature: &Grads<T>,
+    ) -> Result<(), OptimError> {
+        let first = self.step_count == 0;
+        let (gamma, mu, lr) = (
+            T::from_f64(self.gamma),
+            T::from_f64(self.mu),
+            T::from_f64(self.lr),
+        );
+        let ids: Vec<_> = model.params().iter().map(|(_, p)| p.id()).collect();
+        for ((name, p, g), id) in pair_grads(model, grads)?.into_iter().zip(ids) {
+            let h_new = curvature
+                .get(id)
+                .ok_or_else(|| OptimError::MissingGradient {
+                    name: format!("{name} (curvature)"),
+                })?;
+            let h = self.slots.zeros_like(&name, "curvature", p).data_mut();
+            for (h, &e) in h.iter_mut().zip(h_new.data()) {
+                *h = if first {
+                    e
+                } else {
+                    (T::ONE - gamma) * *h + gamma * e
+                };
+            }
+            for ((w, &g), &h) in p.data_mut().iter_mut().zip(g.data()).zip(h.iter()) {
+                *w -= lr / (mu + h) * g;
+            }
+        }
+        self.step_count += 1;
+        Ok(())
+    }
+}
+
 impl<T: Float> Optimizer<T> for Sdlm<T> {
     fn name(&self) -> &'static str {
         "sdlm"
@@ -53,7 +96,7 @@ impl<T: Float> Optimizer<T> for Sdlm<T> {
             (eval.loss, eval.grads, eval.curvature)
         };
         check_finite_loss(loss)?;
-        let Some(curvature) = curvature.as_ref() else {
+        let Some(curvature) = curvature else {
             let message =
                 "the closure must fill Evaluation::curvature with a Gauss-Newton diagonal"
                     .to_string();
@@ -62,33 +105,7 @@ impl<T: Float> Optimizer<T> for Sdlm<T> {
                 message,
             });
         };
-        let first = self.step_count == 0;
-        let (gamma, mu, lr) = (
-            T::from_f64(self.gamma),
-            T::from_f64(self.mu),
-            T::from_f64(self.lr),
-        );
-        let hs: Vec<_> = {
-            let mut probe = pair_grads(model, curvature)?;
-            probe
-                .iter_mut()
-                .map(|(name, _, h)| (name.clone(), (*h).clone()))
-                .collect()
-        };
-        for ((name, p, g), (_, h_new)) in pair_grads(model, &grads)?.into_iter().zip(hs) {
-            let h = self.slots.zeros_like(&name, "curvature", p).data_mut();
-            for (h, &e) in h.iter_mut().zip(h_new.data()) {
-                *h = if first {
-                    e
-                } else {
-                    (T::ONE - gamma) * *h + gamma * e
-                };
-            }
-            for ((w, &g), &h) in p.data_mut().iter_mut().zip(g.data()).zip(h.iter()) {
-                *w -= lr / (mu + h) * g;
-            }
-        }
-        self.step_count += 1;
+        self.update(model, &grads, &curvature)?;
         Ok(loss)
     }
 
