@@ -1,8 +1,10 @@
-//! Text in, ids out: the TSV reader (with errors naming file and line),
+//! Text in, ids out: reading TSV files (warnings name file and line),
 //! tokenizers, the vocabulary, and padded minibatches with lengths.
 
 use std::collections::HashMap;
 use std::path::Path;
+
+use origami::nn::{TsvOptions, read_tsv};
 
 /// Id 0 pads, id 1 stands for words not seen in training.
 pub const PAD: usize = 0;
@@ -27,81 +29,39 @@ impl Tokens {
 /// A labelled example: label index and text.
 pub type Example = (usize, String);
 
-/// Reads `label<TAB>text` lines. Labels are mapped through `labels`
-/// (extended with new names when `grow` is set). Bad lines are counted and
-/// the first few reported; more than `max_bad_fraction` of them is an
-/// error.
-pub fn read_tsv(
+/// Reads a `label<TAB>text` file with origami's TSV reader, printing the
+/// first few skipped lines as warnings. Labels not in `labels` are added
+/// when `new_labels` is set (training data) and are malformed otherwise.
+pub fn read_labelled(
     path: &Path,
     labels: &mut Vec<String>,
-    grow: bool,
-    max_bad_fraction: f64,
+    new_labels: bool,
 ) -> Result<Vec<Example>, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let mut examples = Vec::new();
-    let mut bad = Vec::new();
-    for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
-        let at = format!("{}:{}", path.display(), i + 1);
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        if line.is_empty() {
-            continue;
-        }
-        let Ok(line) = std::str::from_utf8(line) else {
-            bad.push(format!("{at}: not valid UTF-8"));
-            continue;
-        };
-        let Some((label, text)) = line.split_once('\t') else {
-            bad.push(format!("{at}: no tab between label and text"));
-            continue;
-        };
-        let label = label.trim();
-        if label.is_empty() {
-            bad.push(format!("{at}: empty label"));
-            continue;
-        }
-        if text.trim().is_empty() {
-            bad.push(format!("{at}: empty text"));
-            continue;
-        }
-        let index = match labels.iter().position(|l| l == label) {
-            Some(i) => i,
-            None if grow => {
-                labels.push(label.to_string());
-                labels.len() - 1
-            }
-            None => {
-                bad.push(format!(
-                    "{at}: label {label:?} does not occur in the training data"
-                ));
-                continue;
-            }
-        };
-        examples.push((index, text.to_string()));
-    }
-    let total = examples.len() + bad.len();
-    for message in bad.iter().take(5) {
-        eprintln!("warning: skipped {message}");
-    }
-    if bad.len() > 5 {
+    let options = TsvOptions {
+        new_labels,
+        ..TsvOptions::default()
+    };
+    let data = read_tsv(path, labels, &options).map_err(|e| e.to_string())?;
+    for skipped in data.skipped.iter().take(5) {
         eprintln!(
-            "warning: … and {} more bad lines in {}",
-            bad.len() - 5,
+            "warning: skipped {}:{}: {}",
+            path.display(),
+            skipped.line,
+            skipped.problem
+        );
+    }
+    if data.skipped.len() > 5 {
+        eprintln!(
+            "warning: … and {} more malformed lines in {}",
+            data.skipped.len() - 5,
             path.display()
         );
     }
-    if total == 0 || examples.is_empty() {
-        return Err(format!("{}: no usable examples", path.display()));
-    }
-    if bad.len() as f64 > max_bad_fraction * total as f64 {
-        return Err(format!(
-            "{}: {} of {total} lines are malformed (more than {:.0}%); first: {}",
-            path.display(),
-            bad.len(),
-            max_bad_fraction * 100.0,
-            bad[0]
-        ));
-    }
-    Ok(examples)
+    Ok(data
+        .examples
+        .into_iter()
+        .map(|e| (e.label, e.text))
+        .collect())
 }
 
 /// Token ↔ id, built from training text.

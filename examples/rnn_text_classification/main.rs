@@ -32,7 +32,7 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 
 use cli::Args;
-use data::{Example, Tokens, Vocab, length_quantile, read_tsv};
+use data::{Example, Tokens, Vocab, length_quantile, read_labelled};
 use model::{Classifier, NgramClassifier, RnnClassifier};
 use train::{Method, Settings, Split, evaluate};
 
@@ -262,8 +262,8 @@ fn load_data(args: &Args) -> Result<Loaded, String> {
     match (&args.train, &args.test) {
         (Some(train), Some(test)) => {
             let mut labels = Vec::new();
-            let train = read_tsv(train, &mut labels, true, 0.01)?;
-            let test = read_tsv(test, &mut labels, false, 0.01)?;
+            let train = read_labelled(train, &mut labels, true)?;
+            let test = read_labelled(test, &mut labels, false)?;
             Ok(Loaded {
                 train,
                 test,

@@ -131,20 +131,28 @@ pub fn save_tensors<T: Float>(
 /// metadata.
 ///
 /// # Errors
-/// [`NnError::Io`] if unreadable, [`NnError::Format`] if not valid
-/// safetensors, [`NnError::Dtype`] for a tensor of another dtype.
+/// [`NnError::Io`] if unreadable, otherwise as [`decode_tensors`].
 pub fn load_tensors<T: Float>(path: &Path) -> Result<(NamedTensors<T>, Metadata), NnError> {
-    let bytes = fs::read(path).map_err(|source| NnError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    decode_tensors(&read(path)?, path)
+}
+
+/// Decodes a safetensors file held in memory; `path` names it in errors.
+///
+/// # Errors
+/// [`NnError::Format`] if `bytes` are not valid safetensors (truncated,
+/// header offsets out of range, …), [`NnError::Dtype`] for a tensor of
+/// another dtype than `T`.
+pub fn decode_tensors<T: Float>(
+    bytes: &[u8],
+    path: &Path,
+) -> Result<(NamedTensors<T>, Metadata), NnError> {
     let format = |e: safetensors::SafeTensorError| NnError::Format {
         path: path.to_path_buf(),
         message: e.to_string(),
     };
-    let (_, header) = SafeTensors::read_metadata(&bytes).map_err(format)?;
+    let (_, header) = SafeTensors::read_metadata(bytes).map_err(format)?;
     let metadata = header.metadata().clone().unwrap_or_default();
-    let file = SafeTensors::deserialize(&bytes).map_err(format)?;
+    let file = SafeTensors::deserialize(bytes).map_err(format)?;
     let mut names: Vec<&str> = file.names();
     names.sort_unstable();
     let mut out = Vec::with_capacity(names.len());
@@ -166,6 +174,13 @@ pub fn load_tensors<T: Float>(path: &Path) -> Result<(NamedTensors<T>, Metadata)
         out.push((name.to_string(), tensor));
     }
     Ok((out, metadata))
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, NnError> {
+    fs::read(path).map_err(|source| NnError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 /// Saves every parameter of `module` under its dotted name.
@@ -207,7 +222,19 @@ pub fn save<T: Float>(
 /// [`NnError::Dtype`] naming the parameter; [`NnError::Io`] or
 /// [`NnError::Format`] for an unreadable or corrupt file.
 pub fn load<T: Float>(path: &Path, module: &mut impl Params<T>) -> Result<Metadata, NnError> {
-    let (tensors, metadata) = load_tensors::<T>(path)?;
+    load_bytes(&read(path)?, path, module)
+}
+
+/// [`load`] from a checkpoint held in memory; `path` names it in errors.
+///
+/// # Errors
+/// As [`load`], except [`NnError::Io`].
+pub fn load_bytes<T: Float>(
+    bytes: &[u8],
+    path: &Path,
+    module: &mut impl Params<T>,
+) -> Result<Metadata, NnError> {
+    let (tensors, metadata) = decode_tensors::<T>(bytes, path)?;
     let mut by_name: HashMap<String, Tensor<T>> = tensors.into_iter().collect();
     let mut params = module.params_mut();
     check_unique(params.iter().map(|(n, _)| n.as_str()))?;

@@ -13,6 +13,7 @@
 //! * Losses: [`CrossEntropy`] (class weights, label smoothing),
 //!   [`bce_with_logits`], [`mse`]. Init: [`Init`].
 //! * Checkpoints: [`save`] / [`load`] as safetensors, atomically written.
+//! * Data: [`read_tsv`] for labelled text, with every bad line reported.
 //!
 //! ```
 //! use origami_nn::{mlp, Activation, Init, Module};
@@ -41,9 +42,12 @@ mod module;
 mod param;
 mod rnn;
 mod sequential;
+mod tsv;
 
 pub use activation::Activation;
-pub use checkpoint::{Metadata, atomic_write, load, load_tensors, save, save_tensors};
+pub use checkpoint::{
+    Metadata, atomic_write, decode_tensors, load, load_bytes, load_tensors, save, save_tensors,
+};
 pub use dense::Dense;
 pub use embedding::Embedding;
 pub use error::NnError;
@@ -56,3 +60,6 @@ pub use rnn::{
     reverse_in_time, unroll,
 };
 pub use sequential::{Sequential, mlp};
+pub use tsv::{
+    LabelledText, LineProblem, SkippedLine, TsvData, TsvError, TsvOptions, parse_tsv, read_tsv,
+};

@@ -73,6 +73,8 @@ impl<T: Float> FirstOrder<T> for Adam<T> {
             T::from_f64(self.beta2),
             T::from_f64(self.eps),
         );
+        self.slots
+            .check_restored(model, &["exp_avg", "exp_avg_sq"])?;
         for (name, p, g) in pair_grads(model, grads)? {
             let group = self.groups.of(&name);
             let lr = self.lr * group.lr_scale;

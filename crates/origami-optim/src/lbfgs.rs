@@ -89,6 +89,23 @@ impl Lbfgs {
         }
         r
     }
+
+    /// A restored history must have one entry per model parameter.
+    fn check_history(&self, n: usize) -> Result<(), OptimError> {
+        let pairs = self.pairs.iter().flat_map(|(s, y, _)| [s, y]);
+        let mut vectors = [&self.direction, &self.previous_grad]
+            .into_iter()
+            .chain(pairs);
+        match vectors.find(|v| self.iterations > 0 && v.len() != n) {
+            Some(v) => Err(OptimError::State {
+                message: format!(
+                    "lbfgs: the saved history has vectors of {} entries, the model {n} parameters",
+                    v.len()
+                ),
+            }),
+            None => Ok(()),
+        }
+    }
 }
 
 fn max_abs(v: &[f64]) -> f64 {
@@ -115,6 +132,7 @@ impl<T: Float> Optimizer<T> for Lbfgs {
             Ok((loss, flatten_grads(model, &grads)?))
         };
         let mut x = flatten_params(model);
+        self.check_history(x.len())?;
         let (first_loss, mut g) = evaluate(model, &x)?;
         let mut loss = first_loss;
         self.evaluations += 1;

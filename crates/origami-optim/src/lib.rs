@@ -82,4 +82,4 @@ pub use optimizer::{
 pub use schedule::{BoldDriver, Schedule};
 pub use sdlm::Sdlm;
 pub use sgd::Sgd;
-pub use state_io::{load_state, save_state};
+pub use state_io::{decode_state, load_state, save_state};

@@ -193,6 +193,9 @@ pub fn pair_grads<'m, 'g, T: Float, M: Params<T>>(
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Slots<T: Float> {
     slots: HashMap<String, Tensor<T>>,
+    /// Set by `load_state` until `check_restored` has compared the slots
+    /// with a model.
+    unchecked: bool,
 }
 
 impl<T: Float> Slots<T> {
@@ -236,6 +239,41 @@ impl<T: Float> Slots<T> {
             });
         }
         self.slots = state.tensors.into_iter().collect();
+        self.unchecked = true;
         Ok(step as u64)
+    }
+
+    /// After a restore, before the first update: every restored slot must
+    /// be one of `kinds` for a parameter of `model`, with its shape.
+    /// Checking first means a state that does not fit changes nothing.
+    pub(crate) fn check_restored<M: Params<T>>(
+        &mut self,
+        model: &M,
+        kinds: &[&str],
+    ) -> Result<(), OptimError> {
+        if !self.unchecked {
+            return Ok(());
+        }
+        let mut expected = HashMap::new();
+        for (name, p) in model.params() {
+            for kind in kinds {
+                expected.insert(format!("{name}.{kind}"), p.shape().to_vec());
+            }
+        }
+        let mut keys: Vec<&String> = self.slots.keys().collect();
+        keys.sort();
+        for key in keys {
+            let message = match expected.get(key) {
+                None => format!("slot {key:?} belongs to no parameter of the model"),
+                Some(shape) if shape.as_slice() != self.slots[key].shape() => format!(
+                    "slot {key:?} has shape {:?}, its parameter {shape:?}",
+                    self.slots[key].shape()
+                ),
+                Some(_) => continue,
+            };
+            return Err(OptimError::State { message });
+        }
+        self.unchecked = false;
+        Ok(())
     }
 }

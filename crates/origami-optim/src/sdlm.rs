@@ -51,6 +51,7 @@ impl<T: Float> Sdlm<T> {
         grads: &Grads<T>,
         curvature: &Grads<T>,
     ) -> Result<(), OptimError> {
+        self.slots.check_restored(model, &["curvature"])?;
         let first = self.step_count == 0;
         let (gamma, mu, lr) = (
             T::from_f64(self.gamma),

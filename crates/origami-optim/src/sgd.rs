@@ -80,6 +80,7 @@ impl<T: Float> FirstOrder<T> for Sgd<T> {
                 message,
             });
         }
+        self.slots.check_restored(model, &["momentum"])?;
         let first = self.step_count == 0;
         for (name, p, g) in pair_grads(model, grads)? {
             let group = self.groups.of(&name);

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use origami_nn::{Metadata, load_tensors, save_tensors};
+use origami_nn::{Metadata, NnError, decode_tensors, save_tensors};
 use origami_tape::{Float, Tensor};
 
 use crate::error::OptimError;
@@ -36,7 +36,23 @@ pub fn save_state<T: Float>(
 /// [`OptimError::State`] if it belongs to another method or a scalar does
 /// not parse.
 pub fn load_state<T: Float>(path: &Path, method: &str) -> Result<OptimState<T>, OptimError> {
-    let (tensors, mut meta) = load_tensors::<T>(path)?;
+    let bytes = std::fs::read(path).map_err(|source| NnError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    decode_state(&bytes, path, method)
+}
+
+/// [`load_state`] from bytes in memory; `path` names them in errors.
+///
+/// # Errors
+/// As [`load_state`].
+pub fn decode_state<T: Float>(
+    bytes: &[u8],
+    path: &Path,
+    method: &str,
+) -> Result<OptimState<T>, OptimError> {
+    let (tensors, mut meta) = decode_tensors::<T>(bytes, path)?;
     let saved = meta.remove("__method__").unwrap_or_default();
     if saved != method {
         let message = format!("{}: state of {saved:?}, not {method:?}", path.display());
