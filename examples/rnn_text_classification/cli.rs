@@ -19,9 +19,11 @@ data     --train FILE --test FILE   TSV, label<TAB>text (default: built-in corpu
 model    --model rnn|ngram          (rnn)    --cell elman|gru|lstm (elman)
          --embed N (32)  --hidden N (128)  --layers N (1)  --bidirectional
          --pool last|mean|max (last)       --head-depth D (1)
+         --dropout P (0)            on embeddings and the pooled state, in training
          --ngram N                  largest n-gram of the baseline (1 word, 3 char)
 training --optimizer sgd|momentum|nesterov|adam|sdlm (adam)  --lr F (0.002)
          --clip F (5)  --epochs N (10)  --batch-size N (32)  --seed N (1)
+         --threads N (1)            each minibatch split over N threads
          --no-baseline  --quiet
 files    --save DIR  --load DIR  --predict TEXT
 study    --sweep-head-depth 1,2,4,8   train once per head depth; table and plot of the
@@ -42,6 +44,7 @@ pub struct Args {
     pub bidirectional: bool,
     pub pool: Pool,
     pub head_depth: usize,
+    pub dropout: f64,
     pub ngram: Option<usize>,
     pub optimizer: String,
     pub lr: f64,
@@ -49,6 +52,7 @@ pub struct Args {
     pub epochs: usize,
     pub batch_size: usize,
     pub seed: u64,
+    pub threads: usize,
     pub baseline: bool,
     pub quiet: bool,
     pub save: Option<PathBuf>,
@@ -96,7 +100,7 @@ impl Args {
             flags.insert(name.clone(), value.clone());
             i += 2;
         }
-        const KNOWN: [&str; 26] = [
+        const KNOWN: &[&str] = &[
             "--train",
             "--test",
             "--valid-split",
@@ -110,6 +114,7 @@ impl Args {
             "--bidirectional",
             "--pool",
             "--head-depth",
+            "--dropout",
             "--ngram",
             "--optimizer",
             "--lr",
@@ -117,6 +122,7 @@ impl Args {
             "--epochs",
             "--batch-size",
             "--seed",
+            "--threads",
             "--no-baseline",
             "--quiet",
             "--save",
@@ -164,6 +170,7 @@ impl Args {
                 other => return Err(format!("--pool: {other:?} is not last, mean or max")),
             },
             head_depth: number(&flags, "--head-depth", 1)?,
+            dropout: number(&flags, "--dropout", 0.0)?,
             ngram: flags
                 .get("--ngram")
                 .map(|_| number(&flags, "--ngram", 1))
@@ -174,6 +181,7 @@ impl Args {
             epochs: number(&flags, "--epochs", 10)?,
             batch_size: number(&flags, "--batch-size", 32)?,
             seed: number(&flags, "--seed", 1)?,
+            threads: number(&flags, "--threads", 1)?,
             baseline: !flags.contains_key("--no-baseline"),
             quiet: flags.contains_key("--quiet"),
             save: flags.get("--save").map(PathBuf::from),
@@ -201,6 +209,7 @@ impl Args {
             ("--layers", self.layers),
             ("--head-depth", self.head_depth),
             ("--batch-size", self.batch_size),
+            ("--threads", self.threads),
         ];
         if let Some((name, _)) = positive.iter().find(|(_, v)| *v == 0) {
             return Err(format!("{name} must be at least 1"));
@@ -210,6 +219,9 @@ impl Args {
                 "--valid-split {} is not in [0, 0.9)",
                 self.valid_split
             ));
+        }
+        if !(0.0..1.0).contains(&self.dropout) {
+            return Err(format!("--dropout {} is not in [0, 1)", self.dropout));
         }
         if !(self.lr > 0.0 && self.lr.is_finite()) {
             return Err(format!("--lr {} must be positive", self.lr));

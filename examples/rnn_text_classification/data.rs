@@ -138,6 +138,35 @@ pub struct Batch {
     pub labels: Vec<usize>,
 }
 
+impl Batch {
+    /// Cuts the batch into `parts` consecutive pieces of nearly equal size
+    /// (fewer if the batch is smaller), each padded only to its own
+    /// longest sequence.
+    pub fn split(&self, parts: usize) -> Vec<Batch> {
+        let n = self.labels.len();
+        let parts = parts.clamp(1, n.max(1));
+        (0..parts)
+            .map(|k| {
+                let rows = n * k / parts..n * (k + 1) / parts;
+                let longest = self.lengths[rows.clone()]
+                    .iter()
+                    .copied()
+                    .max()
+                    .unwrap_or(0);
+                Batch {
+                    indices: self.indices[rows.clone()].to_vec(),
+                    steps: self.steps[..longest]
+                        .iter()
+                        .map(|ids| ids[rows.clone()].to_vec())
+                        .collect(),
+                    lengths: self.lengths[rows.clone()].to_vec(),
+                    labels: self.labels[rows].to_vec(),
+                }
+            })
+            .collect()
+    }
+}
+
 /// Cuts `order` into batches of `size` encoded sequences.
 pub fn batches(encoded: &[(usize, Vec<usize>)], order: &[usize], size: usize) -> Vec<Batch> {
     order

@@ -26,7 +26,7 @@ mod train;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use origami::nn::{CellKind, Metadata, RnnConfig};
+use origami::nn::{CellKind, Dropout, Metadata, RnnConfig};
 use origami::prelude::*;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -90,6 +90,7 @@ fn run(args: &Args) -> Result<(), String> {
         batch_size: args.batch_size,
         clip: args.clip,
         seed: args.seed,
+        threads: args.threads,
         quiet: args.quiet,
         classes: labels.len(),
     };
@@ -104,7 +105,7 @@ fn run(args: &Args) -> Result<(), String> {
         let quiet = Settings {
             quiet: true,
             epochs: args.epochs.min(10),
-            ..settings_copy(&settings)
+            ..settings.clone()
         };
         train::train(&mut baseline, &mut method, &train, &valid, 0, &quiet)?;
         let (accuracy, confusion) = evaluate(&baseline, &test, args.batch_size, labels.len());
@@ -137,6 +138,7 @@ fn run(args: &Args) -> Result<(), String> {
         args.pool,
         &mut rng,
     );
+    model.dropout = Dropout::new(args.dropout).map_err(|e| e.to_string())?;
     let mut method = Method::parse(&args.optimizer, args.lr)?;
     let mut first = 0;
     if let Some(dir) = &args.load {
@@ -213,10 +215,11 @@ fn sweep(
             args.pool,
             &mut rng,
         );
+        model.dropout = Dropout::new(args.dropout).map_err(|e| e.to_string())?;
         let mut method = Method::parse(&args.optimizer, args.lr)?;
         let quiet = Settings {
             quiet: true,
-            ..settings_copy(settings)
+            ..settings.clone()
         };
         let logs = train::train(&mut model, &mut method, train, valid, 0, &quiet)?;
         let (accuracy, _) = evaluate(&model, test, args.batch_size, labels.len());
@@ -238,17 +241,6 @@ fn sweep(
     report::plot_sweep(&plot, &runs)?;
     println!("plot: {}", plot.display());
     Ok(())
-}
-
-fn settings_copy(s: &Settings) -> Settings {
-    Settings {
-        epochs: s.epochs,
-        batch_size: s.batch_size,
-        clip: s.clip,
-        seed: s.seed,
-        quiet: s.quiet,
-        classes: s.classes,
-    }
 }
 
 /// Training examples, test examples and label names.
@@ -455,7 +447,10 @@ fn predict(dir: &Path, text: &str) -> Result<(), String> {
         labels: vec![0],
     };
     let tape = Tape::inference();
-    let probs = model.logits(&tape, &batch, &[text]).softmax(1).value();
+    let probs = model
+        .logits(&tape, &batch, &[text], None)
+        .softmax(1)
+        .value();
     let best = (0..labels.len()).fold(0, |b, k| {
         if probs.data()[k] > probs.data()[b] {
             k

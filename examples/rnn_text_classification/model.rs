@@ -3,8 +3,8 @@
 //! → one dense layer, i.e. logistic regression).
 
 use origami::nn::{
-    Activation, Dense, Embedding, Init, Module, Param, Params, Rnn, RnnConfig, mlp, prefixed,
-    prefixed_mut,
+    Activation, Dense, Dropout, Embedding, Init, Module, Param, Params, Rnn, RnnConfig, mlp,
+    prefixed, prefixed_mut,
 };
 use origami::prelude::*;
 use rand::rngs::StdRng;
@@ -19,9 +19,16 @@ pub enum Pool {
     Max,
 }
 
-/// Anything that maps a batch to logits.
+/// Anything that maps a batch to logits. `noise` draws dropout masks while
+/// training; `None` evaluates.
 pub trait Classifier: Params<f32> {
-    fn logits<'t>(&self, tape: &'t Tape<f32>, batch: &Batch, texts: &[&str]) -> Var<'t, f32>;
+    fn logits<'t>(
+        &self,
+        tape: &'t Tape<f32>,
+        batch: &Batch,
+        texts: &[&str],
+        noise: Option<&mut StdRng>,
+    ) -> Var<'t, f32>;
 }
 
 pub struct RnnClassifier {
@@ -29,6 +36,8 @@ pub struct RnnClassifier {
     pub rnn: Rnn<f32>,
     pub head: origami::nn::Sequential<f32>,
     pub pool: Pool,
+    /// Applied to the embeddings and to the pooled representation.
+    pub dropout: Dropout,
 }
 
 impl RnnClassifier {
@@ -58,15 +67,25 @@ impl RnnClassifier {
             rnn,
             head,
             pool,
+            dropout: Dropout::new(0.0).expect("0 is a valid probability"),
         }
     }
 
     /// The pooled sequence representation `[batch, directions·hidden]`.
-    pub fn encode<'t>(&self, tape: &'t Tape<f32>, batch: &Batch) -> Var<'t, f32> {
+    pub fn encode<'t>(
+        &self,
+        tape: &'t Tape<f32>,
+        batch: &Batch,
+        mut noise: Option<&mut StdRng>,
+    ) -> Var<'t, f32> {
+        let mut drop = |x: Var<'t, f32>| match noise.as_deref_mut() {
+            Some(rng) => self.dropout.train(x, rng),
+            None => x,
+        };
         let xs: Vec<_> = batch
             .steps
             .iter()
-            .map(|ids| self.embedding.forward(tape, ids))
+            .map(|ids| drop(self.embedding.forward(tape, ids)))
             .collect();
         let out = self.rnn.forward(tape, &xs, Some(&batch.lengths));
         let width = self.rnn.output_size();
@@ -77,7 +96,7 @@ impl RnnClassifier {
                 .flat_map(|&l| std::iter::repeat_n(t < l, width))
                 .collect()
         };
-        match self.pool {
+        let pooled = match self.pool {
             Pool::Last => out.last,
             Pool::Mean => {
                 let zero = tape.constant(Tensor::scalar(0.0));
@@ -98,7 +117,8 @@ impl RnnClassifier {
                     .collect();
                 Var::stack(&masked, 0).max(0)
             }
-        }
+        };
+        drop(pooled)
     }
 }
 
@@ -118,8 +138,14 @@ impl Params<f32> for RnnClassifier {
 }
 
 impl Classifier for RnnClassifier {
-    fn logits<'t>(&self, tape: &'t Tape<f32>, batch: &Batch, _texts: &[&str]) -> Var<'t, f32> {
-        self.head.forward(tape, self.encode(tape, batch))
+    fn logits<'t>(
+        &self,
+        tape: &'t Tape<f32>,
+        batch: &Batch,
+        _texts: &[&str],
+        noise: Option<&mut StdRng>,
+    ) -> Var<'t, f32> {
+        self.head.forward(tape, self.encode(tape, batch, noise))
     }
 }
 
@@ -182,7 +208,13 @@ impl Params<f32> for NgramClassifier {
 }
 
 impl Classifier for NgramClassifier {
-    fn logits<'t>(&self, tape: &'t Tape<f32>, _batch: &Batch, texts: &[&str]) -> Var<'t, f32> {
+    fn logits<'t>(
+        &self,
+        tape: &'t Tape<f32>,
+        _batch: &Batch,
+        texts: &[&str],
+        _noise: Option<&mut StdRng>,
+    ) -> Var<'t, f32> {
         self.layer
             .forward(tape, tape.constant(self.features(texts)))
     }

@@ -8,7 +8,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use origami::nn::Params;
 use origami::optim::{
     OptimError, OutputLoss, Sdlm, clip_grad_norm, gauss_newton_diagonal_sample, global_norm,
-    grads_like, loss_fn,
+    grads_like, loss_fn, sharded_gradient,
 };
 use origami::prelude::*;
 use rand::SeedableRng;
@@ -93,11 +93,15 @@ impl Method {
     }
 }
 
+#[derive(Clone)]
 pub struct Settings {
     pub epochs: usize,
     pub batch_size: usize,
     pub clip: Option<f64>,
     pub seed: u64,
+    /// Threads sharing each minibatch; results depend on it (the order
+    /// of summation), never on timing.
+    pub threads: usize,
     pub quiet: bool,
     pub classes: usize,
 }
@@ -129,7 +133,7 @@ fn norm_of(model: &impl Params<f32>, grads: &Grads<f32>, prefix: &str) -> f64 {
 }
 
 /// Trains epochs `first..settings.epochs`; returns one log per epoch.
-pub fn train<C: Classifier>(
+pub fn train<C: Classifier + Sync>(
     model: &mut C,
     method: &mut Method,
     train: &Split,
@@ -161,14 +165,22 @@ pub fn train<C: Classifier>(
         );
         bar.set_prefix(format!("epoch {:>2}", epoch + 1));
         let (mut loss_sum, mut rnn_norm, mut head_norm, mut seen) = (0.0, 0.0, 0.0, 0usize);
-        for batch in &all {
-            let (loss, mut grads) = {
+        for (number, batch) in all.iter().enumerate() {
+            let shards = batch.split(settings.threads);
+            let size = batch.labels.len() as f32;
+            let (loss, mut grads) = sharded_gradient(shards.len(), settings.threads, |i| {
+                let shard = &shards[i];
+                let mut noise = StdRng::seed_from_u64(
+                    settings.seed ^ (epoch as u64) << 40 ^ (number as u64) << 8 ^ i as u64,
+                );
                 let tape = Tape::new();
                 let loss = model
-                    .logits(&tape, batch, &train.texts_of(batch))
-                    .cross_entropy(&batch.labels, Reduction::Mean);
-                (loss.value().item() as f64, loss.backward())
-            };
+                    .logits(&tape, shard, &train.texts_of(shard), Some(&mut noise))
+                    .cross_entropy(&shard.labels, Reduction::Sum)
+                    / size;
+                Ok((loss.value().item() as f64, loss.backward()))
+            })
+            .map_err(|e| e.to_string())?;
             if !loss.is_finite() {
                 return Err(format!(
                     "epoch {}: the loss became {loss}; lower --lr or set --clip",
@@ -187,7 +199,7 @@ pub fn train<C: Classifier>(
             }
             let curvature = matches!(method, Method::Sdlm(_)).then(|| {
                 let texts = train.texts_of(batch);
-                let outputs = loss_fn(|t, m: &C| m.logits(t, batch, &texts));
+                let outputs = loss_fn(|t, m: &C| m.logits(t, batch, &texts, None));
                 let target = OutputLoss::CrossEntropy(batch.labels.clone());
                 let mut rng =
                     StdRng::seed_from_u64(settings.seed ^ (epoch as u64) << 20 ^ seen as u64);
@@ -246,7 +258,9 @@ pub fn evaluate<C: Classifier>(
     let order: Vec<usize> = (0..split.len()).collect();
     for batch in batches(&split.encoded, &order, batch_size) {
         let tape = Tape::inference();
-        let logits = model.logits(&tape, &batch, &split.texts_of(&batch)).value();
+        let logits = model
+            .logits(&tape, &batch, &split.texts_of(&batch), None)
+            .value();
         for (row, &label) in logits.data().chunks(classes).zip(&batch.labels) {
             let predicted =
                 (0..classes).fold(0, |best, k| if row[k] > row[best] { k } else { best });

@@ -1,5 +1,5 @@
 //! The crate's error type: everything that can go wrong reading or writing
-//! a checkpoint, with the file and the parameter named.
+//! a checkpoint, with the file and the parameter named, and bad settings.
 
 use std::path::PathBuf;
 
@@ -65,6 +65,12 @@ pub enum NnError {
         expected: String,
         /// The file's dtype.
         found: String,
+    },
+    /// A setting is out of range.
+    #[error("{message}")]
+    InvalidArgument {
+        /// What is wrong.
+        message: String,
     },
     /// Two parameters of the model share a name.
     #[error("the model names two parameters {name:?}")]

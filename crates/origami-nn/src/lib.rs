@@ -7,7 +7,8 @@
 //!   layers enumerate theirs through [`Params`] with PyTorch's dotted
 //!   names, so optimizers, probes and checkpoints speak the same names.
 //! * [`Module`] is one input to one output: [`Dense`], [`Sequential`]
-//!   (see [`mlp`]), [`Activation`]. [`Embedding`] looks up ids.
+//!   (see [`mlp`]), [`Activation`]. [`Embedding`] looks up ids;
+//!   [`Dropout`] regularises during training.
 //! * Recurrent: [`Elman`], [`Gru`] and [`Lstm`] cells with `step`, the
 //!   length-aware [`unroll`], and [`Rnn`] for layers and two directions.
 //! * Losses: [`CrossEntropy`] (class weights, label smoothing),
@@ -34,6 +35,7 @@
 mod activation;
 mod checkpoint;
 mod dense;
+mod dropout;
 mod embedding;
 mod error;
 mod init;
@@ -49,6 +51,7 @@ pub use checkpoint::{
     Metadata, atomic_write, decode_tensors, load, load_bytes, load_tensors, save, save_tensors,
 };
 pub use dense::Dense;
+pub use dropout::Dropout;
 pub use embedding::Embedding;
 pub use error::NnError;
 pub use init::{Init, fans};

@@ -5,8 +5,8 @@
 //! differences. Each case ends in a scalar `⟨w, output⟩` with fixed `w`.
 
 use origami_nn::{
-    Activation, Cell, CellKind, CrossEntropy, Dense, Elman, Embedding, Gru, Init, Lstm, Module,
-    Param, Params, Rnn, RnnConfig, bce_with_logits, mlp, mse,
+    Activation, Cell, CellKind, CrossEntropy, Dense, Dropout, Elman, Embedding, Gru, Init, Lstm,
+    Module, Param, Params, Rnn, RnnConfig, bce_with_logits, mlp, mse,
 };
 use origami_tape::{
     GradcheckOptions, Reduction, Tape, Tensor, Var, checked_fn, gradcheck, hvpcheck,
@@ -104,6 +104,16 @@ proptest! {
             Activation::Softplus, Activation::Identity][act];
         let net = mlp::<f64>(&[2, w, 2], activation, Init::XavierNormal, &mut StdRng::seed_from_u64(seed));
         check(&net, vec![inputs(&[n, 2], seed)], |m, t, v| m.forward(t, v[0]))?;
+    }
+
+    /// The mask is drawn from the same seed at every evaluation, as
+    /// within one training step.
+    #[test]
+    fn dropout_then_tanh(n in 1usize..4, d in 1usize..5, p in 0.0f64..0.9, seed: u64) {
+        let dropout = Dropout::new(p).unwrap();
+        check(&NoParams, vec![inputs(&[n, d], seed)], |_, _, v| {
+            dropout.train(v[0], &mut StdRng::seed_from_u64(seed)).tanh()
+        })?;
     }
 
     #[test]

@@ -54,6 +54,7 @@ mod layer_curvature;
 mod lbfgs;
 mod line_search;
 mod optimizer;
+mod parallel;
 mod schedule;
 mod sdlm;
 mod sgd;
@@ -79,6 +80,7 @@ pub use optimizer::{
     Closure, CurvatureProduct, Evaluation, FirstOrder, OptimState, Optimizer, check_finite_loss,
     pair_grads,
 };
+pub use parallel::sharded_gradient;
 pub use schedule::{BoldDriver, Schedule};
 pub use sdlm::Sdlm;
 pub use sgd::Sgd;

@@ -45,6 +45,37 @@ impl<T: Float> Grads<T> {
         }
     }
 
+    /// The sum of several gradient sets (e.g. of the shards of a
+    /// minibatch), added in the order given so the result does not depend
+    /// on which thread finished first. A parameter is unreached only if no
+    /// part reached it.
+    ///
+    /// # Panics
+    /// If two parts hold gradients of different shapes for one parameter.
+    pub fn sum(parts: impl IntoIterator<Item = Grads<T>>) -> Self {
+        let mut total = std::collections::BTreeMap::<ParamId, Tensor<T>>::new();
+        let mut unreached = std::collections::BTreeSet::new();
+        for part in parts {
+            unreached.extend(part.unreached);
+            for (id, g) in part.entries {
+                match total.get_mut(&id) {
+                    Some(sum) => {
+                        assert_eq!(sum.shape(), g.shape(), "Grads::sum: shapes of {id:?}");
+                        sum.data_mut()
+                            .iter_mut()
+                            .zip(g.data())
+                            .for_each(|(s, &x)| *s += x);
+                    }
+                    None => {
+                        total.insert(id, g);
+                    }
+                }
+            }
+        }
+        unreached.retain(|id| !total.contains_key(id));
+        Self::new(total.into_iter().collect(), unreached.into_iter().collect())
+    }
+
     /// The gradient for `id`, if the loss depends on that parameter.
     pub fn get(&self, id: impl Into<ParamId>) -> Option<&Tensor<T>> {
         let id = id.into();

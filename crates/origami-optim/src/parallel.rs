@@ -1,0 +1,89 @@
+//! Data-parallel gradients for one minibatch: the batch is cut into
+//! shards, each shard's loss and gradient are computed on its own tape by
+//! one of a few scoped threads, and the results are summed in shard
+//! order, so the answer depends on the number of shards, never on timing.
+//! Threads only ever block on joining (nothing spins), so a core taken by
+//! another process slows a step down instead of stalling it.
+
+use origami_tape::{Float, Grads};
+
+use crate::error::OptimError;
+
+/// One shard's loss and gradients, or why it failed.
+type ShardResult<T> = Result<(f64, Grads<T>), OptimError>;
+
+/// The summed loss and gradients of `shards` pieces of work, `shard(i)`
+/// computing piece `i`, spread over at most `threads` threads (the
+/// caller's thread is one of them). For a mean over the whole batch, let
+/// each shard return its sum divided by the full batch size.
+///
+/// # Errors
+/// [`OptimError::InvalidHyperparameter`] if `shards` or `threads` is 0;
+/// otherwise the first failing shard's error, in shard order.
+///
+/// A shard that panics propagates its panic to the caller.
+///
+/// ```
+/// use origami_optim::sharded_gradient;
+/// use origami_tape::{ParamId, Tape, Tensor};
+/// let w = Tensor::<f64>::from_vec(&[2], vec![1.0, 2.0]).unwrap();
+/// let xs = [1.0, 2.0, 3.0, 4.0];
+/// // loss = Σ_i (x_i · w_0 + w_1)², in two shards on two threads.
+/// let (loss, grads) = sharded_gradient(2, 2, |s| {
+///     let tape = Tape::new();
+///     let w = tape.param(ParamId(0), &w);
+///     let x = tape.constant(Tensor::from_vec(&[2], xs[2 * s..2 * s + 2].to_vec()).unwrap());
+///     let loss = (x * w.narrow(0, 0, 1) + w.narrow(0, 1, 1)).square().sum_all();
+///     Ok((loss.value().item(), loss.backward()))
+/// })?;
+/// assert_eq!(loss, 9.0 + 16.0 + 25.0 + 36.0);
+/// assert_eq!(grads.get(ParamId(0)).unwrap().data(), &[2.0 * 50.0, 2.0 * 18.0]);
+/// # Ok::<(), origami_optim::OptimError>(())
+/// ```
+pub fn sharded_gradient<T, F>(
+    shards: usize,
+    threads: usize,
+    shard: F,
+) -> Result<(f64, Grads<T>), OptimError>
+where
+    T: Float,
+    F: Fn(usize) -> ShardResult<T> + Sync,
+{
+    if shards == 0 || threads == 0 {
+        return Err(OptimError::InvalidHyperparameter {
+            optimizer: "sharded_gradient",
+            message: format!("needs at least one shard and one thread, got {shards} and {threads}"),
+        });
+    }
+    let threads = threads.min(shards);
+    let run = |first: usize| -> Vec<(usize, ShardResult<T>)> {
+        (first..shards)
+            .step_by(threads)
+            .map(|i| (i, shard(i)))
+            .collect()
+    };
+    let mut results: Vec<_> = (0..shards).map(|_| None).collect();
+    let finished = std::thread::scope(|scope| {
+        let helpers: Vec<_> = (1..threads).map(|t| scope.spawn(move || run(t))).collect();
+        let mut all = run(0);
+        for helper in helpers {
+            all.extend(
+                helper
+                    .join()
+                    .unwrap_or_else(|p| std::panic::resume_unwind(p)),
+            );
+        }
+        all
+    });
+    for (i, result) in finished {
+        results[i] = Some(result);
+    }
+    let mut loss = 0.0;
+    let mut parts = Vec::with_capacity(shards);
+    for result in results {
+        let (l, g) = result.expect("every shard ran")?;
+        loss += l;
+        parts.push(g);
+    }
+    Ok((loss, Grads::sum(parts)))
+}
