@@ -74,10 +74,13 @@ pub fn step(
             .enumerate()
             .map(|(i, t)| tape.param(i, t))
             .collect();
+        // As nn.RNN does: the input projection (and bias) of all 64 steps
+        // in one GEMM, then per step only the recurrent product.
+        let ids: Vec<usize> = batch.0.concat();
+        let projected = p[0].index_select(0, &ids).matmul(p[1]) + p[3];
         let mut h = tape.constant(Tensor::zeros(&[BATCH, HIDDEN]));
-        for ids in &batch.0 {
-            let x = p[0].index_select(0, ids);
-            h = (x.matmul(p[1]) + h.matmul(p[2]) + p[3]).tanh();
+        for t in 0..STEPS_T {
+            h = (projected.narrow(0, t * BATCH, BATCH) + h.matmul(p[2])).tanh();
         }
         let loss = (h.matmul(p[4]) + p[5]).cross_entropy(&batch.1, Reduction::Mean);
         (loss.value().item(), loss.backward())

@@ -25,6 +25,23 @@ pub(crate) trait Algebra<T: Float>: Clone {
     fn constant(&self, t: Tensor<T>) -> Self;
     /// `self + other`, in place when the buffer is not shared.
     fn accumulate(self, other: Self) -> Self;
+    /// `slot + pad(g)`, where `g` is the gradient of `narrow(axis, start, ..)`
+    /// of an input with `size` entries on `axis`. Tensors add into the
+    /// window only, so many narrows of one tensor (time steps, gates) cost
+    /// their own size rather than the whole tensor's each.
+    fn accumulate_window(
+        slot: Option<Self>,
+        g: Self,
+        axis: usize,
+        start: usize,
+        size: usize,
+    ) -> Self {
+        let padded = g.slice_op(Slice::Pad { axis, start, size });
+        match slot {
+            Some(acc) => acc.accumulate(padded),
+            None => padded,
+        }
+    }
     /// True if no element is NaN or infinite.
     fn all_finite(&self) -> bool {
         self.value().data().iter().all(|x| x.is_finite())
@@ -135,6 +152,21 @@ impl<T: Float> Algebra<T> for Tensor<T> {
     fn accumulate(mut self, other: Self) -> Self {
         crate::ops::binary::add_assign(&mut self, &other);
         self
+    }
+    fn accumulate_window(
+        slot: Option<Self>,
+        g: Self,
+        axis: usize,
+        start: usize,
+        size: usize,
+    ) -> Self {
+        let mut acc = slot.unwrap_or_else(|| {
+            let mut shape = Shape::from_slice(g.shape());
+            shape[axis] = size;
+            Tensor::zeros(&shape)
+        });
+        crate::ops::slice::add_into_window(&mut acc, &g, axis, start);
+        acc
     }
 }
 

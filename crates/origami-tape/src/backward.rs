@@ -13,7 +13,7 @@ use crate::algebra::Algebra;
 use crate::anomaly::{Anomaly, Phase};
 use crate::float::Float;
 use crate::grads::Grads;
-use crate::ops::Op;
+use crate::ops::{Op, Slice};
 use crate::tape::{Tape, Var};
 use crate::tensor::Tensor;
 
@@ -72,6 +72,13 @@ impl<T: Float> Tape<T> {
                 grads[i].take()
             };
             let g = g.expect("checked above");
+            if let Op::Slice(Slice::Narrow { axis, start, .. }) = op {
+                // The padded gradient would be mostly zeros: add the window.
+                let j = inputs[0] as usize;
+                let size = fetch(inputs[0]).shape()[axis];
+                grads[j] = Some(A::accumulate_window(grads[j].take(), g, axis, start, size));
+                continue;
+            }
             let x: SmallVec<[A; 2]> = inputs.iter().map(|&j| fetch(j)).collect();
             let input_grads = op.backward(&x, &fetch(i as u32), &g, &need);
             if self.anomaly_detection {

@@ -88,12 +88,12 @@ pub trait Float:
     /// `dst[i] = ln(src[i])` over whole slices.
     fn ln_slice(src: &[Self], dst: &mut [Self]);
 
-    /// `C = alpha·C + op(A)·op(B)` on row-major operands, where `op` transposes
-    /// when the flag is set. `a` is `m×k` (or `k×m` if `ta`), `b` is `k×n`
-    /// (or `n×k` if `tb`), `c` is `m×n`. With `accumulate == false`, `C` is
-    /// overwritten (alpha = 0).
+    /// `batch` products `op(A_i)·op(B_i)` of consecutive row-major
+    /// blocks, in a new buffer: `A_i` is `m×k` (or `k×m` if `ta`), `B_i` is
+    /// `k×n` (or `n×k` if `tb`), each result `m×n`.
     #[allow(clippy::too_many_arguments)]
-    fn gemm(
+    fn matmul_new(
+        batch: usize,
         m: usize,
         k: usize,
         n: usize,
@@ -101,9 +101,7 @@ pub trait Float:
         ta: bool,
         b: &[Self],
         tb: bool,
-        c: &mut [Self],
-        accumulate: bool,
-    );
+    ) -> Vec<Self>;
 }
 
 macro_rules! impl_float {
@@ -160,7 +158,8 @@ macro_rules! impl_float {
             fn ln_slice(src: &[Self], dst: &mut [Self]) {
                 math::$t::ln(src, dst)
             }
-            fn gemm(
+            fn matmul_new(
+                batch: usize,
                 m: usize,
                 k: usize,
                 n: usize,
@@ -168,10 +167,8 @@ macro_rules! impl_float {
                 ta: bool,
                 b: &[Self],
                 tb: bool,
-                c: &mut [Self],
-                accumulate: bool,
-            ) {
-                crate::kernels::gemm::gemm(m, k, n, a, ta, b, tb, c, accumulate)
+            ) -> Vec<Self> {
+                crate::kernels::gemm::matmul_new(batch, m, k, n, a, ta, b, tb)
             }
         }
     };

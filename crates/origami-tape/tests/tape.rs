@@ -343,3 +343,37 @@ fn a_normal_tape_does_not_check() {
     assert!(tape.anomaly().is_none());
     assert!(y.try_backward().is_ok());
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 128, failure_persistence: None, ..Default::default() })]
+
+    /// Many narrows of one tensor (overlapping, along either axis, some
+    /// used twice): the eager backward adds each window in place, the
+    /// recorded one pads; both must agree with central differences.
+    #[test]
+    fn many_narrows_of_one_tensor_accumulate_their_windows(
+        rows in 1usize..5,
+        cols in 1usize..5,
+        cuts in proptest::collection::vec((0usize..2, 0usize..5, 1usize..5), 1..6),
+        seed in 0u64..1000,
+    ) {
+        use origami_tape::{GradcheckOptions, checked_fn, gradcheck, gradgradcheck};
+        use rand::SeedableRng;
+        let f = checked_fn(|v: &[Var<'_, f64>]| {
+            let x = v[0];
+            let mut total = x.sum_all() * 0.0;
+            for (k, &(axis, start, len)) in cuts.iter().enumerate() {
+                let dim = [rows, cols][axis];
+                let start = start % dim;
+                let len = len.min(dim - start);
+                let part = x.narrow(axis, start, len).tanh();
+                total = total + part.sum_all() * (k as f64 + 1.0) + part.square().sum_all();
+            }
+            total
+        });
+        let x = Tensor::rand_uniform(&[rows, cols], -1.0, 1.0, &mut rand::rngs::StdRng::seed_from_u64(seed)).unwrap();
+        let opts = GradcheckOptions::default();
+        gradcheck(f, std::slice::from_ref(&x), &opts).map_err(|e| proptest::test_runner::TestCaseError::fail(e.to_string()))?;
+        gradgradcheck(f, &[x], &opts).map_err(|e| proptest::test_runner::TestCaseError::fail(e.to_string()))?;
+    }
+}

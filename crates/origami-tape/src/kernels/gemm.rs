@@ -21,12 +21,15 @@ impl GemmScalar for f64 {
     const ONE: Self = 1.0;
 }
 
-/// `C (m×n) = [C +] op(A) · op(B)`, all row-major and contiguous.
+/// `batch` products `C_i (m×n) = op(A_i) · op(B_i)` of consecutive
+/// row-major blocks, written into a new buffer that is never zero-filled
+/// first (the GEMM overwrites every element).
 ///
 /// Panics if a slice is shorter than its shape says (an internal invariant:
 /// callers pass tensors whose shapes were already checked).
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn gemm<T: GemmScalar>(
+pub(crate) fn matmul_new<T: GemmScalar>(
+    batch: usize,
     m: usize,
     k: usize,
     n: usize,
@@ -34,52 +37,53 @@ pub(crate) fn gemm<T: GemmScalar>(
     ta: bool,
     b: &[T],
     tb: bool,
-    c: &mut [T],
-    accumulate: bool,
-) {
-    assert!(a.len() >= m * k && b.len() >= k * n && c.len() >= m * n);
-    if m == 0 || n == 0 {
-        return;
+) -> Vec<T> {
+    assert!(a.len() >= batch * m * k && b.len() >= batch * k * n);
+    let len = batch * m * n;
+    if k == 0 || len == 0 {
+        return vec![T::ZERO; len];
     }
-    if k == 0 {
-        if !accumulate {
-            c[..m * n].iter_mut().for_each(|x| *x = T::ZERO);
-        }
-        return;
-    }
+    let mut out: Vec<T> = Vec::with_capacity(len);
     // Strides (column stride, row stride) of op(A) as an m×k matrix and of
     // op(B) as a k×n matrix.
     let (a_cs, a_rs) = if ta { (m as isize, 1) } else { (1, k as isize) };
     let (b_cs, b_rs) = if tb { (k as isize, 1) } else { (1, n as isize) };
-    let alpha = if accumulate { T::ONE } else { T::ZERO };
-    // SAFETY: the assert above proves every index the strides reach lies
-    // inside its slice: op(A) touches rows < m and columns < k of an m·k
-    // buffer, op(B) rows < k and columns < n of a k·n buffer, C an m·n
-    // buffer. `c` is borrowed mutably, so it aliases neither `a` nor `b`.
-    // With alpha == 0, `gemm` never reads C, so stale values are harmless.
-    unsafe {
-        gemm::gemm(
-            m,
-            n,
-            k,
-            c.as_mut_ptr(),
-            1,
-            n as isize,
-            accumulate,
-            a.as_ptr(),
-            a_cs,
-            a_rs,
-            b.as_ptr(),
-            b_cs,
-            b_rs,
-            alpha,
-            T::ONE,
-            false,
-            false,
-            false,
-            gemm::Parallelism::None,
-        )
+    let dst = out.spare_capacity_mut().as_mut_ptr().cast::<T>();
+    for i in 0..batch {
+        // SAFETY: the assert above proves every index the strides reach
+        // lies inside its slice: block i of op(A) touches rows < m and
+        // columns < k of the i-th m·k block, op(B) likewise, and C writes
+        // the i-th m·n block of `out`'s capacity of `len`. With
+        // `read_dst == false` gemm only writes C, so the uninitialised
+        // capacity is never read. `out` is fresh, so it aliases nothing.
+        unsafe {
+            gemm::gemm(
+                m,
+                n,
+                k,
+                dst.add(i * m * n),
+                1,
+                n as isize,
+                false,
+                a.as_ptr().add(i * m * k),
+                a_cs,
+                a_rs,
+                b.as_ptr().add(i * k * n),
+                b_cs,
+                b_rs,
+                T::ZERO,
+                T::ONE,
+                false,
+                false,
+                false,
+                gemm::Parallelism::None,
+            )
+        }
     }
+    // SAFETY: the loop wrote all `batch` blocks of m·n elements (when m or
+    // n is 0 there is nothing to write and `len` is 0).
+    unsafe { out.set_len(len) };
+    out
 }
 
 #[cfg(test)]
@@ -113,18 +117,30 @@ mod tests {
             let at: Vec<T> = a.iter().map(|&x| T::from(x)).collect();
             let bt: Vec<T> = b.iter().map(|&x| T::from(x)).collect();
             let want = naive(m, k, n, &a64, ta, &b64, tb);
-            let mut c = vec![T::ONE; m * n];
-            gemm(m, k, n, &at, ta, &bt, tb, &mut c, false);
+            let c = matmul_new(1, m, k, n, &at, ta, &bt, tb);
+            assert_eq!(c.len(), m * n);
             for (got, want) in c.iter().zip(&want) {
                 assert!(
                     ((*got).into() - want).abs() < 1e-4,
                     "{m}x{k}x{n} ta={ta} tb={tb}"
                 );
             }
-            gemm(m, k, n, &at, ta, &bt, tb, &mut c, true);
-            for (got, want) in c.iter().zip(&want) {
-                assert!(((*got).into() - 2.0 * want).abs() < 1e-4);
-            }
+        }
+    }
+
+    #[test]
+    fn batched_blocks_are_independent_products() {
+        let (m, k, n) = (3, 4, 5);
+        let a: Vec<f64> = (0..2 * m * k).map(|i| (i % 7) as f64 - 3.0).collect();
+        let b: Vec<f64> = (0..2 * k * n).map(|i| (i % 5) as f64 - 2.0).collect();
+        let both = matmul_new(2, m, k, n, &a, false, &b, true);
+        for i in 0..2 {
+            let a_i = &a[i * m * k..(i + 1) * m * k];
+            let b_i = &b[i * k * n..(i + 1) * k * n];
+            assert_eq!(
+                both[i * m * n..(i + 1) * m * n],
+                naive(m, k, n, a_i, false, b_i, true)
+            );
         }
     }
 

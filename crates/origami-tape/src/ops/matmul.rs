@@ -40,20 +40,7 @@ impl Matmul {
             if self.tb { "ᵀ" } else { "" },
         );
         let batch = ba.unwrap_or(1);
-        let mut out = vec![T::ZERO; batch * m * n];
-        for i in 0..batch {
-            T::gemm(
-                m,
-                k,
-                n,
-                &a.data()[i * m * k..(i + 1) * m * k],
-                self.ta,
-                &b.data()[i * k * n..(i + 1) * k * n],
-                self.tb,
-                &mut out[i * m * n..(i + 1) * m * n],
-                false,
-            );
-        }
+        let out = T::matmul_new(batch, m, k, n, a.data(), self.ta, b.data(), self.tb);
         let shape: Shape = match ba {
             Some(bt) => Shape::from_slice(&[bt, m, n]),
             None => Shape::from_slice(&[m, n]),

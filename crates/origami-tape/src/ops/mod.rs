@@ -8,7 +8,7 @@ mod layout;
 mod loss;
 mod matmul;
 mod reduce;
-mod slice;
+pub(crate) mod slice;
 mod softmax;
 pub(crate) mod unary;
 

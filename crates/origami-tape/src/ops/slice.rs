@@ -46,6 +46,37 @@ pub(crate) fn split_at_axis(op: &str, shape: &[usize], axis: usize) -> (usize, u
     (outer, shape[axis], inner)
 }
 
+/// `acc[.., start..start + len, ..] += g` along `axis`, where `g` has `len`
+/// entries on that axis: the gradient of a narrow, added without building
+/// the zero-padded full-size tensor.
+pub(crate) fn add_into_window<T: Float>(
+    acc: &mut Tensor<T>,
+    g: &Tensor<T>,
+    axis: usize,
+    start: usize,
+) {
+    let (outer, size, inner) = split_at_axis("narrow backward", acc.shape(), axis);
+    let len = g.shape()[axis];
+    assert_eq!(
+        g.data().len(),
+        outer * len * inner,
+        "narrow backward: gradient shape {:?} does not fit {:?}",
+        g.shape(),
+        acc.shape()
+    );
+    let (acc, g) = (acc.data_mut(), g.data());
+    for o in 0..outer {
+        let to = (o * size + start) * inner;
+        let from = o * len * inner;
+        for (a, &b) in acc[to..to + len * inner]
+            .iter_mut()
+            .zip(&g[from..from + len * inner])
+        {
+            *a += b;
+        }
+    }
+}
+
 fn with_dim(shape: &[usize], axis: usize, dim: usize) -> Shape {
     let mut s = Shape::from_slice(shape);
     s[axis] = dim;
