@@ -2,7 +2,7 @@
 //! 128, batch 32, 4 classes), global-norm clipping at 5, momentum SGD
 //! (μ 0.9, lr 0.05), exactly as the workload specification says.
 
-use origami::optim::clip_grad_norm;
+use origami::optim::{clip_grad_norm, sharded_gradient};
 use origami::prelude::*;
 
 use crate::support::splitmix::SplitMix64;
@@ -60,31 +60,55 @@ pub fn data_and_params() -> (Vec<Batch>, Vec<Tensor<f32>>) {
     (batches, params)
 }
 
-/// One training step; returns the loss before the update.
+/// The loss of batch rows `rows` divided by the batch size (so shards add
+/// up to the batch mean), and its gradients.
+fn shard_loss(
+    params: &[Tensor<f32>],
+    batch: &Batch,
+    rows: std::ops::Range<usize>,
+) -> (f64, Grads<f32>) {
+    let tape = Tape::new();
+    let p: Vec<_> = params
+        .iter()
+        .enumerate()
+        .map(|(i, t)| tape.param(i, t))
+        .collect();
+    let size = rows.len();
+    // As nn.RNN does: the input projection (and bias) of all 64 steps in
+    // one GEMM, then per step only the recurrent product.
+    let ids: Vec<usize> = batch
+        .0
+        .iter()
+        .flat_map(|ids| &ids[rows.clone()])
+        .copied()
+        .collect();
+    let projected = p[0].index_select(0, &ids).matmul(p[1]) + p[3];
+    let mut h = tape.constant(Tensor::zeros(&[size, HIDDEN]));
+    for t in 0..STEPS_T {
+        h = (projected.narrow(0, t * size, size) + h.matmul(p[2])).tanh();
+    }
+    let loss = (h.matmul(p[4]) + p[5]).cross_entropy(&batch.1[rows], Reduction::Sum) / BATCH as f32;
+    (loss.value().item() as f64, loss.backward())
+}
+
+/// One training step on `threads` shards of the batch; returns the loss
+/// before the update.
 pub fn step(
     params: &mut [Tensor<f32>],
     velocity: &mut [Tensor<f32>],
     first: bool,
     batch: &Batch,
+    threads: usize,
 ) -> f32 {
-    let (loss, mut grads) = {
-        let tape = Tape::new();
-        let p: Vec<_> = params
-            .iter()
-            .enumerate()
-            .map(|(i, t)| tape.param(i, t))
-            .collect();
-        // As nn.RNN does: the input projection (and bias) of all 64 steps
-        // in one GEMM, then per step only the recurrent product.
-        let ids: Vec<usize> = batch.0.concat();
-        let projected = p[0].index_select(0, &ids).matmul(p[1]) + p[3];
-        let mut h = tape.constant(Tensor::zeros(&[BATCH, HIDDEN]));
-        for t in 0..STEPS_T {
-            h = (projected.narrow(0, t * BATCH, BATCH) + h.matmul(p[2])).tanh();
-        }
-        let loss = (h.matmul(p[4]) + p[5]).cross_entropy(&batch.1, Reduction::Mean);
-        (loss.value().item(), loss.backward())
+    let rows = |i: usize| BATCH * i / threads..BATCH * (i + 1) / threads;
+    let (loss, mut grads) = if threads == 1 {
+        shard_loss(params, batch, 0..BATCH)
+    } else {
+        let params = &*params;
+        sharded_gradient(threads, threads, |i| Ok(shard_loss(params, batch, rows(i))))
+            .expect("shards succeed")
     };
+    let loss = loss as f32;
     clip_grad_norm(&mut grads, 5.0).expect("finite gradients");
     for (i, (param, v)) in params.iter_mut().zip(velocity.iter_mut()).enumerate() {
         let g = grads.get(i).expect("every parameter reaches the loss");
@@ -96,12 +120,18 @@ pub fn step(
     loss
 }
 
-pub fn run() {
+pub fn run(threads: usize) {
     let (batches, mut params) = data_and_params();
     let mut velocity: Vec<Tensor<f32>> = params.iter().map(|p| Tensor::zeros(p.shape())).collect();
     let mut checks = Vec::new();
     let samples = time_steps(WARMUP, TIMED, |i| {
-        let loss = step(&mut params, &mut velocity, i == 0, &batches[i % BATCHES]);
+        let loss = step(
+            &mut params,
+            &mut velocity,
+            i == 0,
+            &batches[i % BATCHES],
+            threads,
+        );
         if [0, 1, 2, 10, WARMUP + TIMED - 1].contains(&i) {
             checks.push(format!("\"loss_step{i}\": {loss:.6}"));
         }

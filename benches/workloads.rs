@@ -3,7 +3,8 @@
 //! tape's per-op overhead, timed on one thread and printed as JSON lines
 //! comparable with the PyTorch/JAX reference scripts.
 //!
-//! `cargo bench --bench workloads` runs them all; `-- w1` picks one.
+//! `cargo bench --bench workloads` runs them all; `-- w1` picks one;
+//! `-- --threads 2` uses two threads.
 //! Pin to one core for 1-thread figures: `taskset -c 0 cargo bench …`.
 
 mod soak;
@@ -16,10 +17,23 @@ mod w3_mlp_wide;
 mod w4_hvp;
 
 fn main() {
-    let pick: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| !a.starts_with('-'))
-        .collect();
+    let mut args = std::env::args().skip(1);
+    let mut pick: Vec<String> = Vec::new();
+    let mut threads = 1;
+    while let Some(arg) = args.next() {
+        if arg == "--threads" {
+            threads = args
+                .next()
+                .and_then(|n| n.parse().ok())
+                .filter(|&n| n > 0)
+                .unwrap_or_else(|| panic!("--threads needs a positive count"));
+        } else if !arg.starts_with('-') {
+            pick.push(arg);
+        }
+    }
+    // Large matrix products split their rows over the threads; W2's
+    // minibatch is split into one shard per thread.
+    origami::tape::set_threads(threads);
     let wanted = |name: &str| pick.is_empty() || pick.iter().any(|p| p == name);
     if wanted("w0") {
         w0_sgemm::run();
@@ -28,7 +42,7 @@ fn main() {
         w1_mlp_tiny::run();
     }
     if wanted("w2") {
-        w2_rnn_text::run();
+        w2_rnn_text::run(threads);
     }
     if wanted("w3") {
         w3_mlp_wide::run();

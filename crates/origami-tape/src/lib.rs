@@ -60,6 +60,7 @@ pub use gradcheck::{
     CheckedFn, GradcheckError, GradcheckOptions, checked_fn, gradcheck, gradgradcheck, hvpcheck,
 };
 pub use grads::{Grads, ParamId};
+pub use kernels::gemm::{set_threads, threads};
 pub use ops::Reduction;
 pub use shape::{Shape, shape_of};
 pub use tape::{Tape, Var};

@@ -4,9 +4,59 @@
 //! shapes (see the commit that introduced it); it selects AVX2 / AVX-512
 //! micro-kernels at run time, so a default build runs well on any x86-64.
 //! Transposed operands are passed as strides: no copy is made.
+//!
+//! Large products can be spread over threads ([`set_threads`]): the rows
+//! of C are cut into chunks that scoped threads take from a shared counter
+//! until none are left, so a thread whose core is busy with another
+//! process simply takes fewer chunks. Nothing spins; idle threads do not
+//! exist between products.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Threads a large matrix product may use (1 until changed).
+static THREADS: AtomicUsize = AtomicUsize::new(1);
+
+/// Products below this many multiply-adds stay on the calling thread:
+/// starting a thread costs about as much as 10⁶ multiply-adds.
+const PARALLEL_MIN_WORK: usize = 1 << 22;
+
+/// Sets how many threads one large matrix product may use (at least 1;
+/// default 1). Products smaller than about 4·10⁶ multiply-adds always run
+/// on the calling thread, so small models are unaffected.
+///
+/// ```
+/// origami_tape::set_threads(2);
+/// assert_eq!(origami_tape::threads(), 2);
+/// origami_tape::set_threads(1);
+/// ```
+pub fn set_threads(n: usize) {
+    THREADS.store(n.max(1), Ordering::Relaxed);
+}
+
+/// The thread count set by [`set_threads`].
+pub fn threads() -> usize {
+    THREADS.load(Ordering::Relaxed)
+}
+
+/// A pointer that may cross to the scoped threads writing disjoint row
+/// blocks of one output buffer.
+#[derive(Clone, Copy)]
+struct Rows<T>(*mut T);
+// SAFETY: each thread writes only the rows of the chunks it claimed from
+// the shared counter, so no two threads touch the same element.
+unsafe impl<T: Send> Send for Rows<T> {}
+unsafe impl<T: Send> Sync for Rows<T> {}
+
+impl<T> Rows<T> {
+    /// The element `offset` places in (a method, so closures capture the
+    /// whole `Send` wrapper rather than the bare pointer).
+    fn at(self, offset: usize) -> *mut T {
+        self.0.wrapping_add(offset)
+    }
+}
 
 /// Element types the `gemm` crate multiplies.
-pub(crate) trait GemmScalar: Copy + 'static {
+pub(crate) trait GemmScalar: Copy + Send + Sync + 'static {
     const ZERO: Self;
     const ONE: Self;
 }
@@ -48,24 +98,28 @@ pub(crate) fn matmul_new<T: GemmScalar>(
     // op(B) as a k×n matrix.
     let (a_cs, a_rs) = if ta { (m as isize, 1) } else { (1, k as isize) };
     let (b_cs, b_rs) = if tb { (k as isize, 1) } else { (1, n as isize) };
-    let dst = out.spare_capacity_mut().as_mut_ptr().cast::<T>();
-    for i in 0..batch {
+    let dst = Rows(out.spare_capacity_mut().as_mut_ptr().cast::<T>());
+    // Rows `r0..r1` of product `i`.
+    let block = |i: usize, r0: usize, r1: usize| {
+        let a_offset = i * m * k + r0 * a_rs as usize;
         // SAFETY: the assert above proves every index the strides reach
-        // lies inside its slice: block i of op(A) touches rows < m and
-        // columns < k of the i-th m·k block, op(B) likewise, and C writes
-        // the i-th m·n block of `out`'s capacity of `len`. With
+        // lies inside its slice: rows r0..r1 < m of op(A_i) and columns < k
+        // lie in the i-th m·k block of `a` (row r of op(A) starts at
+        // r·a_rs), op(B_i) in the i-th k·n block of `b`, and C writes rows
+        // r0..r1 of the i-th m·n block of `out`'s capacity of `len`. With
         // `read_dst == false` gemm only writes C, so the uninitialised
-        // capacity is never read. `out` is fresh, so it aliases nothing.
+        // capacity is never read. `out` is fresh, so it aliases nothing,
+        // and callers give each (i, r0..r1) to one thread only.
         unsafe {
             gemm::gemm(
-                m,
+                r1 - r0,
                 n,
                 k,
-                dst.add(i * m * n),
+                dst.at(i * m * n + r0 * n),
                 1,
                 n as isize,
                 false,
-                a.as_ptr().add(i * m * k),
+                a.as_ptr().add(a_offset),
                 a_cs,
                 a_rs,
                 b.as_ptr().add(i * k * n),
@@ -78,6 +132,33 @@ pub(crate) fn matmul_new<T: GemmScalar>(
                 false,
                 gemm::Parallelism::None,
             )
+        }
+    };
+    let threads = threads();
+    if threads > 1 && batch * m * n * k >= PARALLEL_MIN_WORK && m >= 32 {
+        // Chunks of whole 16-row micro-panels, about four per thread.
+        let rows = m.div_ceil(4 * threads).next_multiple_of(16);
+        let per_product = m.div_ceil(rows);
+        let next = AtomicUsize::new(0);
+        let work = || {
+            loop {
+                let c = next.fetch_add(1, Ordering::Relaxed);
+                if c >= batch * per_product {
+                    break;
+                }
+                let (i, r0) = (c / per_product, (c % per_product) * rows);
+                block(i, r0, (r0 + rows).min(m));
+            }
+        };
+        std::thread::scope(|scope| {
+            for _ in 1..threads {
+                scope.spawn(work);
+            }
+            work();
+        });
+    } else {
+        for i in 0..batch {
+            block(i, 0, m);
         }
     }
     // SAFETY: the loop wrote all `batch` blocks of m·n elements (when m or
@@ -125,6 +206,20 @@ mod tests {
                     "{m}x{k}x{n} ta={ta} tb={tb}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn threaded_products_equal_single_threaded_ones() {
+        let (m, k, n) = (150, 300, 97);
+        for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
+            let a: Vec<f32> = (0..2 * m * k).map(|i| (i % 13) as f32 - 6.0).collect();
+            let b: Vec<f32> = (0..2 * k * n).map(|i| (i % 7) as f32 - 3.0).collect();
+            let one = matmul_new(2, m, k, n, &a, ta, &b, tb);
+            set_threads(3);
+            let three = matmul_new(2, m, k, n, &a, ta, &b, tb);
+            set_threads(1);
+            assert_eq!(one, three, "ta={ta} tb={tb}");
         }
     }
 
