@@ -1,7 +1,7 @@
 """Builds a word-level language identification data set from Debian's word lists.
 
   apt-get install wamerican wfrench wngerman wspanish witalian wportuguese wdutch wswedish
-  python3 scripts/make_langid.py [--per-class 5000] [--out data/langid]
+  python3 scripts/make_langid.py [--per-class 10000] [--out data/langid]
 
 Eight classes (english, french, german, spanish, italian, portuguese, dutch,
 swedish). Words are lower-cased; words with an apostrophe, digits or fewer than
@@ -42,7 +42,7 @@ def words(path):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--per-class", type=int, default=5000)
+    ap.add_argument("--per-class", type=int, default=10000)
     ap.add_argument("--out", default="data/langid")
     ap.add_argument("--seed", type=int, default=20261127)
     args = ap.parse_args()

@@ -21,6 +21,8 @@ mod model;
 #[path = "../lab/plot.rs"]
 mod plot;
 mod report;
+#[cfg(test)]
+mod tests;
 mod train;
 
 use std::path::{Path, PathBuf};

@@ -6,11 +6,12 @@
 //! Transposed operands are passed as strides: no copy is made.
 //!
 //! Large products can be spread over threads ([`set_threads`]): the rows
-//! of C are cut into chunks that scoped threads take from a shared counter
+//! (or columns) of C are cut into chunks that scoped threads take from a shared counter
 //! until none are left, so a thread whose core is busy with another
 //! process simply takes fewer chunks. Nothing spins; idle threads do not
 //! exist between products.
 
+use std::ops::Range;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Threads a large matrix product may use (1 until changed).
@@ -99,30 +100,32 @@ pub(crate) fn matmul_new<T: GemmScalar>(
     let (a_cs, a_rs) = if ta { (m as isize, 1) } else { (1, k as isize) };
     let (b_cs, b_rs) = if tb { (k as isize, 1) } else { (1, n as isize) };
     let dst = Rows(out.spare_capacity_mut().as_mut_ptr().cast::<T>());
-    // Rows `r0..r1` of product `i`.
-    let block = |i: usize, r0: usize, r1: usize| {
-        let a_offset = i * m * k + r0 * a_rs as usize;
+    // Rows `rows` and columns `cols` of product `i`.
+    let block = |i: usize, rows: Range<usize>, cols: Range<usize>| {
+        let a_offset = i * m * k + rows.start * a_rs as usize;
+        let b_offset = i * k * n + cols.start * b_cs as usize;
         // SAFETY: the assert above proves every index the strides reach
-        // lies inside its slice: rows r0..r1 < m of op(A_i) and columns < k
-        // lie in the i-th m·k block of `a` (row r of op(A) starts at
-        // r·a_rs), op(B_i) in the i-th k·n block of `b`, and C writes rows
-        // r0..r1 of the i-th m·n block of `out`'s capacity of `len`. With
+        // lies inside its slice: rows `rows` ⊆ 0..m of op(A_i) and columns
+        // < k lie in the i-th m·k block of `a` (row r of op(A) starts at
+        // r·a_rs), columns `cols` ⊆ 0..n of op(B_i) in the i-th k·n block
+        // of `b` (column c starts at c·b_cs), and C writes that rectangle of
+        // the i-th m·n block of `out`'s capacity of `len`. With
         // `read_dst == false` gemm only writes C, so the uninitialised
         // capacity is never read. `out` is fresh, so it aliases nothing,
-        // and callers give each (i, r0..r1) to one thread only.
+        // and callers give each rectangle to one thread only.
         unsafe {
             gemm::gemm(
-                r1 - r0,
-                n,
+                rows.len(),
+                cols.len(),
                 k,
-                dst.at(i * m * n + r0 * n),
+                dst.at(i * m * n + rows.start * n + cols.start),
                 1,
                 n as isize,
                 false,
                 a.as_ptr().add(a_offset),
                 a_cs,
                 a_rs,
-                b.as_ptr().add(i * k * n),
+                b.as_ptr().add(b_offset),
                 b_cs,
                 b_rs,
                 T::ZERO,
@@ -135,10 +138,15 @@ pub(crate) fn matmul_new<T: GemmScalar>(
         }
     };
     let threads = threads();
-    if threads > 1 && batch * m * n * k >= PARALLEL_MIN_WORK && m >= 32 {
-        // Chunks of whole 16-row micro-panels, about four per thread.
-        let rows = m.div_ceil(4 * threads).next_multiple_of(16);
-        let per_product = m.div_ceil(rows);
+    if threads > 1 && batch * m * n * k >= PARALLEL_MIN_WORK && m.max(n) >= 32 {
+        // Each chunk packs its own slice of one operand and all of the
+        // other, so cut the dimension whose uncut operand is smaller: rows
+        // of C (B is repeated) when n < m, columns (A is repeated) else.
+        // Chunks are whole 16-wide micro-panels, two per thread.
+        let by_rows = n < m;
+        let extent = if by_rows { m } else { n };
+        let width = extent.div_ceil(2 * threads).next_multiple_of(16);
+        let per_product = extent.div_ceil(width);
         let next = AtomicUsize::new(0);
         let work = || {
             loop {
@@ -146,8 +154,13 @@ pub(crate) fn matmul_new<T: GemmScalar>(
                 if c >= batch * per_product {
                     break;
                 }
-                let (i, r0) = (c / per_product, (c % per_product) * rows);
-                block(i, r0, (r0 + rows).min(m));
+                let start = (c % per_product) * width;
+                let part = start..(start + width).min(extent);
+                if by_rows {
+                    block(c / per_product, part, 0..n);
+                } else {
+                    block(c / per_product, 0..m, part);
+                }
             }
         };
         std::thread::scope(|scope| {
@@ -158,7 +171,7 @@ pub(crate) fn matmul_new<T: GemmScalar>(
         });
     } else {
         for i in 0..batch {
-            block(i, 0, m);
+            block(i, 0..m, 0..n);
         }
     }
     // SAFETY: the loop wrote all `batch` blocks of m·n elements (when m or
@@ -211,8 +224,12 @@ mod tests {
 
     #[test]
     fn threaded_products_equal_single_threaded_ones() {
-        let (m, k, n) = (150, 300, 97);
-        for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
+        for (m, k, n, ta, tb) in [
+            (150, 300, 97, false, false),
+            (150, 300, 97, true, false),
+            (97, 300, 150, false, true),
+            (97, 300, 150, true, true),
+        ] {
             let a: Vec<f32> = (0..2 * m * k).map(|i| (i % 13) as f32 - 6.0).collect();
             let b: Vec<f32> = (0..2 * k * n).map(|i| (i % 7) as f32 - 3.0).collect();
             let one = matmul_new(2, m, k, n, &a, ta, &b, tb);

@@ -1,0 +1,137 @@
+//! End-to-end checks of the example: a resumed run reproduces an
+//! uninterrupted one bit for bit, and bad data or flags stop it with a
+//! message naming the problem.
+
+use std::path::{Path, PathBuf};
+
+use crate::cli::Args;
+use crate::{corpus, run};
+
+/// A fresh directory with small train/test TSV files from the corpus.
+fn workspace(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("origami-example-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    for (file, n, seed) in [("train.tsv", 240, 3), ("test.tsv", 60, 4)] {
+        let lines: String = corpus::generate(n, seed)
+            .iter()
+            .map(|(label, text)| format!("{}\t{text}\n", corpus::LABELS[*label]))
+            .collect();
+        std::fs::write(dir.join(file), lines).unwrap();
+    }
+    dir
+}
+
+fn args(dir: &Path, extra: &[&str]) -> Result<Args, String> {
+    let base = [
+        "--train",
+        "train.tsv",
+        "--test",
+        "test.tsv",
+        "--hidden",
+        "12",
+        "--embed",
+        "8",
+        "--batch-size",
+        "16",
+        "--quiet",
+        "--no-baseline",
+    ];
+    let resolve = |s: &&str| {
+        if s.ends_with(".tsv") || s.starts_with("ckpt") {
+            dir.join(s).display().to_string()
+        } else {
+            s.to_string()
+        }
+    };
+    Args::parse(base.iter().chain(extra).map(resolve))
+}
+
+fn tensors(path: PathBuf) -> Vec<(String, Vec<u32>)> {
+    let (tensors, _) = origami::nn::load_tensors::<f32>(&path).unwrap();
+    tensors
+        .into_iter()
+        .map(|(name, t)| (name, t.data().iter().map(|x| x.to_bits()).collect()))
+        .collect()
+}
+
+#[test]
+fn a_resumed_run_equals_an_uninterrupted_one_bit_for_bit() {
+    for (threads, cell) in [("1", "elman"), ("2", "lstm")] {
+        let dir = workspace(&format!("resume-{cell}"));
+        let common = [
+            "--threads",
+            threads,
+            "--cell",
+            cell,
+            "--dropout",
+            "0.2",
+            "--optimizer",
+            "momentum",
+        ];
+        let with = |extra: &[&str]| args(&dir, &[&common[..], extra].concat()).unwrap();
+        run(&with(&["--epochs", "3", "--save", "ckpt-whole"])).unwrap();
+        run(&with(&["--epochs", "1", "--save", "ckpt-part"])).unwrap();
+        run(&with(&[
+            "--epochs",
+            "3",
+            "--load",
+            "ckpt-part",
+            "--save",
+            "ckpt-resumed",
+        ]))
+        .unwrap();
+        for file in ["model.safetensors", "optimizer.safetensors"] {
+            assert_eq!(
+                tensors(dir.join("ckpt-whole").join(file)),
+                tensors(dir.join("ckpt-resumed").join(file)),
+                "{cell}, {threads} thread(s): {file} differs after resuming"
+            );
+        }
+    }
+}
+
+#[test]
+fn malformed_data_stops_the_run_with_file_and_line() {
+    let dir = workspace("malformed");
+    let mut bad = std::fs::read(dir.join("train.tsv")).unwrap();
+    for _ in 0..20 {
+        bad.extend_from_slice(b"positive no tab here\n\xFF\xFE\tbroken\n");
+    }
+    std::fs::write(dir.join("train.tsv"), bad).unwrap();
+    let err = run(&args(&dir, &["--epochs", "1"]).unwrap()).unwrap_err();
+    assert!(
+        err.contains("train.tsv: 40 of 280 lines are malformed")
+            && err.contains("line 241: no tab"),
+        "{err}"
+    );
+    let dir = workspace("unknown-label");
+    std::fs::write(dir.join("test.tsv"), "unheard-of\tsome words\n").unwrap();
+    let err = run(&args(&dir, &["--epochs", "1"]).unwrap()).unwrap_err();
+    assert!(err.contains("no usable examples"), "{err}");
+}
+
+#[test]
+fn bad_flags_are_named() {
+    let dir = workspace("flags");
+    for (extra, expected) in [
+        (&["--dropout", "1.5"][..], "--dropout 1.5 is not in [0, 1)"),
+        (&["--threads", "0"][..], "--threads must be at least 1"),
+        (
+            &["--threads", "two"][..],
+            "--threads: \"two\" is not a valid number",
+        ),
+        (
+            &["--cell", "transformer"][..],
+            "--cell: \"transformer\" is not elman, gru or lstm",
+        ),
+        (&["--epochs"][..], "--epochs needs a value"),
+    ] {
+        let err = args(&dir, extra)
+            .err()
+            .unwrap_or_else(|| panic!("{extra:?} was accepted"));
+        assert!(err.contains(expected), "{extra:?}: {err}");
+    }
+    let err = run(&args(&dir, &["--load", "ckpt-missing", "--epochs", "1"]).unwrap()).unwrap_err();
+    assert!(err.contains("ckpt-missing"), "{err}");
+}
