@@ -91,7 +91,7 @@ fn shard_loss(
     (loss.value().item() as f64, loss.backward())
 }
 
-/// One training step on `threads` shards of the batch; returns the loss
+/// One training step, the batch split over `threads` threads; returns the loss
 /// before the update.
 pub fn step(
     params: &mut [Tensor<f32>],
@@ -100,12 +100,14 @@ pub fn step(
     batch: &Batch,
     threads: usize,
 ) -> f32 {
-    let rows = |i: usize| BATCH * i / threads..BATCH * (i + 1) / threads;
+    // Two shards per thread, claimed as threads come free.
+    let shards = 2 * threads;
+    let rows = |i: usize| BATCH * i / shards..BATCH * (i + 1) / shards;
     let (loss, mut grads) = if threads == 1 {
         shard_loss(params, batch, 0..BATCH)
     } else {
         let params = &*params;
-        sharded_gradient(threads, threads, |i| Ok(shard_loss(params, batch, rows(i))))
+        sharded_gradient(shards, threads, |i| Ok(shard_loss(params, batch, rows(i))))
             .expect("shards succeed")
     };
     let loss = loss as f32;

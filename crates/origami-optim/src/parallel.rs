@@ -2,8 +2,11 @@
 //! shards, each shard's loss and gradient are computed on its own tape by
 //! one of a few scoped threads, and the results are summed in shard
 //! order, so the answer depends on the number of shards, never on timing.
-//! Threads only ever block on joining (nothing spins), so a core taken by
-//! another process slows a step down instead of stalling it.
+//! Threads claim shards from a shared counter and only ever block on
+//! joining (nothing spins): with more shards than threads, a thread whose
+//! core is taken by another process simply claims fewer shards.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use origami_tape::{Float, Grads};
 
@@ -56,16 +59,19 @@ where
         });
     }
     let threads = threads.min(shards);
-    let run = |first: usize| -> Vec<(usize, ShardResult<T>)> {
-        (first..shards)
-            .step_by(threads)
-            .map(|i| (i, shard(i)))
-            .collect()
+    // Threads claim shards from a shared counter, so one whose core is
+    // busy with another process takes fewer of them.
+    let next = AtomicUsize::new(0);
+    let run = || -> Vec<(usize, ShardResult<T>)> {
+        std::iter::from_fn(|| {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            (i < shards).then(|| (i, shard(i)))
+        })
+        .collect()
     };
-    let mut results: Vec<_> = (0..shards).map(|_| None).collect();
     let finished = std::thread::scope(|scope| {
-        let helpers: Vec<_> = (1..threads).map(|t| scope.spawn(move || run(t))).collect();
-        let mut all = run(0);
+        let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(run)).collect();
+        let mut all = run();
         for helper in helpers {
             all.extend(
                 helper
@@ -75,6 +81,7 @@ where
         }
         all
     });
+    let mut results: Vec<_> = (0..shards).map(|_| None).collect();
     for (i, result) in finished {
         results[i] = Some(result);
     }
