@@ -47,7 +47,7 @@ def main():
     if not bench:
         sys.exit("build the benchmarks first: cargo bench --bench workloads --no-run")
     busy = subprocess.Popen(["taskset", "-c", "1", sys.executable, "-c", "while True: pass"]) if args.busy else None
-    results = {}
+    results, rss = {}, {}
     try:
         for _ in range(args.repeats):
             for w in args.workloads:
@@ -57,11 +57,13 @@ def main():
                     for rec in lines(cmd, args.threads):
                         value = rec.get("median_us", rec.get("gflops_best"))
                         results.setdefault(key(rec), {}).setdefault(side, []).append(value)
+                        if "peak_rss_mb" in rec:
+                            rss.setdefault(key(rec), {})[side] = rec["peak_rss_mb"]
     finally:
         if busy:
             busy.kill()
-    print("| workload | origami | PyTorch | ratio |")
-    print("|---|---|---|---|")
+    print("| workload | origami | PyTorch | ratio | peak RSS MB, origami / PyTorch |")
+    print("|---|---|---|---|---|")
     for (workload, variant, n), sides in sorted(results.items()):
         if "torch" not in sides:
             continue
@@ -70,10 +72,13 @@ def main():
             continue
         o, t = statistics.median(mine), statistics.median(sides["torch"])
         name = f"{workload} {variant} {n}".strip()
+        memory = rss.get((workload, variant, n), {})
+        mine_rss = memory.get("origami") or rss.get((workload, "*", n), {}).get("origami")
+        memory = f"{mine_rss or '-'} / {memory.get('torch', '-')}"
         if workload == "sgemm":
-            print(f"| {name} (GFLOP/s) | {o:.1f} | {t:.1f} | {o / t:.2f}x throughput |")
+            print(f"| {name} (GFLOP/s) | {o:.1f} | {t:.1f} | {o / t:.2f}x throughput | {memory} |")
         else:
-            print(f"| {name} (median µs) | {o:.1f} | {t:.1f} | {o / t:.3f} |")
+            print(f"| {name} (median µs) | {o:.1f} | {t:.1f} | {o / t:.3f} | {memory} |")
 
 
 if __name__ == "__main__":
