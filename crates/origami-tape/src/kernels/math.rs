@@ -28,21 +28,28 @@
 //! * `sigmoid x = 1/(1 + e)` for `x ≥ 0` and `e/(1 + e)` for `x < 0`, with
 //!   `e = e^(-|x|) ≤ 1`, so nothing overflows.
 
+// ln 2 = LN2_HI + LN2_LO; LN2_HI has 8 trailing zero bits, so n·LN2_HI is
+// exact for |n| < 2^8 and reductions by it lose nothing.
+const LN2_HI: f32 = 0.693_145_75;
+const LN2_LO: f32 = 1.428_606_8e-6;
+
+/// `x = n·ln 2 + r` with integer `n` and `|r| ≤ ln 2 / 2`, for
+/// `|x| < 2^8 · ln 2`: returns `(r, n)`.
+#[inline(always)]
+fn reduce_ln2(x: f32) -> (f32, i32) {
+    const LOG2E: f32 = std::f32::consts::LOG2_E;
+    // 1.5 · 2^23: adding it rounds to an integer held in the low mantissa bits.
+    const ROUND: f32 = 12_582_912.0;
+    let shifted = x * LOG2E + ROUND;
+    let n = shifted - ROUND;
+    let n_int = shifted.to_bits() as i32 - 0x4B40_0000;
+    ((x - n * LN2_HI) - n * LN2_LO, n_int)
+}
+
 /// `e^x` for one f32, branch-free.
 #[inline(always)]
 fn exp_f32(x: f32) -> f32 {
-    const LOG2E: f32 = std::f32::consts::LOG2_E;
-    // ln 2 = LN2_HI + LN2_LO; LN2_HI has 8 trailing zero bits, so n·LN2_HI
-    // is exact for |n| < 2^8 and the reduction loses nothing.
-    const LN2_HI: f32 = 0.693_145_75;
-    const LN2_LO: f32 = 1.428_606_8e-6;
-    // 1.5 · 2^23: adding it rounds to an integer held in the low mantissa bits.
-    const ROUND: f32 = 12_582_912.0;
-    let clamped = x.clamp(-104.0, 89.0);
-    let shifted = clamped * LOG2E + ROUND;
-    let n = shifted - ROUND;
-    let n_int = shifted.to_bits() as i32 - 0x4B40_0000;
-    let r = (clamped - n * LN2_HI) - n * LN2_LO;
+    let (r, n_int) = reduce_ln2(x.clamp(-104.0, 89.0));
     let p = 1.0 / 5040.0;
     let p = p * r + 1.0 / 720.0;
     let p = p * r + 1.0 / 120.0;
@@ -68,8 +75,6 @@ fn exp_f32(x: f32) -> f32 {
 /// Natural logarithm of one f32, branch-free.
 #[inline(always)]
 fn ln_f32(x: f32) -> f32 {
-    const LN2_HI: f32 = 0.693_145_75;
-    const LN2_LO: f32 = 1.428_606_8e-6;
     // Subnormals: scale up by 2^23 first.
     let subnormal = x < f32::MIN_POSITIVE;
     let xs = if subnormal { x * 8_388_608.0 } else { x };
@@ -104,14 +109,7 @@ fn ln_f32(x: f32) -> f32 {
 /// `e^x - 1` for one f32 with `-30 ≤ x ≤ 0`, accurate near 0.
 #[inline(always)]
 fn expm1_nonpositive_f32(x: f32) -> f32 {
-    const LOG2E: f32 = std::f32::consts::LOG2_E;
-    const LN2_HI: f32 = 0.693_145_75;
-    const LN2_LO: f32 = 1.428_606_8e-6;
-    const ROUND: f32 = 12_582_912.0;
-    let shifted = x * LOG2E + ROUND;
-    let n = shifted - ROUND;
-    let n_int = shifted.to_bits() as i32 - 0x4B40_0000;
-    let r = (x - n * LN2_HI) - n * LN2_LO;
+    let (r, n_int) = reduce_ln2(x);
     // e^r - 1 = r (1 + r/2 + r²/6 + … + r⁷/8!), truncation < 3e-10.
     let q = 1.0 / 40_320.0;
     let q = q * r + 1.0 / 5040.0;
