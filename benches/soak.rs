@@ -12,7 +12,7 @@ use origami::prelude::*;
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
-use crate::support::timing::peak_rss_mb;
+use crate::support::timing::{peak_rss_mb, status_mb};
 
 struct Classifier {
     embedding: Embedding<f32>,
@@ -33,16 +33,6 @@ impl Params<f32> for Classifier {
         all.extend(prefixed_mut("head", self.head.params_mut()));
         all
     }
-}
-
-/// Current resident set size in MB (Linux `VmRSS`).
-fn rss_mb() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .map_or(0.0, |kb| kb / 1024.0)
 }
 
 pub fn run() {
@@ -84,7 +74,7 @@ pub fn run() {
         opt.update(&mut model, &grads)
             .expect("every parameter has a gradient");
         if step % 1000 == 0 {
-            figures.push(format!("\"rss_mb_step{step}\": {:.2}", rss_mb()));
+            figures.push(format!("\"rss_mb_step{step}\": {:.2}", status_mb("VmRSS")));
         }
     }
     println!(

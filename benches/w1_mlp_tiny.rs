@@ -3,6 +3,7 @@
 
 use origami::prelude::*;
 
+use crate::support::bind_params;
 use crate::support::splitmix::SplitMix64;
 use crate::support::timing::{peak_rss_mb, summary, time_steps};
 
@@ -43,11 +44,7 @@ pub fn data_and_params() -> (Vec<Batch>, Vec<Tensor<f32>>) {
 pub fn step(params: &mut [Tensor<f32>], x: &Tensor<f32>, y: &[usize]) -> f32 {
     let (loss, grads) = {
         let tape = Tape::new();
-        let p: Vec<_> = params
-            .iter()
-            .enumerate()
-            .map(|(i, t)| tape.param(i, t))
-            .collect();
+        let p = bind_params(&tape, params);
         let h1 = (tape.constant(x.clone()).matmul(p[0]) + p[1]).tanh();
         let h2 = (h1.matmul(p[2]) + p[3]).tanh();
         let loss = (h2.matmul(p[4]) + p[5]).cross_entropy(y, Reduction::Mean);

@@ -5,6 +5,7 @@
 use origami::optim::{clip_grad_norm, sharded_gradient};
 use origami::prelude::*;
 
+use crate::support::bind_params;
 use crate::support::splitmix::SplitMix64;
 use crate::support::timing::{peak_rss_mb, summary, time_steps};
 
@@ -68,11 +69,7 @@ fn shard_loss(
     rows: std::ops::Range<usize>,
 ) -> (f64, Grads<f32>) {
     let tape = Tape::new();
-    let p: Vec<_> = params
-        .iter()
-        .enumerate()
-        .map(|(i, t)| tape.param(i, t))
-        .collect();
+    let p = bind_params(&tape, params);
     let size = rows.len();
     // As nn.RNN does: the input projection (and bias) of all 64 steps in
     // one GEMM, then per step only the recurrent product.

@@ -3,6 +3,7 @@
 
 use origami::prelude::*;
 
+use crate::support::bind_params;
 use crate::support::splitmix::SplitMix64;
 use crate::support::timing::{peak_rss_mb, summary, time_steps};
 
@@ -33,11 +34,7 @@ pub fn run() {
         let (xb, yb) = &batches[i % BATCHES];
         let (loss, grads) = {
             let tape = Tape::new();
-            let p: Vec<_> = params
-                .iter()
-                .enumerate()
-                .map(|(k, t)| tape.param(k, t))
-                .collect();
+            let p = bind_params(&tape, &params);
             let h1 = (tape.constant(xb.clone()).matmul(p[0]) + p[1]).relu();
             let h2 = (h1.matmul(p[2]) + p[3]).relu();
             let loss = (h2.matmul(p[4]) + p[5]).cross_entropy(yb, Reduction::Mean);

@@ -33,12 +33,18 @@ pub fn summary(samples: &[f64]) -> String {
     )
 }
 
-/// Peak resident set size of this process in MB (Linux `VmHWM`).
-pub fn peak_rss_mb() -> f64 {
+/// A memory figure of this process from `/proc/self/status` in MB (Linux;
+/// 0 elsewhere), e.g. `"VmRSS"` (resident now) or `"VmHWM"` (peak).
+pub fn status_mb(field: &str) -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     status
         .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
         .map_or(0.0, |kb| kb / 1024.0)
+}
+
+/// Peak resident set size of this process in MB (Linux `VmHWM`).
+pub fn peak_rss_mb() -> f64 {
+    status_mb("VmHWM")
 }

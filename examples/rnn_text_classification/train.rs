@@ -166,7 +166,14 @@ pub fn train<C: Classifier + Sync>(
         bar.set_prefix(format!("epoch {:>2}", epoch + 1));
         let (mut loss_sum, mut rnn_norm, mut head_norm, mut seen) = (0.0, 0.0, 0.0, 0usize);
         for (number, batch) in all.iter().enumerate() {
-            let shards = batch.split(settings.threads);
+            // One thread uses the batch as it is; more cut it into pieces.
+            let pieces;
+            let shards: &[Batch] = if settings.threads > 1 {
+                pieces = batch.split(settings.threads);
+                &pieces
+            } else {
+                std::slice::from_ref(batch)
+            };
             let size = batch.labels.len() as f32;
             let (loss, mut grads) = sharded_gradient(shards.len(), settings.threads, |i| {
                 let shard = &shards[i];
