@@ -4,6 +4,7 @@
 
 use origami::optim::{clip_grad_norm, sharded_gradient};
 use origami::prelude::*;
+use origami::tape::{ElmanScan, Nonlinearity};
 
 use crate::support::bind_params;
 use crate::support::splitmix::SplitMix64;
@@ -72,18 +73,18 @@ fn shard_loss(
     let p = bind_params(&tape, params);
     let size = rows.len();
     // As nn.RNN does: the input projection (and bias) of all 64 steps in
-    // one GEMM, then per step only the recurrent product.
+    // one GEMM; then the recurrence as one op.
     let ids: Vec<usize> = batch
         .0
         .iter()
         .flat_map(|ids| &ids[rows.clone()])
         .copied()
         .collect();
-    let projected = p[0].index_select(0, &ids).matmul(p[1]) + p[3];
-    let mut h = tape.constant(Tensor::zeros(&[size, HIDDEN]));
-    for t in 0..STEPS_T {
-        h = (projected.narrow(0, t * size, size) + h.matmul(p[2])).tanh();
-    }
+    let projected =
+        (p[0].index_select(0, &ids).matmul(p[1]) + p[3]).reshape(&[STEPS_T, size, HIDDEN]);
+    let h0 = tape.constant(Tensor::zeros(&[size, HIDDEN]));
+    let states = projected.elman_scan(h0, p[2], &ElmanScan::new(Nonlinearity::Tanh));
+    let h = states.narrow(0, STEPS_T - 1, 1).reshape(&[size, HIDDEN]);
     let loss = (h.matmul(p[4]) + p[5]).cross_entropy(&batch.1[rows], Reduction::Sum) / BATCH as f32;
     (loss.value().item() as f64, loss.backward())
 }

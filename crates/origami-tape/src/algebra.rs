@@ -8,7 +8,9 @@ use std::sync::Arc;
 use smallvec::SmallVec;
 
 use crate::float::Float;
-use crate::ops::{Binary, Indexing, Layout, Matmul, Op, Reduce, Slice, Softmax, Unary};
+use crate::ops::{
+    Binary, ElmanScan, Indexing, InputGrads, Layout, Matmul, Op, Reduce, Slice, Softmax, Unary,
+};
 use crate::shape::Shape;
 use crate::tape::Var;
 use crate::tensor::Tensor;
@@ -41,6 +43,17 @@ pub(crate) trait Algebra<T: Float>: Clone {
             Some(acc) => acc.accumulate(padded),
             None => padded,
         }
+    }
+    /// The input gradients of an [`ElmanScan`]; recorded as ops unless
+    /// overridden (tensors run the direct kernel).
+    fn elman_scan_backward(
+        scan: &ElmanScan,
+        x: &[Self],
+        y: &Self,
+        g: &Self,
+        need: &[bool],
+    ) -> InputGrads<Self> {
+        crate::ops::scan_backward_recorded(scan, x, y, g, need)
     }
     /// True if no element is NaN or infinite.
     fn all_finite(&self) -> bool {
@@ -167,6 +180,15 @@ impl<T: Float> Algebra<T> for Tensor<T> {
         });
         crate::ops::slice::add_into_window(&mut acc, &g, axis, start);
         acc
+    }
+    fn elman_scan_backward(
+        scan: &ElmanScan,
+        x: &[Self],
+        y: &Self,
+        g: &Self,
+        need: &[bool],
+    ) -> InputGrads<Self> {
+        crate::ops::scan_backward_eager(scan, x, y, g, need)
     }
 }
 

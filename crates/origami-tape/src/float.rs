@@ -102,6 +102,21 @@ pub trait Float:
         b: &[Self],
         tb: bool,
     ) -> Vec<Self>;
+
+    /// One product `op(A)·op(B)` written into (or, with `accumulate`,
+    /// added to) the `m×n` buffer `c`, on the calling thread.
+    #[allow(clippy::too_many_arguments)]
+    fn matmul_into(
+        m: usize,
+        k: usize,
+        n: usize,
+        a: &[Self],
+        ta: bool,
+        b: &[Self],
+        tb: bool,
+        c: &mut [Self],
+        accumulate: bool,
+    );
 }
 
 macro_rules! impl_float {
@@ -169,6 +184,19 @@ macro_rules! impl_float {
                 tb: bool,
             ) -> Vec<Self> {
                 crate::kernels::gemm::matmul_new(batch, m, k, n, a, ta, b, tb)
+            }
+            fn matmul_into(
+                m: usize,
+                k: usize,
+                n: usize,
+                a: &[Self],
+                ta: bool,
+                b: &[Self],
+                tb: bool,
+                c: &mut [Self],
+                accumulate: bool,
+            ) {
+                crate::kernels::gemm::matmul_into(m, k, n, a, ta, b, tb, c, accumulate)
             }
         }
     };

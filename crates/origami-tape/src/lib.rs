@@ -61,7 +61,7 @@ pub use gradcheck::{
 };
 pub use grads::{Grads, ParamId};
 pub use kernels::gemm::{set_threads, threads};
-pub use ops::Reduction;
+pub use ops::{ElmanScan, Nonlinearity, Reduction};
 pub use shape::{Shape, shape_of};
 pub use tape::{Tape, Var};
 pub use tensor::Tensor;

@@ -9,7 +9,8 @@
 mod support;
 
 use origami_tape::{
-    GradcheckOptions, Reduction, Tape, Tensor, Var, gradcheck, gradgradcheck, hvpcheck,
+    ElmanScan, GradcheckOptions, Nonlinearity, Reduction, Tape, Tensor, Var, gradcheck,
+    gradgradcheck, hvpcheck,
 };
 use proptest::prelude::*;
 use support::{Case, Domain, broadcast_pair, case, matmul_operands, one, same, shape};
@@ -148,6 +149,18 @@ specs! {
         let n: usize = v[0].shape().iter().product();
         let mask: Vec<bool> = (0..n).map(|i| (c >> (i % 60)) & 1 == 1).collect();
         v[0].masked_fill(&mask, 0.25)
+    };
+    // Recurrence: inputs [steps, batch, hidden], h0, W; the choice picks
+    // relu or tanh, W or Wᵀ, and (sometimes zero) lengths per sequence.
+    elman_scan: case((1usize..=4, 1usize..=3, 1usize..=3)
+        .prop_map(|(t, b, h)| vec![vec![t, b, h], vec![b, h], vec![h, h]]).boxed(), &[Any]), |v, c| {
+        let (steps, batch) = (v[0].shape()[0], v[0].shape()[1]);
+        let mut scan = ElmanScan::new(if c & 1 == 1 { Nonlinearity::Relu } else { Nonlinearity::Tanh });
+        scan.transpose_weight = c & 2 == 2;
+        if c & 4 == 4 {
+            scan.lengths = Some((0..batch).map(|b| (c / 8 + b * 5) % (steps + 1)).collect());
+        }
+        v[0].elman_scan(v[1], v[2], &scan)
     };
     // Integer indexing.
     index_select: one(1, false, &[Any]), |v, c| {

@@ -180,6 +180,64 @@ pub(crate) fn matmul_new<T: GemmScalar>(
     out
 }
 
+/// One product `C = op(A)·op(B)` (or `C += op(A)·op(B)` when `accumulate`)
+/// into an existing `m×n` row-major buffer, on the calling thread: for the
+/// many small products of a recurrence, where a new buffer per product
+/// would cost more than the product.
+///
+/// Panics if a slice is shorter than its shape says.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn matmul_into<T: GemmScalar>(
+    m: usize,
+    k: usize,
+    n: usize,
+    a: &[T],
+    ta: bool,
+    b: &[T],
+    tb: bool,
+    c: &mut [T],
+    accumulate: bool,
+) {
+    assert!(a.len() >= m * k && b.len() >= k * n && c.len() >= m * n);
+    if m == 0 || n == 0 {
+        return;
+    }
+    if k == 0 {
+        if !accumulate {
+            c[..m * n].fill(T::ZERO);
+        }
+        return;
+    }
+    let (a_cs, a_rs) = if ta { (m as isize, 1) } else { (1, k as isize) };
+    let (b_cs, b_rs) = if tb { (k as isize, 1) } else { (1, n as isize) };
+    // SAFETY: the assert proves every index the strides reach lies inside
+    // its slice (op(A) is m×k within `a`, op(B) k×n within `b`, C m×n
+    // within `c`); `c` is a unique borrow, so it aliases neither operand.
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            c.as_mut_ptr(),
+            1,
+            n as isize,
+            accumulate,
+            a.as_ptr(),
+            a_cs,
+            a_rs,
+            b.as_ptr(),
+            b_cs,
+            b_rs,
+            if accumulate { T::ONE } else { T::ZERO },
+            T::ONE,
+            false,
+            false,
+            false,
+            gemm::Parallelism::None,
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -219,6 +277,22 @@ mod tests {
                     "{m}x{k}x{n} ta={ta} tb={tb}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn products_into_a_buffer_overwrite_or_accumulate() {
+        let (m, k, n) = (5, 7, 3);
+        for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
+            let a: Vec<f64> = (0..m * k).map(|i| (i % 9) as f64 - 4.0).collect();
+            let b: Vec<f64> = (0..k * n).map(|i| (i % 5) as f64 - 2.0).collect();
+            let want = naive(m, k, n, &a, ta, &b, tb);
+            let mut c = vec![f64::NAN; m * n];
+            matmul_into(m, k, n, &a, ta, &b, tb, &mut c, false);
+            assert_eq!(c, want, "overwrite ta={ta} tb={tb}");
+            matmul_into(m, k, n, &a, ta, &b, tb, &mut c, true);
+            let twice: Vec<f64> = want.iter().map(|x| 2.0 * x).collect();
+            assert_eq!(c, twice, "accumulate ta={ta} tb={tb}");
         }
     }
 

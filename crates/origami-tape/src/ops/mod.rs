@@ -8,6 +8,8 @@ mod layout;
 mod loss;
 mod matmul;
 mod reduce;
+mod scan;
+mod scan_backward;
 pub(crate) mod slice;
 mod softmax;
 pub(crate) mod unary;
@@ -25,6 +27,8 @@ pub(crate) use loss::Loss;
 pub use loss::Reduction;
 pub(crate) use matmul::Matmul;
 pub(crate) use reduce::Reduce;
+pub use scan::{ElmanScan, Nonlinearity};
+pub(crate) use scan_backward::{eager as scan_backward_eager, recorded as scan_backward_recorded};
 pub(crate) use slice::Slice;
 pub(crate) use softmax::Softmax;
 pub(crate) use unary::Unary;
@@ -46,6 +50,7 @@ pub(crate) enum Op<T> {
     Indexing(Indexing),
     Softmax(Softmax),
     Loss(Loss),
+    Scan(ElmanScan),
 }
 
 impl<T: Float> Op<T> {
@@ -62,6 +67,7 @@ impl<T: Float> Op<T> {
             Op::Indexing(g) => g.name(),
             Op::Softmax(s) => s.name(),
             Op::Loss(l) => l.name(),
+            Op::Scan(_) => "elman_scan",
         }
     }
 
@@ -78,6 +84,7 @@ impl<T: Float> Op<T> {
             Op::Indexing(g) => g.forward(x[0]),
             Op::Softmax(s) => s.forward(x[0]),
             Op::Loss(l) => l.forward(x[0]),
+            Op::Scan(s) => s.forward(x[0], x[1], x[2]),
         }
     }
 
@@ -102,6 +109,7 @@ impl<T: Float> Op<T> {
             Op::Indexing(op) => smallvec::smallvec![Some(op.backward(&x[0], g))],
             Op::Softmax(s) => smallvec::smallvec![Some(s.backward(&x[0], y, g))],
             Op::Loss(l) => smallvec::smallvec![Some(l.backward(&x[0], g))],
+            Op::Scan(s) => A::elman_scan_backward(s, x, y, g, need),
         }
     }
 }

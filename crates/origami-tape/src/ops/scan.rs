@@ -1,0 +1,176 @@
+//! The Elman recurrence as one op: `h_t = act(z_t + h_{t-1}·op(W))` over
+//! all time steps, where `z` holds every step's input projection.
+//!
+//! Recorded step by step, a 64-step recurrence is ~200 nodes, each with
+//! its own buffer, and its weight gradient is 64 thin products. As one op,
+//! the forward writes every state into one `[steps, batch, hidden]`
+//! buffer, and the backward (back-propagation through time, in
+//! `scan_backward.rs`) keeps every `dz_t` in one buffer too, so the weight
+//! gradient is a single long product. Sequences may end early: past its
+//! length a row keeps its state, exactly like `where` in a step-by-step
+//! unroll.
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use crate::float::Float;
+use crate::ops::Op;
+use crate::tape::Var;
+use crate::tensor::Tensor;
+
+/// The activation of an Elman recurrence (PyTorch's `nonlinearity`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Nonlinearity {
+    /// `tanh`.
+    Tanh,
+    /// `max(0, x)`.
+    Relu,
+}
+
+/// How [`Var::elman_scan`] runs.
+#[derive(Clone, Debug)]
+pub struct ElmanScan {
+    /// Applied to `z_t + h_{t-1}·op(W)`.
+    pub nonlinearity: Nonlinearity,
+    /// Multiply by `Wᵀ` instead of `W` (PyTorch stores `weight_hh` as
+    /// `[hidden_out, hidden_in]`).
+    pub transpose_weight: bool,
+    /// Steps per sequence: row `b` keeps its state from step `lengths[b]`
+    /// on. `None`: every sequence runs all steps.
+    pub lengths: Option<Arc<[usize]>>,
+}
+
+impl ElmanScan {
+    /// A scan with `nonlinearity`, `W` untransposed, all sequences full.
+    pub fn new(nonlinearity: Nonlinearity) -> Self {
+        Self {
+            nonlinearity,
+            transpose_weight: false,
+            lengths: None,
+        }
+    }
+
+    /// Which rows are still running at step `t`; `None` when all are.
+    pub(crate) fn live(&self, t: usize) -> Option<Vec<bool>> {
+        let lens = self.lengths.as_ref()?;
+        lens.iter()
+            .any(|&l| l <= t)
+            .then(|| lens.iter().map(|&l| t < l).collect())
+    }
+
+    /// `(steps, batch, hidden)`, after checking every shape.
+    pub(crate) fn dims(&self, z: &[usize], h0: &[usize], w: &[usize]) -> (usize, usize, usize) {
+        let &[steps, batch, hidden] = z else {
+            panic!("elman_scan: inputs must be [steps, batch, hidden], got {z:?}");
+        };
+        assert!(steps > 0, "elman_scan: no time steps");
+        assert!(
+            h0 == [batch, hidden],
+            "elman_scan: initial state {h0:?} does not match inputs {z:?}"
+        );
+        assert!(
+            w == [hidden, hidden],
+            "elman_scan: weight {w:?} is not [{hidden}, {hidden}]"
+        );
+        if let Some(lens) = &self.lengths {
+            assert_eq!(
+                lens.len(),
+                batch,
+                "elman_scan: {} lengths for a batch of {batch}",
+                lens.len()
+            );
+            if let Some((b, &l)) = lens.iter().enumerate().find(|&(_, &l)| l > steps) {
+                panic!("elman_scan: sequence {b} has length {l} but only {steps} steps were given");
+            }
+        }
+        (steps, batch, hidden)
+    }
+
+    /// The square `w` as a plain row-major right operand, transposed
+    /// first if `transpose`: one copy per scan, because the GEMM would
+    /// otherwise repack a transposed operand at every step.
+    pub(crate) fn oriented<T: Float>(w: &[T], hidden: usize, transpose: bool) -> Cow<'_, [T]> {
+        if !transpose {
+            return Cow::Borrowed(w);
+        }
+        let mut flipped = Vec::with_capacity(w.len());
+        for i in 0..hidden {
+            flipped.extend((0..hidden).map(|j| w[j * hidden + i]));
+        }
+        Cow::Owned(flipped)
+    }
+
+    /// `act(pre)` into `out`.
+    pub(crate) fn activate<T: Float>(&self, pre: &[T], out: &mut [T]) {
+        match self.nonlinearity {
+            Nonlinearity::Tanh => T::tanh_slice(pre, out),
+            Nonlinearity::Relu => {
+                for (o, &p) in out.iter_mut().zip(pre) {
+                    *o = if p > T::ZERO { p } else { T::ZERO };
+                }
+            }
+        }
+    }
+
+    /// Every state `h_1 … h_steps` from `z`, `h0` and `W`.
+    pub(crate) fn forward<T: Float>(
+        &self,
+        z: &Tensor<T>,
+        h0: &Tensor<T>,
+        w: &Tensor<T>,
+    ) -> Tensor<T> {
+        let (steps, batch, hidden) = self.dims(z.shape(), h0.shape(), w.shape());
+        let size = batch * hidden;
+        let mut out = Vec::with_capacity(steps * size);
+        let mut pre = vec![T::ZERO; size];
+        let mut next = vec![T::ZERO; size];
+        let w = Self::oriented(w.data(), hidden, self.transpose_weight);
+        for t in 0..steps {
+            let prev = if t == 0 {
+                h0.data()
+            } else {
+                &out[(t - 1) * size..t * size]
+            };
+            pre.copy_from_slice(&z.data()[t * size..(t + 1) * size]);
+            T::matmul_into(
+                batch, hidden, hidden, prev, false, &w, false, &mut pre, true,
+            );
+            self.activate(&pre, &mut next);
+            if let Some(live) = self.live(t) {
+                for (b, _) in live.iter().enumerate().filter(|(_, l)| !**l) {
+                    let row = b * hidden..(b + 1) * hidden;
+                    next[row.clone()].copy_from_slice(&prev[row]);
+                }
+            }
+            out.extend_from_slice(&next);
+        }
+        Tensor::from_parts(z.shape().into(), out)
+    }
+}
+
+impl<'t, T: Float> Var<'t, T> {
+    /// The Elman recurrence over precomputed input projections: `self` is
+    /// `z`, `[steps, batch, hidden]` (typically `x·W_ihᵀ + b` for every
+    /// step at once); the result holds every state, `h_t = act(z_t +
+    /// h_{t-1}·op(W))` for `t = 1…steps`, starting from `h0`
+    /// (`[batch, hidden]`). Equal to the step-by-step unroll, with one node
+    /// instead of several per step and a backward that forms the weight
+    /// gradient as one product; differentiable to any order.
+    ///
+    /// # Panics
+    /// If the shapes do not fit or a length exceeds the step count.
+    ///
+    /// ```
+    /// # use origami_tape::{ElmanScan, Nonlinearity, Tape, Tensor};
+    /// let tape = Tape::<f64>::new();
+    /// let z = tape.constant(Tensor::ones(&[3, 1, 2]));
+    /// let h0 = tape.constant(Tensor::zeros(&[1, 2]));
+    /// let w = tape.var(Tensor::zeros(&[2, 2]));
+    /// let h = z.elman_scan(h0, w, &ElmanScan::new(Nonlinearity::Relu));
+    /// assert_eq!(h.value().data(), &[1.0; 6]);
+    /// ```
+    #[track_caller]
+    pub fn elman_scan(self, h0: Self, weight: Self, scan: &ElmanScan) -> Self {
+        self.apply(Op::Scan(scan.clone()), &[h0, weight])
+    }
+}

@@ -1,0 +1,160 @@
+//! Back-propagation through time for [`ElmanScan`], twice: as a direct
+//! kernel on tensors (the hot path), and as recorded ops for
+//! `create_graph`, so the recurrence can be differentiated again.
+//!
+//! Walking back from the last step with `carry` = the gradient reaching
+//! `h_t` from later steps: `dh_t = g_t + carry`, `dz_t = dh_t ⊙ act'(h_t)`,
+//! `carry = dz_t·op(W)ᵀ` (rows already ended pass `dh_t` through instead).
+//! Then `dz = [dz_1 … dz_T]`, `dh0 = carry`, and `dW` = `Σ_t h_{t-1}ᵀ·dz_t`
+//! (or its transpose) as one product over all steps stacked.
+
+use std::sync::Arc;
+
+use crate::algebra::Algebra;
+use crate::float::Float;
+use crate::ops::scan::{ElmanScan, Nonlinearity};
+use crate::ops::{Binary, InputGrads, Op, Slice};
+use crate::tensor::Tensor;
+
+/// The rows of `live` repeated over `hidden` columns (a `where` mask).
+fn expand(live: &[bool], hidden: usize) -> Arc<[bool]> {
+    live.iter()
+        .flat_map(|&l| std::iter::repeat_n(l, hidden))
+        .collect()
+}
+
+/// Gradients of `(z, h0, W)` with tensors: no op is recorded and every
+/// `dz_t` lands in one buffer.
+pub(crate) fn eager<T: Float>(
+    scan: &ElmanScan,
+    x: &[Tensor<T>],
+    y: &Tensor<T>,
+    g: &Tensor<T>,
+    need: &[bool],
+) -> InputGrads<Tensor<T>> {
+    let (z, h0, w) = (&x[0], &x[1], &x[2]);
+    let (steps, batch, hidden) = scan.dims(z.shape(), h0.shape(), w.shape());
+    let size = batch * hidden;
+    let (ys, gs) = (y.data(), g.data());
+    let mut dz_all = vec![T::ZERO; steps * size];
+    let mut carry = vec![T::ZERO; size];
+    let mut dh = vec![T::ZERO; size];
+    // `carry = dz·op(W)ᵀ`, with op(W)ᵀ laid out once as a plain operand.
+    let back = ElmanScan::oriented(w.data(), hidden, !scan.transpose_weight);
+    for t in (0..steps).rev() {
+        let now = t * size..(t + 1) * size;
+        for ((d, &gv), &c) in dh.iter_mut().zip(&gs[now.clone()]).zip(&carry) {
+            *d = gv + c;
+        }
+        let dz = &mut dz_all[now.clone()];
+        let pairs = dz.iter_mut().zip(&ys[now]).zip(&dh);
+        match scan.nonlinearity {
+            Nonlinearity::Tanh => pairs.for_each(|((d, &h), &v)| *d = v * (T::ONE - h * h)),
+            Nonlinearity::Relu => {
+                pairs.for_each(|((d, &h), &v)| *d = if h > T::ZERO { v } else { T::ZERO })
+            }
+        }
+        let live = scan.live(t);
+        let dead = || {
+            let live = live.as_deref().unwrap_or(&[]);
+            (0..live.len())
+                .filter(move |&b| !live[b])
+                .map(move |b| b * hidden..(b + 1) * hidden)
+        };
+        for row in dead() {
+            dz[row].fill(T::ZERO);
+        }
+        if t > 0 || need[1] {
+            T::matmul_into(
+                batch, hidden, hidden, dz, false, &back, false, &mut carry, false,
+            );
+            for row in dead() {
+                carry[row.clone()].copy_from_slice(&dh[row]);
+            }
+        }
+    }
+    let dw = need[2].then(|| {
+        // Steps 2… pair with the stored states h_1…h_{T-1}: one product of
+        // depth (steps − 1)·batch; step 1 pairs with h0.
+        let rest = (steps - 1) * size;
+        let (later, first) = (&dz_all[size..], &dz_all[..size]);
+        let (early, h0) = (&ys[..rest], h0.data());
+        let k = (steps - 1) * batch;
+        let mut dw = if scan.transpose_weight {
+            T::matmul_new(1, hidden, k, hidden, later, true, early, false)
+        } else {
+            T::matmul_new(1, hidden, k, hidden, early, true, later, false)
+        };
+        if scan.transpose_weight {
+            T::matmul_into(hidden, batch, hidden, first, true, h0, false, &mut dw, true);
+        } else {
+            T::matmul_into(hidden, batch, hidden, h0, true, first, false, &mut dw, true);
+        }
+        Tensor::from_parts(w.shape().into(), dw)
+    });
+    let dz = need[0].then(|| Tensor::from_parts(z.shape().into(), dz_all));
+    let dh0 = need[1].then(|| Tensor::from_parts(h0.shape().into(), carry));
+    smallvec::smallvec![dz, dh0, dw]
+}
+
+/// The same gradients as differentiable ops (for `create_graph`).
+pub(crate) fn recorded<T: Float, A: Algebra<T>>(
+    scan: &ElmanScan,
+    x: &[A],
+    y: &A,
+    g: &A,
+    need: &[bool],
+) -> InputGrads<A> {
+    let (z, h0, w) = (&x[0], &x[1], &x[2]);
+    let (steps, batch, hidden) = scan.dims(&z.shape(), &h0.shape(), &w.shape());
+    let rows = |v: &A, start: usize, len: usize| {
+        let axis = 0;
+        v.slice_op(Slice::Narrow { axis, start, len })
+            .reshape(&[len * batch, hidden])
+    };
+    let mut carry: Option<A> = None;
+    let mut dzs = Vec::with_capacity(steps);
+    for t in (0..steps).rev() {
+        let g_t = rows(g, t, 1);
+        let dh = match carry.take() {
+            Some(c) => g_t.add(&c),
+            None => g_t,
+        };
+        let y_t = rows(y, t, 1);
+        let mut dz = match scan.nonlinearity {
+            Nonlinearity::Tanh => y_t.apply(Op::Binary(Binary::TanhGrad), &[&dh]),
+            Nonlinearity::Relu => {
+                let positive: Arc<[bool]> =
+                    y_t.value().data().iter().map(|&v| v > T::ZERO).collect();
+                dh.where_zero(&positive, true)
+            }
+        };
+        let live = scan.live(t).map(|l| expand(&l, hidden));
+        if let Some(live) = &live {
+            dz = dz.where_zero(live, true);
+        }
+        let mut back = dz.matmul_t(w, false, !scan.transpose_weight);
+        if let Some(live) = &live {
+            back = back.add(&dh.where_zero(live, false));
+        }
+        carry = Some(back);
+        dzs.push(dz);
+    }
+    dzs.reverse();
+    let concat = |parts: &[&A]| parts[0].apply(Op::Slice(Slice::Concat { axis: 0 }), &parts[1..]);
+    let dz_flat = concat(&dzs.iter().collect::<Vec<_>>());
+    let dw = need[2].then(|| {
+        let prev = if steps == 1 {
+            h0.clone()
+        } else {
+            concat(&[h0, &rows(y, 0, steps - 1)])
+        };
+        if scan.transpose_weight {
+            dz_flat.matmul_t(&prev, true, false)
+        } else {
+            prev.matmul_t(&dz_flat, true, false)
+        }
+    });
+    let dz = need[0].then(|| dz_flat.reshape(&[steps, batch, hidden]));
+    smallvec::smallvec![dz, need[1].then(|| carry.expect("steps ≥ 1")), dw]
+}
