@@ -175,7 +175,7 @@ fn run_cell<'t>(
     xs: &[Var<'t, f64>],
     lens: &[usize],
 ) -> Var<'t, f64> {
-    let out = origami_nn::unroll(cell, tape, xs, Some(lens), None);
+    let out = cell.seq(tape, xs, Some(lens), None);
     let mut parts = out.outputs.clone();
     parts.extend(out.last.c);
     Var::concat(&parts, 1)

@@ -1,8 +1,9 @@
-//! Recurrent semantics: a padded batch gives exactly the per-sequence
-//! results, for every cell, in both directions; names and shapes follow
-//! PyTorch.
+//! Recurrent semantics: the padding of a batch never changes a result
+//! (bit for bit), and a padded batch gives each sequence's results alone
+//! (to rounding: a batch of one takes other GEMM paths), for every cell,
+//! in both directions; names and shapes follow PyTorch.
 
-use origami_nn::{CellKind, Params, Rnn, RnnConfig};
+use origami_nn::{Activation, Cell, CellKind, Elman, Params, Rnn, RnnConfig, State, unroll};
 use origami_tape::{Tape, Tensor, Var};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -20,11 +21,12 @@ fn sequence(len: usize, width: usize, seed: u64) -> Vec<Vec<f32>> {
     t.data().chunks(width).map(<[f32]>::to_vec).collect()
 }
 
-/// Runs `rnn` on a batch of sequences, padded with junk to the longest.
+/// Runs `rnn` on a batch of sequences, padded with `junk` to the longest.
 fn run_batch(
     rnn: &Rnn<f32>,
     seqs: &[Vec<Vec<f32>>],
     width: usize,
+    junk: f32,
 ) -> (Vec<Vec<f32>>, Vec<Vec<f32>>) {
     let steps = seqs.iter().map(Vec::len).max().unwrap();
     let lens: Vec<usize> = seqs.iter().map(Vec::len).collect();
@@ -33,7 +35,7 @@ fn run_batch(
         .map(|t| {
             let rows: Vec<f32> = seqs
                 .iter()
-                .flat_map(|s| s.get(t).cloned().unwrap_or(vec![9.0; width]))
+                .flat_map(|s| s.get(t).cloned().unwrap_or(vec![junk; width]))
                 .collect();
             tape.constant(Tensor::from_vec(&[seqs.len(), width], rows).unwrap())
         })
@@ -75,19 +77,32 @@ fn padding_never_changes_a_result() {
                 .enumerate()
                 .map(|(i, &l)| sequence(l, 3, i as u64))
                 .collect();
-            let (last, outputs) = run_batch(&rnn, &seqs, 3);
+            let (last, outputs) = run_batch(&rnn, &seqs, 3, 9.0);
+            let other_junk = run_batch(&rnn, &seqs, 3, -40.0);
+            assert_eq!(
+                (&last, &outputs),
+                (&other_junk.0, &other_junk.1),
+                "{kind:?} bidirectional={bidirectional}: the padding changed a result"
+            );
             for (b, seq) in seqs.iter().enumerate() {
-                let (alone_last, alone_out) = run_batch(&rnn, std::slice::from_ref(seq), 3);
-                assert_eq!(
-                    last[b], alone_last[0],
-                    "{kind:?} bidirectional={bidirectional}: last state of {b}"
-                );
-                assert_eq!(
-                    outputs[b], alone_out[0],
-                    "{kind:?} bidirectional={bidirectional}: outputs of {b}"
-                );
+                let (alone_last, alone_out) = run_batch(&rnn, std::slice::from_ref(seq), 3, 9.0);
+                let what = format!("{kind:?} bidirectional={bidirectional}: sequence {b}");
+                assert_close(&last[b], &alone_last[0], &format!("{what}, last state"));
+                assert_close(&outputs[b], &alone_out[0], &format!("{what}, outputs"));
             }
         }
+    }
+}
+
+/// Equal to a few f32 ulps (the padding's junk, if it leaked, would move
+/// results by far more).
+fn assert_close(got: &[f32], want: &[f32], what: &str) {
+    assert_eq!(got.len(), want.len(), "{what}");
+    for (g, w) in got.iter().zip(want) {
+        assert!(
+            (g - w).abs() <= 1e-6 * (1.0 + w.abs()),
+            "{what}: {got:?} vs {want:?}"
+        );
     }
 }
 
@@ -169,4 +184,55 @@ fn weighted_and_smoothed_cross_entropy_are_stable_for_huge_logits() {
     );
     let g = tape.grad(&[loss], &[logits], false)[0].value();
     assert!(g.data().iter().all(|x| x.is_finite()));
+}
+
+/// Elman with tanh or relu runs as one `elman_scan` op; it must agree with
+/// the step-by-step unroll in states and in every gradient, with ragged
+/// lengths and a given initial state.
+#[test]
+fn the_fused_elman_sequence_equals_the_unroll() {
+    for activation in [Activation::Tanh, Activation::Relu] {
+        let cell = Elman::<f64>::new(3, 5, activation, &mut StdRng::seed_from_u64(4));
+        let lens = [4, 1, 3];
+        let tape = Tape::new();
+        let mut rng = StdRng::seed_from_u64(5);
+        let mut draw =
+            |shape: &[usize]| tape.var(Tensor::rand_uniform(shape, -1.0, 1.0, &mut rng).unwrap());
+        let xs: Vec<_> = (0..4).map(|_| draw(&[3, 3])).collect();
+        let init = State {
+            h: draw(&[3, 5]),
+            c: None,
+        };
+        let fused = cell.seq(&tape, &xs, Some(&lens), Some(init));
+        let stepwise = unroll(&cell, &tape, &xs, Some(&lens), Some(init));
+        let (a, b) = (
+            Var::concat(&fused.outputs, 1),
+            Var::concat(&stepwise.outputs, 1),
+        );
+        let mut wrt = xs.clone();
+        wrt.push(init.h);
+        let weights = tape.constant(Tensor::rand_uniform(&a.shape(), -1.0, 1.0, &mut rng).unwrap());
+        let loss_a = (a * weights).sum_all() + fused.last.h.sum_all();
+        let loss_b = (b * weights).sum_all() + stepwise.last.h.sum_all();
+        let ga = tape.grad(&[loss_a], &wrt, false);
+        let gb = tape.grad(&[loss_b], &wrt, false);
+        let (pa, pb) = (loss_a.backward(), loss_b.backward());
+        let params: Vec<_> = cell.params().iter().map(|(_, p)| p.id()).collect();
+        let param_grads = params
+            .iter()
+            .map(|&id| (pa.get(id).unwrap().clone(), pb.get(id).unwrap().clone()));
+        let pairs = [(a.value(), b.value())]
+            .into_iter()
+            .chain(ga.iter().zip(&gb).map(|(x, y)| (x.value(), y.value())))
+            .chain(param_grads);
+        for (k, (x, y)) in pairs.enumerate() {
+            assert_eq!(x.shape(), y.shape());
+            for (p, q) in x.data().iter().zip(y.data()) {
+                assert!(
+                    (p - q).abs() < 1e-12,
+                    "{activation:?}, value {k}: {p} vs {q}"
+                );
+            }
+        }
+    }
 }

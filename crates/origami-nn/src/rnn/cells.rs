@@ -8,9 +8,11 @@
 
 use rand::Rng;
 
-use origami_tape::{Float, Tape, Var};
+use std::sync::Arc;
 
-use super::{Cell, CellWeights, State};
+use origami_tape::{ElmanScan, Float, Nonlinearity, Tape, Var};
+
+use super::{Cell, CellWeights, SeqOutput, State, unroll};
 use crate::activation::Activation;
 use crate::module::Params;
 use crate::param::Param;
@@ -67,6 +69,45 @@ impl<T: Float> Cell<T> for Elman<T> {
             h: self.activation.apply(gi + gh),
             c: None,
         }
+    }
+
+    /// With tanh or relu, one `elman_scan` op over all steps (the input
+    /// projections of every step first, as one product); the same maths as
+    /// the step-by-step [`unroll`], which other activations use.
+    fn seq<'t>(
+        &self,
+        tape: &'t Tape<T>,
+        xs: &[Var<'t, T>],
+        lengths: Option<&[usize]>,
+        init: Option<State<'t, T>>,
+    ) -> SeqOutput<'t, T> {
+        let nonlinearity = match self.activation {
+            Activation::Tanh => Nonlinearity::Tanh,
+            Activation::Relu => Nonlinearity::Relu,
+            _ => return unroll(self, tape, xs, lengths, init),
+        };
+        assert!(!xs.is_empty(), "unroll: no time steps");
+        let (steps, batch, hidden) = (xs.len(), xs[0].shape()[0], self.hidden_size());
+        let w = &self.weights;
+        let bias = w.bias_ih.bind(tape) + w.bias_hh.bind(tape);
+        let z = Var::concat(xs, 0).matmul_t(w.weight_ih.bind(tape), false, true) + bias;
+        let h0 = init.unwrap_or_else(|| self.zero_state(tape, batch)).h;
+        let scan = ElmanScan {
+            nonlinearity,
+            transpose_weight: true,
+            lengths: lengths.map(Arc::from),
+        };
+        let states =
+            z.reshape(&[steps, batch, hidden])
+                .elman_scan(h0, w.weight_hh.bind(tape), &scan);
+        let outputs: Vec<_> = (0..steps)
+            .map(|t| states.narrow(0, t, 1).reshape(&[batch, hidden]))
+            .collect();
+        let last = State {
+            h: outputs[steps - 1],
+            c: None,
+        };
+        SeqOutput { outputs, last }
     }
 }
 

@@ -69,10 +69,7 @@ pub trait Cell<T: Float>: Params<T> {
         xs: &[Var<'t, T>],
         lengths: Option<&[usize]>,
         init: Option<State<'t, T>>,
-    ) -> SeqOutput<'t, T>
-    where
-        Self: Sized,
-    {
+    ) -> SeqOutput<'t, T> {
         unroll(self, tape, xs, lengths, init)
     }
 }

@@ -7,7 +7,7 @@ use rand::Rng;
 
 use origami_tape::{Float, Tape, Var};
 
-use super::{Cell, Elman, Gru, Lstm, State, reverse_in_time, unroll};
+use super::{Cell, Elman, Gru, Lstm, State, reverse_in_time};
 use crate::activation::Activation;
 use crate::module::Params;
 use crate::param::Param;
@@ -117,25 +117,13 @@ impl<T: Float> Rnn<T> {
         let mut states = Vec::with_capacity(self.cells.len());
         let mut last = Vec::with_capacity(dirs);
         for layer in 0..self.config.layers {
-            let forward = unroll(
-                self.cells[layer * dirs].as_ref(),
-                tape,
-                &inputs,
-                lengths,
-                None,
-            );
+            let forward = self.cells[layer * dirs].seq(tape, &inputs, lengths, None);
             let mut outputs = forward.outputs;
             states.push(forward.last);
             last = vec![forward.last.h];
             if dirs == 2 {
                 let reversed = reverse_in_time(&inputs, lengths);
-                let backward = unroll(
-                    self.cells[layer * dirs + 1].as_ref(),
-                    tape,
-                    &reversed,
-                    lengths,
-                    None,
-                );
+                let backward = self.cells[layer * dirs + 1].seq(tape, &reversed, lengths, None);
                 let back_outputs = reverse_in_time(&backward.outputs, lengths);
                 outputs = outputs
                     .iter()
