@@ -117,3 +117,24 @@ fn a_panicking_shard_panics_the_caller() {
         Ok((0.0, Grads::from_entries(Vec::new())))
     });
 }
+
+/// Shards already fill the threads, so the products inside one must not
+/// start threads of their own (4 threads fighting for 2 cores, each
+/// product waiting on a descheduled helper); one thread keeps the setting.
+#[test]
+fn products_inside_shards_stay_on_their_thread() {
+    origami_tape::set_threads(2);
+    let seen = |threads| {
+        let counts = std::sync::Mutex::new(Vec::new());
+        sharded_gradient::<f64, _>(4, threads, |_| {
+            counts.lock().unwrap().push(origami_tape::threads());
+            Ok((0.0, Grads::sum(vec![])))
+        })
+        .unwrap();
+        counts.into_inner().unwrap()
+    };
+    let (two, one) = (seen(2), seen(1));
+    origami_tape::set_threads(1);
+    assert_eq!(two, [1; 4]);
+    assert_eq!(one, [2; 4]);
+}

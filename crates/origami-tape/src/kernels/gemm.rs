@@ -11,6 +11,7 @@
 //! process simply takes fewer chunks. Nothing spins; idle threads do not
 //! exist between products.
 
+use std::cell::Cell;
 use std::ops::Range;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -34,9 +35,44 @@ pub fn set_threads(n: usize) {
     THREADS.store(n.max(1), Ordering::Relaxed);
 }
 
-/// The thread count set by [`set_threads`].
+/// How many threads a matrix product started on the calling thread may
+/// use: the count set by [`set_threads`], or 1 inside [`single_threaded`].
 pub fn threads() -> usize {
-    THREADS.load(Ordering::Relaxed)
+    if ONE_THREAD_HERE.get() {
+        1
+    } else {
+        THREADS.load(Ordering::Relaxed)
+    }
+}
+
+thread_local! {
+    /// Set while this thread runs one part of work that is already spread
+    /// over threads.
+    static ONE_THREAD_HERE: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Runs `f` with every matrix product on the calling thread, whatever
+/// [`set_threads`] says. For code that is itself one of several parallel
+/// workers (one shard of a data-parallel step): products that started
+/// threads of their own there would put more threads than cores to work,
+/// and each product would then wait for a helper that is not running.
+///
+/// ```
+/// origami_tape::set_threads(2);
+/// assert_eq!(origami_tape::single_threaded(origami_tape::threads), 1);
+/// assert_eq!(origami_tape::threads(), 2);
+/// origami_tape::set_threads(1);
+/// ```
+pub fn single_threaded<R>(f: impl FnOnce() -> R) -> R {
+    /// Restores the previous setting, also when `f` panics.
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            ONE_THREAD_HERE.set(self.0);
+        }
+    }
+    let _restore = Restore(ONE_THREAD_HERE.replace(true));
+    f()
 }
 
 /// A pointer that may cross to the scoped threads writing disjoint row
