@@ -92,6 +92,16 @@ impl<T> Rows<T> {
     }
 }
 
+/// (Column stride, row stride) of `op(X)` as a `rows×cols` matrix, where
+/// `X` is row-major and stored transposed (`cols×rows`) if `transposed`.
+fn strides(transposed: bool, rows: usize, cols: usize) -> (isize, isize) {
+    if transposed {
+        (rows as isize, 1)
+    } else {
+        (1, cols as isize)
+    }
+}
+
 /// Element types the `gemm` crate multiplies.
 pub(crate) trait GemmScalar: Copy + Send + Sync + 'static {
     const ZERO: Self;
@@ -131,10 +141,7 @@ pub(crate) fn matmul_new<T: GemmScalar>(
         return vec![T::ZERO; len];
     }
     let mut out: Vec<T> = Vec::with_capacity(len);
-    // Strides (column stride, row stride) of op(A) as an m×k matrix and of
-    // op(B) as a k×n matrix.
-    let (a_cs, a_rs) = if ta { (m as isize, 1) } else { (1, k as isize) };
-    let (b_cs, b_rs) = if tb { (k as isize, 1) } else { (1, n as isize) };
+    let ((a_cs, a_rs), (b_cs, b_rs)) = (strides(ta, m, k), strides(tb, k, n));
     let dst = Rows(out.spare_capacity_mut().as_mut_ptr().cast::<T>());
     // Rows `rows` and columns `cols` of product `i`.
     let block = |i: usize, rows: Range<usize>, cols: Range<usize>| {
@@ -244,8 +251,7 @@ pub(crate) fn matmul_into<T: GemmScalar>(
         }
         return;
     }
-    let (a_cs, a_rs) = if ta { (m as isize, 1) } else { (1, k as isize) };
-    let (b_cs, b_rs) = if tb { (k as isize, 1) } else { (1, n as isize) };
+    let ((a_cs, a_rs), (b_cs, b_rs)) = (strides(ta, m, k), strides(tb, k, n));
     // SAFETY: the assert proves every index the strides reach lies inside
     // its slice (op(A) is m×k within `a`, op(B) k×n within `b`, C m×n
     // within `c`); `c` is a unique borrow, so it aliases neither operand.
