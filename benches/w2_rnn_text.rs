@@ -140,7 +140,7 @@ pub fn run(threads: usize) {
     });
     println!(
         "{{\"workload\": \"rnn\", \"framework\": \"origami\", {}, \"peak_rss_mb\": {:.1}, \"check\": {{{}}}}}",
-        summary(&samples),
+        summary("w2", &samples),
         peak_rss_mb(),
         checks.join(", ")
     );

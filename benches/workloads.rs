@@ -4,9 +4,11 @@
 //! comparable with the PyTorch/JAX reference scripts.
 //!
 //! `cargo bench --bench workloads` runs them all; `-- w1` picks one;
-//! `-- --threads 2` uses two threads.
+//! `-- --threads 2` uses two threads; `-- --placements 16` runs each
+//! workload under 16 heap and stack placements and prints the spread.
 //! Pin to one core for 1-thread figures: `taskset -c 0 cargo bench …`.
 
+mod placement;
 mod soak;
 mod support;
 mod tape_overhead;
@@ -20,13 +22,18 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let mut pick: Vec<String> = Vec::new();
     let mut threads = 1;
+    let mut placements = 0;
+    let count = |flag: &str, value: Option<String>| {
+        value
+            .and_then(|n| n.parse().ok())
+            .filter(|&n| n > 0)
+            .unwrap_or_else(|| panic!("{flag} needs a positive count"))
+    };
     while let Some(arg) = args.next() {
         if arg == "--threads" {
-            threads = args
-                .next()
-                .and_then(|n| n.parse().ok())
-                .filter(|&n| n > 0)
-                .unwrap_or_else(|| panic!("--threads needs a positive count"));
+            threads = count("--threads", args.next());
+        } else if arg == "--placements" {
+            placements = count("--placements", args.next());
         } else if !arg.starts_with('-') {
             pick.push(arg);
         }
@@ -35,6 +42,16 @@ fn main() {
     // minibatch is split into one shard per thread.
     origami::tape::set_threads(threads);
     let wanted = |name: &str| pick.is_empty() || pick.iter().any(|p| p == name);
+    let mut workloads = || run_workloads(&wanted, threads);
+    if placements > 0 {
+        placement::run(placements, &mut workloads);
+    } else {
+        workloads();
+    }
+}
+
+/// Runs every workload `wanted` accepts, in the specification's order.
+fn run_workloads(wanted: &dyn Fn(&str) -> bool, threads: usize) {
     if wanted("w0") {
         w0_sgemm::run();
     }

@@ -4,6 +4,7 @@
 
 use std::fmt::{Debug, Display};
 use std::iter::Sum;
+use std::mem::MaybeUninit;
 use std::ops::{Add, AddAssign, Div, DivAssign, Mul, MulAssign, Neg, Sub, SubAssign};
 
 use crate::kernels::math;
@@ -89,10 +90,12 @@ pub trait Float:
     fn ln_slice(src: &[Self], dst: &mut [Self]);
 
     /// `batch` products `op(A_i)·op(B_i)` of consecutive row-major
-    /// blocks, in a new buffer: `A_i` is `m×k` (or `k×m` if `ta`), `B_i` is
-    /// `k×n` (or `n×k` if `tb`), each result `m×n`.
+    /// blocks, written into `out` (`batch·m·n` elements, every one of
+    /// which is written, so it may start uninitialised): `A_i` is `m×k`
+    /// (or `k×m` if `ta`), `B_i` is `k×n` (or `n×k` if `tb`), each result
+    /// `m×n`.
     #[allow(clippy::too_many_arguments)]
-    fn matmul_new(
+    fn matmul_uninit(
         batch: usize,
         m: usize,
         k: usize,
@@ -101,7 +104,8 @@ pub trait Float:
         ta: bool,
         b: &[Self],
         tb: bool,
-    ) -> Vec<Self>;
+        out: &mut [MaybeUninit<Self>],
+    );
 
     /// One product `op(A)·op(B)` written into (or, with `accumulate`,
     /// added to) the `m×n` buffer `c`, on the calling thread.
@@ -173,7 +177,7 @@ macro_rules! impl_float {
             fn ln_slice(src: &[Self], dst: &mut [Self]) {
                 math::$t::ln(src, dst)
             }
-            fn matmul_new(
+            fn matmul_uninit(
                 batch: usize,
                 m: usize,
                 k: usize,
@@ -182,8 +186,9 @@ macro_rules! impl_float {
                 ta: bool,
                 b: &[Self],
                 tb: bool,
-            ) -> Vec<Self> {
-                crate::kernels::gemm::matmul_new(batch, m, k, n, a, ta, b, tb)
+                out: &mut [MaybeUninit<Self>],
+            ) {
+                crate::kernels::gemm::matmul_uninit(batch, m, k, n, a, ta, b, tb, out)
             }
             fn matmul_into(
                 m: usize,

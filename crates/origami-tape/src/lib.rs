@@ -42,6 +42,7 @@
 mod algebra;
 mod anomaly;
 mod backward;
+mod buffer;
 mod error;
 mod float;
 mod gradcheck;
@@ -54,6 +55,7 @@ mod tape;
 mod tensor;
 
 pub use anomaly::{Anomaly, Phase};
+pub use buffer::cache::{MemoryStats, memory_stats, release_cached_memory};
 pub use error::TapeError;
 pub use float::Float;
 pub use gradcheck::{

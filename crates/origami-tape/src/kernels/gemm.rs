@@ -12,6 +12,7 @@
 //! exist between products.
 
 use std::cell::Cell;
+use std::mem::MaybeUninit;
 use std::ops::Range;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -119,13 +120,14 @@ impl GemmScalar for f64 {
 }
 
 /// `batch` products `C_i (m×n) = op(A_i) · op(B_i)` of consecutive
-/// row-major blocks, written into a new buffer that is never zero-filled
-/// first (the GEMM overwrites every element).
+/// row-major blocks, written into `out` (`batch·m·n` elements, possibly
+/// uninitialised), every element of which is written: a new buffer never
+/// needs zero-filling first.
 ///
 /// Panics if a slice is shorter than its shape says (an internal invariant:
 /// callers pass tensors whose shapes were already checked).
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn matmul_new<T: GemmScalar>(
+pub(crate) fn matmul_uninit<T: GemmScalar>(
     batch: usize,
     m: usize,
     k: usize,
@@ -134,15 +136,17 @@ pub(crate) fn matmul_new<T: GemmScalar>(
     ta: bool,
     b: &[T],
     tb: bool,
-) -> Vec<T> {
+    out: &mut [MaybeUninit<T>],
+) {
     assert!(a.len() >= batch * m * k && b.len() >= batch * k * n);
     let len = batch * m * n;
+    assert_eq!(out.len(), len, "matmul: output of the wrong length");
     if k == 0 || len == 0 {
-        return vec![T::ZERO; len];
+        out.fill(MaybeUninit::new(T::ZERO));
+        return;
     }
-    let mut out: Vec<T> = Vec::with_capacity(len);
     let ((a_cs, a_rs), (b_cs, b_rs)) = (strides(ta, m, k), strides(tb, k, n));
-    let dst = Rows(out.spare_capacity_mut().as_mut_ptr().cast::<T>());
+    let dst = Rows(out.as_mut_ptr().cast::<T>());
     // Rows `rows` and columns `cols` of product `i`.
     let block = |i: usize, rows: Range<usize>, cols: Range<usize>| {
         let a_offset = i * m * k + rows.start * a_rs as usize;
@@ -152,10 +156,11 @@ pub(crate) fn matmul_new<T: GemmScalar>(
         // < k lie in the i-th m·k block of `a` (row r of op(A) starts at
         // r·a_rs), columns `cols` ⊆ 0..n of op(B_i) in the i-th k·n block
         // of `b` (column c starts at c·b_cs), and C writes that rectangle of
-        // the i-th m·n block of `out`'s capacity of `len`. With
-        // `read_dst == false` gemm only writes C, so the uninitialised
-        // capacity is never read. `out` is fresh, so it aliases nothing,
-        // and callers give each rectangle to one thread only.
+        // the i-th m·n block of `out` (checked to hold `len`). With
+        // `read_dst == false` gemm only writes C, so the possibly
+        // uninitialised elements are never read. `out` is a unique borrow,
+        // so it aliases nothing, and callers give each rectangle to one
+        // thread only.
         unsafe {
             gemm::gemm(
                 rows.len(),
@@ -217,10 +222,6 @@ pub(crate) fn matmul_new<T: GemmScalar>(
             block(i, 0..m, 0..n);
         }
     }
-    // SAFETY: the loop wrote all `batch` blocks of m·n elements (when m or
-    // n is 0 there is nothing to write and `len` is 0).
-    unsafe { out.set_len(len) };
-    out
 }
 
 /// One product `C = op(A)·op(B)` (or `C += op(A)·op(B)` when `accumulate`)
@@ -283,6 +284,25 @@ pub(crate) fn matmul_into<T: GemmScalar>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `matmul_uninit` into a new vector.
+    #[allow(clippy::too_many_arguments)]
+    fn matmul_new<T: GemmScalar>(
+        batch: usize,
+        m: usize,
+        k: usize,
+        n: usize,
+        a: &[T],
+        ta: bool,
+        b: &[T],
+        tb: bool,
+    ) -> Vec<T> {
+        let mut out = vec![T::ZERO; batch * m * n];
+        // SAFETY: initialised `T`s viewed as `MaybeUninit<T>`, same layout.
+        let uninit = unsafe { &mut *(out.as_mut_slice() as *mut [T] as *mut [MaybeUninit<T>]) };
+        matmul_uninit(batch, m, k, n, a, ta, b, tb, uninit);
+        out
+    }
 
     fn naive(m: usize, k: usize, n: usize, a: &[f64], ta: bool, b: &[f64], tb: bool) -> Vec<f64> {
         let mut c = vec![0.0; m * n];

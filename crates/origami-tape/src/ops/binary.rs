@@ -8,6 +8,7 @@
 //! an incoming `h`; `sigmoid_grad(y, g) = g·y(1 - y)` has `(g(1 - 2y)·h, y(1 - y)·h)`.
 
 use crate::algebra::Algebra;
+use crate::buffer::Buffer;
 use crate::float::Float;
 use crate::ops::{InputGrads, Op, Unary};
 use crate::shape::{broadcast_shapes, broadcast_strides, for_each_row};
@@ -107,7 +108,7 @@ pub(crate) fn zip_broadcast<T: Float>(
         )
     });
     let n: usize = shape.iter().product();
-    let mut out = Vec::with_capacity(n);
+    let mut out = Buffer::with_capacity(n);
     let (sa, sb) = (
         broadcast_strides(a.shape(), &shape),
         broadcast_strides(b.shape(), &shape),

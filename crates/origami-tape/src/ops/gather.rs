@@ -9,6 +9,7 @@
 use std::sync::Arc;
 
 use crate::algebra::Algebra;
+use crate::buffer::Buffer;
 use crate::float::Float;
 use crate::ops::Op;
 use crate::ops::slice::split_at_axis;
@@ -54,7 +55,7 @@ impl Indexing {
             Indexing::IndexSelect { axis, ids } => {
                 let (outer, dim, inner) = split_at_axis(op, x.shape(), *axis);
                 check_ids(op, ids, dim);
-                let mut out = Vec::with_capacity(outer * ids.len() * inner);
+                let mut out = Buffer::with_capacity(outer * ids.len() * inner);
                 for o in 0..outer {
                     for &id in ids.iter() {
                         let from = (o * dim + id) * inner;
@@ -72,7 +73,7 @@ impl Indexing {
                     ids.len()
                 );
                 check_ids(op, ids, *size);
-                let mut out = vec![T::ZERO; outer * size * inner];
+                let mut out = Buffer::filled(T::ZERO, outer * size * inner);
                 for o in 0..outer {
                     for (j, &id) in ids.iter().enumerate() {
                         let src = &x.data()[(o * dim + j) * inner..][..inner];
@@ -86,7 +87,7 @@ impl Indexing {
                 let (outer, dim, inner) = split_at_axis(op, x.shape(), *axis);
                 let k = picks_per_axis(op, index.len(), outer * inner);
                 check_ids(op, index, dim);
-                let mut out = Vec::with_capacity(index.len());
+                let mut out = Buffer::with_capacity(index.len());
                 for o in 0..outer {
                     for j in 0..k {
                         for i in 0..inner {
@@ -105,7 +106,7 @@ impl Indexing {
                     "{op}: index length differs from source"
                 );
                 check_ids(op, index, *size);
-                let mut out = vec![T::ZERO; outer * size * inner];
+                let mut out = Buffer::filled(T::ZERO, outer * size * inner);
                 for o in 0..outer {
                     for j in 0..k {
                         for i in 0..inner {

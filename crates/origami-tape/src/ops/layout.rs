@@ -3,6 +3,7 @@
 //! the inverse permutation, and `sum_to` (summing the stretched axes).
 
 use crate::algebra::Algebra;
+use crate::buffer::Buffer;
 use crate::float::Float;
 use crate::ops::Op;
 use crate::shape::{Shape, broadcast_shapes, broadcast_strides, for_each_row};
@@ -50,7 +51,7 @@ impl Layout {
 
 fn permute<T: Float>(x: &Tensor<T>, perm: &[usize]) -> Tensor<T> {
     let shape = x.shape();
-    let mut seen = vec![false; shape.len()];
+    let mut seen = Buffer::filled(false, shape.len());
     let valid = perm.len() == shape.len()
         && perm
             .iter()
@@ -64,7 +65,7 @@ fn permute<T: Float>(x: &Tensor<T>, perm: &[usize]) -> Tensor<T> {
     let strides: Shape = perm.iter().map(|&p| in_strides[p]).collect();
     let inner = out_shape.last().copied().unwrap_or(1);
     let step = strides.last().copied().unwrap_or(0);
-    let mut out = Vec::with_capacity(x.numel());
+    let mut out = Buffer::with_capacity(x.numel());
     let data = x.data();
     for_each_row(&out_shape, [&strides], |_, [o]| {
         out.extend((0..inner).map(|i| data[o + i * step]));
@@ -83,7 +84,7 @@ fn broadcast_to<T: Float>(x: &Tensor<T>, shape: &[usize]) -> Tensor<T> {
     let strides = broadcast_strides(x.shape(), shape);
     let inner = shape.last().copied().unwrap_or(1);
     let step = strides.last().copied().unwrap_or(0);
-    let mut out = Vec::with_capacity(shape.iter().product());
+    let mut out = Buffer::with_capacity(shape.iter().product());
     let data = x.data();
     for_each_row(shape, [&strides], |_, [o]| {
         out.extend((0..inner).map(|i| data[o + i * step]));

@@ -8,6 +8,7 @@
 use std::sync::Arc;
 
 use crate::algebra::Algebra;
+use crate::buffer::Buffer;
 use crate::float::Float;
 use crate::ops::Op;
 use crate::ops::softmax::logsumexp;
@@ -51,7 +52,7 @@ impl Loss {
             self.targets.len()
         );
         let rows = x.data().chunks(c.max(1));
-        let losses: Vec<T> = rows
+        let losses: Buffer<T> = rows
             .zip(self.targets.iter())
             .enumerate()
             .map(|(i, (row, &t))| {
@@ -64,15 +65,15 @@ impl Loss {
             .collect();
         match self.reduction {
             Reduction::None => Tensor::from_parts(Shape::from_slice(&[n]), losses),
-            Reduction::Sum => Tensor::scalar(losses.into_iter().sum()),
-            Reduction::Mean => Tensor::scalar(losses.into_iter().sum::<T>() / T::from_usize(n)),
+            Reduction::Sum => Tensor::scalar(losses.iter().copied().sum()),
+            Reduction::Mean => Tensor::scalar(losses.iter().copied().sum::<T>() / T::from_usize(n)),
         }
     }
 
     pub(crate) fn backward<T: Float, A: Algebra<T>>(&self, x: &A, g: &A) -> A {
         let shape = x.shape();
         let (n, c) = (shape[0], shape[1]);
-        let mut onehot = vec![T::ZERO; n * c];
+        let mut onehot = Buffer::filled(T::ZERO, n * c);
         for (i, &t) in self.targets.iter().enumerate() {
             onehot[i * c + t] = T::ONE;
         }

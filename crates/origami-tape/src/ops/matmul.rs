@@ -5,11 +5,43 @@
 //! permute the same pattern. Transposes are GEMM strides, never copies.
 
 use crate::algebra::Algebra;
+use crate::buffer::Buffer;
 use crate::float::Float;
 use crate::ops::{InputGrads, Op};
 use crate::shape::Shape;
 use crate::tape::Var;
 use crate::tensor::Tensor;
+
+/// `batch` products `op(A_i)·op(B_i)` in a new buffer (see
+/// [`Float::matmul_uninit`]).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn matmul_new<T: Float>(
+    batch: usize,
+    m: usize,
+    k: usize,
+    n: usize,
+    a: &[T],
+    ta: bool,
+    b: &[T],
+    tb: bool,
+) -> Buffer<T> {
+    let len = batch * m * n;
+    let mut out = Buffer::with_capacity(len);
+    T::matmul_uninit(
+        batch,
+        m,
+        k,
+        n,
+        a,
+        ta,
+        b,
+        tb,
+        &mut out.spare_capacity_mut()[..len],
+    );
+    // SAFETY: `matmul_uninit` wrote all `len` elements.
+    unsafe { out.set_len(len) };
+    out
+}
 
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Matmul {
@@ -40,7 +72,7 @@ impl Matmul {
             if self.tb { "ᵀ" } else { "" },
         );
         let batch = ba.unwrap_or(1);
-        let out = T::matmul_new(batch, m, k, n, a.data(), self.ta, b.data(), self.tb);
+        let out = matmul_new(batch, m, k, n, a.data(), self.ta, b.data(), self.tb);
         let shape: Shape = match ba {
             Some(bt) => Shape::from_slice(&[bt, m, n]),
             None => Shape::from_slice(&[m, n]),

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use smallvec::SmallVec;
 
 use crate::algebra::Algebra;
+use crate::buffer::Buffer;
 use crate::float::Float;
 use crate::ops::Op;
 use crate::shape::{Shape, broadcast_strides, for_each_row};
@@ -82,7 +83,7 @@ impl Reduce {
 pub(crate) fn sum_axes<T: Float>(x: &Tensor<T>, axes: &[usize], keepdim: bool) -> Tensor<T> {
     check_axes("sum", x.shape(), axes);
     let kept = reduced_shape(x.shape(), axes, true);
-    let mut out = vec![T::ZERO; kept.iter().product()];
+    let mut out = Buffer::filled(T::ZERO, kept.iter().product());
     let strides = broadcast_strides(&kept, x.shape());
     let inner = x.shape().last().copied().unwrap_or(1);
     let inner_reduced = strides.last().is_some_and(|&s| s == 0);
@@ -113,7 +114,7 @@ fn max_axis<T: Float>(x: &Tensor<T>, axis: usize) -> (Tensor<T>, Arc<[bool]>) {
     let outer: usize = shape[..axis].iter().product();
     let inner: usize = shape[axis + 1..].iter().product();
     let data = x.data();
-    let mut values = Vec::with_capacity(outer * inner);
+    let mut values = Buffer::with_capacity(outer * inner);
     let mut mask = vec![false; x.numel()];
     for o in 0..outer {
         for i in 0..inner {

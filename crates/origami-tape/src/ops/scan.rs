@@ -13,6 +13,7 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
+use crate::buffer::Buffer;
 use crate::float::Float;
 use crate::ops::Op;
 use crate::tape::Var;
@@ -121,9 +122,9 @@ impl ElmanScan {
     ) -> Tensor<T> {
         let (steps, batch, hidden) = self.dims(z.shape(), h0.shape(), w.shape());
         let size = batch * hidden;
-        let mut out = Vec::with_capacity(steps * size);
-        let mut pre = vec![T::ZERO; size];
-        let mut next = vec![T::ZERO; size];
+        let mut out = Buffer::with_capacity(steps * size);
+        let mut pre = Buffer::filled(T::ZERO, size);
+        let mut next = Buffer::filled(T::ZERO, size);
         let w = Self::oriented(w.data(), hidden, self.transpose_weight);
         for t in 0..steps {
             let prev = if t == 0 {

@@ -11,7 +11,9 @@
 use std::sync::Arc;
 
 use crate::algebra::Algebra;
+use crate::buffer::Buffer;
 use crate::float::Float;
+use crate::ops::matmul::matmul_new;
 use crate::ops::scan::{ElmanScan, Nonlinearity};
 use crate::ops::{Binary, InputGrads, Op, Slice};
 use crate::tensor::Tensor;
@@ -36,9 +38,9 @@ pub(crate) fn eager<T: Float>(
     let (steps, batch, hidden) = scan.dims(z.shape(), h0.shape(), w.shape());
     let size = batch * hidden;
     let (ys, gs) = (y.data(), g.data());
-    let mut dz_all = vec![T::ZERO; steps * size];
-    let mut carry = vec![T::ZERO; size];
-    let mut dh = vec![T::ZERO; size];
+    let mut dz_all = Buffer::filled(T::ZERO, steps * size);
+    let mut carry = Buffer::filled(T::ZERO, size);
+    let mut dh = Buffer::filled(T::ZERO, size);
     // `carry = dz·op(W)ᵀ`, with op(W)ᵀ laid out once as a plain operand.
     let back = ElmanScan::oriented(w.data(), hidden, !scan.transpose_weight);
     for t in (0..steps).rev() {
@@ -81,9 +83,9 @@ pub(crate) fn eager<T: Float>(
         let (early, h0) = (&ys[..rest], h0.data());
         let k = (steps - 1) * batch;
         let mut dw = if scan.transpose_weight {
-            T::matmul_new(1, hidden, k, hidden, later, true, early, false)
+            matmul_new(1, hidden, k, hidden, later, true, early, false)
         } else {
-            T::matmul_new(1, hidden, k, hidden, early, true, later, false)
+            matmul_new(1, hidden, k, hidden, early, true, later, false)
         };
         if scan.transpose_weight {
             T::matmul_into(hidden, batch, hidden, first, true, h0, false, &mut dw, true);

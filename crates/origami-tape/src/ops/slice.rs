@@ -9,6 +9,7 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use crate::algebra::Algebra;
+use crate::buffer::Buffer;
 use crate::float::Float;
 use crate::ops::{InputGrads, Op};
 use crate::shape::Shape;
@@ -103,7 +104,7 @@ impl Slice {
                     start + len,
                     x[0].shape()
                 );
-                let mut out = Vec::with_capacity(outer * len * inner);
+                let mut out = Buffer::with_capacity(outer * len * inner);
                 for o in 0..outer {
                     let from = (o * dim + start) * inner;
                     out.extend_from_slice(&x[0].data()[from..from + len * inner]);
@@ -116,7 +117,7 @@ impl Slice {
                     start + dim <= size,
                     "pad: {dim} rows at {start} exceed size {size}"
                 );
-                let mut out = vec![T::ZERO; outer * size * inner];
+                let mut out = Buffer::filled(T::ZERO, outer * size * inner);
                 for o in 0..outer {
                     let to = (o * size + start) * inner;
                     out[to..to + dim * inner]
@@ -198,7 +199,7 @@ fn concat<T: Float>(x: &[&Tensor<T>], axis: usize) -> Tensor<T> {
         );
         total += t.shape()[axis];
     }
-    let mut out = Vec::with_capacity(outer * total * inner);
+    let mut out = Buffer::with_capacity(outer * total * inner);
     for o in 0..outer {
         for t in x {
             let block = t.shape()[axis] * inner;

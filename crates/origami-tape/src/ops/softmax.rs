@@ -6,6 +6,7 @@
 //! logsumexp: `dx = softmax(x) ⊙ g`.
 
 use crate::algebra::Algebra;
+use crate::buffer::Buffer;
 use crate::float::Float;
 use crate::ops::Op;
 use crate::ops::slice::split_at_axis;
@@ -48,8 +49,8 @@ impl Softmax {
             }),
             Softmax::LogSumExp { axis, keepdim } => {
                 let (outer, dim, inner) = split_at_axis(op, x.shape(), axis);
-                let mut row = vec![T::ZERO; dim];
-                let mut out = Vec::with_capacity(outer * inner);
+                let mut row = Buffer::filled(T::ZERO, dim);
+                let mut out = Buffer::with_capacity(outer * inner);
                 for o in 0..outer {
                     for i in 0..inner {
                         for (j, r) in row.iter_mut().enumerate() {
@@ -119,13 +120,13 @@ fn along_axis<T: Float>(
     f: impl Fn(&[T], &mut [T]),
 ) -> Tensor<T> {
     let (outer, dim, inner) = split_at_axis(op, x.shape(), axis);
-    let mut out = vec![T::ZERO; x.numel()];
+    let mut out = Buffer::filled(T::ZERO, x.numel());
     if inner == 1 {
         for (src, dst) in x.data().chunks(dim.max(1)).zip(out.chunks_mut(dim.max(1))) {
             f(src, dst);
         }
     } else {
-        let (mut row, mut res) = (vec![T::ZERO; dim], vec![T::ZERO; dim]);
+        let (mut row, mut res) = (Buffer::filled(T::ZERO, dim), Buffer::filled(T::ZERO, dim));
         for o in 0..outer {
             for i in 0..inner {
                 for (j, r) in row.iter_mut().enumerate() {

@@ -7,6 +7,7 @@
 //! derivative is zero away from the kinks.
 
 use crate::algebra::Algebra;
+use crate::buffer::Buffer;
 use crate::float::Float;
 use crate::ops::{Binary, Op};
 use crate::tape::Var;
@@ -64,7 +65,7 @@ impl<T: Float> Unary<T> {
             _ => None,
         };
         if let Some(f) = slice_op {
-            let mut out = vec![T::ZERO; x.numel()];
+            let mut out = Buffer::filled(T::ZERO, x.numel());
             f(x.data(), &mut out);
             return Tensor::from_parts(x.shape().into(), out);
         }

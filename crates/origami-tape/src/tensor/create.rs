@@ -4,6 +4,7 @@ use rand::Rng;
 use rand_distr::{Distribution, Normal, Uniform};
 
 use super::Tensor;
+use crate::buffer::Buffer;
 use crate::error::TapeError;
 use crate::float::Float;
 use crate::shape::{checked_numel, shape_of};
@@ -15,7 +16,7 @@ impl<T: Float> Tensor<T> {
     /// If the element count of `shape` overflows `usize`.
     pub fn full(shape: &[usize], value: T) -> Self {
         let n = checked_numel("Tensor::full", shape).unwrap_or_else(|e| panic!("{e}"));
-        Self::from_parts(shape_of(shape), vec![value; n])
+        Self::from_parts(shape_of(shape), Buffer::filled(value, n))
     }
 
     /// All zeros.

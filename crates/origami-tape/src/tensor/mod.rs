@@ -1,14 +1,16 @@
 //! `Tensor<T>`: an owned, contiguous, row-major n-d array.
 //!
-//! The buffer sits behind an `Arc`, so cloning a tensor (binding it to a
-//! tape, saving it for backward) is a reference-count bump; writing through
-//! [`Tensor::data_mut`] copies only if the buffer is shared.
+//! The buffer (64-byte aligned, see `buffer`) sits behind an `Arc`, so
+//! cloning a tensor (binding it to a tape, saving it for backward) is a
+//! reference-count bump; writing through [`Tensor::data_mut`] copies only
+//! if the buffer is shared.
 
 mod create;
 mod display;
 
 use std::sync::Arc;
 
+use crate::buffer::Buffer;
 use crate::error::TapeError;
 use crate::float::Float;
 use crate::shape::{Shape, checked_numel, shape_of};
@@ -17,11 +19,12 @@ use crate::shape::{Shape, checked_numel, shape_of};
 #[derive(Clone, PartialEq)]
 pub struct Tensor<T> {
     shape: Shape,
-    data: Arc<Vec<T>>,
+    data: Arc<Buffer<T>>,
 }
 
 impl<T: Float> Tensor<T> {
-    /// A tensor with `shape` over `data` (row-major).
+    /// A tensor with `shape` over `data` (row-major). The elements are
+    /// copied once into a 64-byte aligned buffer.
     ///
     /// # Errors
     /// [`TapeError::LengthMismatch`] if `data.len()` differs from the element
@@ -44,11 +47,11 @@ impl<T: Float> Tensor<T> {
                 got: data.len(),
             });
         }
-        Ok(Self::from_parts(shape_of(shape), data))
+        Ok(Self::from_parts(shape_of(shape), Buffer::from(data)))
     }
 
     /// Internal constructor for kernels whose output length is known right.
-    pub(crate) fn from_parts(shape: Shape, data: Vec<T>) -> Self {
+    pub(crate) fn from_parts(shape: Shape, data: Buffer<T>) -> Self {
         debug_assert_eq!(shape.iter().product::<usize>(), data.len());
         Self {
             shape,
@@ -58,7 +61,7 @@ impl<T: Float> Tensor<T> {
 
     /// A 0-d tensor holding `value`.
     pub fn scalar(value: T) -> Self {
-        Self::from_parts(Shape::new(), vec![value])
+        Self::from_parts(Shape::new(), Buffer::filled(value, 1))
     }
 
     /// The dimensions, outermost first.
@@ -84,12 +87,12 @@ impl<T: Float> Tensor<T> {
     /// Mutable access to the elements; copies the buffer first if another
     /// tensor (or a tape) shares it.
     pub fn data_mut(&mut self) -> &mut [T] {
-        Arc::make_mut(&mut self.data).as_mut_slice()
+        Arc::make_mut(&mut self.data).as_mut()
     }
 
-    /// The elements as an owned vector (no copy if not shared).
+    /// The elements as an owned vector (a copy).
     pub fn into_vec(self) -> Vec<T> {
-        Arc::try_unwrap(self.data).unwrap_or_else(|shared| (*shared).clone())
+        self.data.to_vec()
     }
 
     /// The single element of a tensor with one element (any rank).
