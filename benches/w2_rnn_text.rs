@@ -98,10 +98,15 @@ pub fn step(
     batch: &Batch,
     threads: usize,
 ) -> f32 {
-    // Four shards per thread, claimed as threads come free: 8 sequences
-    // per shard keep two shards' working sets inside this machine's shared
-    // 8 MB L3 (two 16-sequence shards thrash it: 1.5x slower per shard).
-    let shards = 4 * threads;
+    // One shard per thread. When a helper's core is busy, sharded_gradient
+    // runs every shard on this thread, and more, smaller shards then cost
+    // more than the 1-thread step (AVX-512 EPYC, core 1 busy: 8 shards
+    // 1.57-1.65 ms, 2 shards 1.36, 1 thread 1.33). Idle, 2 shards take
+    // 0.99 ms against 0.93 for 8. (Session 3 found 16-sequence shards 1.5x
+    // slower per shard on the AVX2 machine; glibc was then returning their
+    // 512 KB buffers to the system at every free, which the tensor buffer
+    // cache now prevents.)
+    let shards = threads;
     let rows = |i: usize| BATCH * i / shards..BATCH * (i + 1) / shards;
     let (loss, mut grads) = if threads == 1 {
         shard_loss(params, batch, 0..BATCH)

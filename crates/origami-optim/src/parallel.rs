@@ -10,9 +10,9 @@
 //! caller's thread alone for a while, then try threads again.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use origami_tape::{Float, Grads};
+use origami_tape::{Float, Grads, ThreadBackoff};
 
 use crate::error::OptimError;
 
@@ -121,85 +121,4 @@ where
     Ok((loss, Grads::sum(parts)))
 }
 
-/// Threads were no faster than the caller alone: skip them for a while.
-struct Backoff {
-    /// Calls left that run on the caller's thread alone.
-    skip: AtomicUsize,
-    /// How many calls the next failure skips.
-    pause: AtomicUsize,
-}
-
-const FIRST_PAUSE: usize = 4;
-const MAX_PAUSE: usize = 64;
-/// Threads pay off when a call takes less than this share of the time the
-/// caller's thread alone would have taken.
-const PAYOFF: f64 = 0.9;
-
-static BACKOFF: Backoff = Backoff::new();
-
-impl Backoff {
-    const fn new() -> Self {
-        Self {
-            skip: AtomicUsize::new(0),
-            pause: AtomicUsize::new(FIRST_PAUSE),
-        }
-    }
-
-    /// The threads this call may use: `wanted`, or 1 while backing off.
-    fn threads(&self, wanted: usize) -> usize {
-        let pausing = |n: usize| n.checked_sub(1);
-        if wanted > 1
-            && self
-                .skip
-                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, pausing)
-                .is_ok()
-        {
-            1
-        } else {
-            wanted
-        }
-    }
-
-    /// After a call on several threads that took `elapsed`, where the
-    /// caller's thread alone would have taken about `alone`.
-    fn record(&self, elapsed: Duration, alone: Duration) {
-        if elapsed.as_secs_f64() >= PAYOFF * alone.as_secs_f64() {
-            let pause = self.pause.load(Ordering::Relaxed);
-            self.skip.store(pause, Ordering::Relaxed);
-            self.pause
-                .store((2 * pause).min(MAX_PAUSE), Ordering::Relaxed);
-        } else {
-            self.pause.store(FIRST_PAUSE, Ordering::Relaxed);
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn ms(n: u64) -> Duration {
-        Duration::from_millis(n)
-    }
-
-    #[test]
-    fn threads_that_do_not_pay_off_are_skipped_for_longer_each_time() {
-        let backoff = Backoff::new();
-        assert_eq!(backoff.threads(2), 2);
-        backoff.record(ms(6), ms(10)); // paid off
-        assert_eq!(backoff.threads(2), 2);
-        let mut pauses = Vec::new();
-        for _ in 0..6 {
-            backoff.record(ms(10), ms(10)); // no faster than alone
-            let skipped = std::iter::from_fn(|| (backoff.threads(2) == 1).then_some(())).count();
-            pauses.push(skipped);
-        }
-        // After each pause, one call tries threads again (and fails).
-        assert_eq!(pauses, [4, 8, 16, 32, 64, 64]);
-        backoff.record(ms(5), ms(10));
-        backoff.record(ms(10), ms(10));
-        let skipped = std::iter::from_fn(|| (backoff.threads(2) == 1).then_some(())).count();
-        assert_eq!(skipped, 4, "a success resets the pause");
-        assert_eq!(backoff.threads(1), 1);
-    }
-}
+static BACKOFF: ThreadBackoff = ThreadBackoff::new();

@@ -62,6 +62,7 @@ pub use gradcheck::{
     CheckedFn, GradcheckError, GradcheckOptions, checked_fn, gradcheck, gradgradcheck, hvpcheck,
 };
 pub use grads::{Grads, ParamId};
+pub use kernels::backoff::ThreadBackoff;
 pub use kernels::gemm::{set_threads, single_threaded, threads};
 pub use ops::{ElmanScan, Nonlinearity, Reduction};
 pub use shape::{Shape, shape_of};

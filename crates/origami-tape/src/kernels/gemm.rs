@@ -8,16 +8,24 @@
 //! Large products can be spread over threads ([`set_threads`]): the rows
 //! (or columns) of C are cut into chunks that scoped threads take from a shared counter
 //! until none are left, so a thread whose core is busy with another
-//! process simply takes fewer chunks. Nothing spins; idle threads do not
-//! exist between products.
+//! process simply takes fewer chunks; when threads were no faster than the
+//! caller alone would have been, the next products run on the caller's
+//! thread for a while ([`ThreadBackoff`]). Nothing spins; idle threads do
+//! not exist between products.
 
 use std::cell::Cell;
 use std::mem::MaybeUninit;
 use std::ops::Range;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+use super::backoff::ThreadBackoff;
 
 /// Threads a large matrix product may use (1 until changed).
 static THREADS: AtomicUsize = AtomicUsize::new(1);
+
+/// Whether threaded products have been paying off lately.
+static BACKOFF: ThreadBackoff = ThreadBackoff::new();
 
 /// Products below this many multiply-adds stay on the calling thread:
 /// starting a thread costs about as much as 10⁶ multiply-adds.
@@ -185,8 +193,9 @@ pub(crate) fn matmul_uninit<T: GemmScalar>(
             )
         }
     };
-    let threads = threads();
-    if threads > 1 && batch * m * n * k >= PARALLEL_MIN_WORK && m.max(n) >= 32 {
+    let big = batch * m * n * k >= PARALLEL_MIN_WORK && m.max(n) >= 32;
+    let threads = if big { BACKOFF.threads(threads()) } else { 1 };
+    if threads > 1 {
         // Each chunk packs its own slice of one operand and all of the
         // other, so cut the dimension whose uncut operand is smaller: rows
         // of C (B is repeated) when n < m, columns (A is repeated) else.
@@ -195,12 +204,15 @@ pub(crate) fn matmul_uninit<T: GemmScalar>(
         let extent = if by_rows { m } else { n };
         let width = extent.div_ceil(2 * threads).next_multiple_of(16);
         let per_product = extent.div_ceil(width);
+        let chunks = batch * per_product;
         let next = AtomicUsize::new(0);
+        // Runs chunks until none is left; returns how many it ran.
         let work = || {
+            let mut done = 0;
             loop {
                 let c = next.fetch_add(1, Ordering::Relaxed);
-                if c >= batch * per_product {
-                    break;
+                if c >= chunks {
+                    return done;
                 }
                 let start = (c % per_product) * width;
                 let part = start..(start + width).min(extent);
@@ -209,14 +221,20 @@ pub(crate) fn matmul_uninit<T: GemmScalar>(
                 } else {
                     block(c / per_product, 0..m, part);
                 }
+                done += 1;
             }
         };
-        std::thread::scope(|scope| {
+        let start = Instant::now();
+        let (own, own_time) = std::thread::scope(|scope| {
             for _ in 1..threads {
                 scope.spawn(work);
             }
-            work();
+            let own = work();
+            (own, start.elapsed())
         });
+        if own > 0 {
+            BACKOFF.record(start.elapsed(), own_time / own as u32 * chunks as u32);
+        }
     } else {
         for i in 0..batch {
             block(i, 0..m, 0..n);

@@ -1,4 +1,5 @@
 //! Numeric kernels on contiguous slices, free of any notion of a tape.
 
+pub(crate) mod backoff;
 pub(crate) mod gemm;
 pub(crate) mod math;
