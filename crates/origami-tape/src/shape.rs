@@ -86,6 +86,17 @@ pub(crate) fn for_each_row<const N: usize>(
     if shape.contains(&0) {
         return;
     }
+    if rank == 2 {
+        // The common case, without the odometer.
+        let mut offsets = [0usize; N];
+        for row in 0..shape[0] {
+            f(row, offsets);
+            for (off, st) in offsets.iter_mut().zip(&strides) {
+                *off += st[0];
+            }
+        }
+        return;
+    }
     let rows: usize = shape[..rank - 1].iter().product();
     let mut index: Shape = SmallVec::from_elem(0, rank - 1);
     let mut offsets = [0usize; N];

@@ -82,23 +82,62 @@ impl Reduce {
 /// Sums `x` over `axes`.
 pub(crate) fn sum_axes<T: Float>(x: &Tensor<T>, axes: &[usize], keepdim: bool) -> Tensor<T> {
     check_axes("sum", x.shape(), axes);
+    let out_shape = reduced_shape(x.shape(), axes, keepdim);
+    let data = x.data();
+    // Leading axes only (a bias gradient over the batch): add whole rows.
+    let lead = (0..x.rank()).take_while(|a| axes.contains(a)).count();
+    if lead == axes.len() && lead < x.rank() {
+        let rest: usize = x.shape()[lead..].iter().product();
+        let mut out = Buffer::filled(T::ZERO, rest);
+        for row in data.chunks_exact(rest.max(1)) {
+            for (acc, &v) in out.iter_mut().zip(row) {
+                *acc += v;
+            }
+        }
+        return Tensor::from_parts(out_shape, out);
+    }
+    if lead == x.rank() {
+        return Tensor::from_parts(out_shape, Buffer::filled(sum_lanes(data), 1));
+    }
     let kept = reduced_shape(x.shape(), axes, true);
     let mut out = Buffer::filled(T::ZERO, kept.iter().product());
     let strides = broadcast_strides(&kept, x.shape());
     let inner = x.shape().last().copied().unwrap_or(1);
     let inner_reduced = strides.last().is_some_and(|&s| s == 0);
-    let data = x.data();
     for_each_row(x.shape(), [&strides], |row, [o]| {
         let src = &data[row * inner..(row + 1) * inner];
         if inner_reduced {
-            out[o] += src.iter().copied().sum::<T>();
+            out[o] += sum_lanes(src);
         } else {
             for (acc, &v) in out[o..o + inner].iter_mut().zip(src) {
                 *acc += v;
             }
         }
     });
-    Tensor::from_parts(reduced_shape(x.shape(), axes, keepdim), out)
+    Tensor::from_parts(out_shape, out)
+}
+
+/// The sum of `xs` in 16 interleaved partial sums, so the additions do not
+/// wait on each other (and vectorise); also rounds less than one running
+/// sum.
+fn sum_lanes<T: Float>(xs: &[T]) -> T {
+    const LANES: usize = 16;
+    let mut partial = [T::ZERO; LANES];
+    let chunks = xs.chunks_exact(LANES);
+    let tail = chunks.remainder();
+    for chunk in chunks {
+        for (p, &v) in partial.iter_mut().zip(chunk) {
+            *p += v;
+        }
+    }
+    let mut width = LANES;
+    while width > 1 {
+        width /= 2;
+        for i in 0..width {
+            partial[i] += partial[i + width];
+        }
+    }
+    tail.iter().fold(partial[0], |total, &v| total + v)
 }
 
 /// The maximum along `axis` (keepdim shape) and a mask marking the first
