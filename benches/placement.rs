@@ -36,7 +36,9 @@ fn below(frames: usize, f: &mut dyn FnMut()) {
 }
 
 /// Runs `workloads` under `placements` placements and prints, for every
-/// measurement, one JSON line with the min, median and max of its medians.
+/// measurement, one JSON line with the min, median and max of its medians,
+/// and each placement's median in order (a slow placement stays slow when
+/// rerun; a transient slowdown of the machine does not).
 pub fn run(placements: usize, workloads: &mut dyn FnMut()) {
     take_medians();
     let mut runs: Vec<Vec<(String, f64)>> = Vec::new();
@@ -46,13 +48,16 @@ pub fn run(placements: usize, workloads: &mut dyn FnMut()) {
     }
     let Some(first) = runs.first() else { return };
     for (i, (measurement, _)) in first.iter().enumerate() {
-        let mut medians: Vec<f64> = runs.iter().map(|r| r[i].1).collect();
+        let in_order: Vec<f64> = runs.iter().map(|r| r[i].1).collect();
+        let mut medians = in_order.clone();
         medians.sort_by(f64::total_cmp);
         let (min, max) = (medians[0], medians[medians.len() - 1]);
+        let each: Vec<String> = in_order.iter().map(|m| format!("{m:.1}")).collect();
         println!(
-            "{{\"placements\": {placements}, \"measurement\": \"{measurement}\", \"min_us\": {min:.3}, \"median_us\": {:.3}, \"max_us\": {max:.3}, \"max_over_min\": {:.3}}}",
+            "{{\"placements\": {placements}, \"measurement\": \"{measurement}\", \"min_us\": {min:.3}, \"median_us\": {:.3}, \"max_us\": {max:.3}, \"max_over_min\": {:.3}, \"each_us\": [{}]}}",
             medians[medians.len() / 2],
-            max / min
+            max / min,
+            each.join(", ")
         );
     }
 }

@@ -73,6 +73,7 @@ pub(crate) fn broadcast_strides(src: &[usize], out: &[usize]) -> Shape {
 /// the flat row index and the starting offset of that row in each of the
 /// `N` strided buffers. The inner dimension (`shape.last()`) and the inner
 /// strides are left to the caller, who loops over the row itself.
+#[inline(always)]
 pub(crate) fn for_each_row<const N: usize>(
     shape: &[usize],
     strides: [&[usize]; N],

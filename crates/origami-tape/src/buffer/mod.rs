@@ -182,6 +182,9 @@ impl<T: fmt::Debug> fmt::Debug for Buffer<T> {
 }
 
 impl<T: Copy> Extend<T> for Buffer<T> {
+    // Inlined, so that the loop is compiled into a caller's wider
+    // instruction set (`kernels::wide`).
+    #[inline(always)]
     fn extend<I: IntoIterator<Item = T>>(&mut self, items: I) {
         let items = items.into_iter();
         match items.size_hint() {
@@ -210,6 +213,7 @@ impl<'a, T: Copy> IntoIterator for &'a Buffer<T> {
 }
 
 impl<T: Copy> FromIterator<T> for Buffer<T> {
+    #[inline(always)]
     fn from_iter<I: IntoIterator<Item = T>>(items: I) -> Self {
         let mut buffer = Self::with_capacity(0);
         buffer.extend(items);

@@ -3,3 +3,4 @@
 pub(crate) mod backoff;
 pub(crate) mod gemm;
 pub(crate) mod math;
+pub(crate) mod wide;

@@ -10,6 +10,7 @@
 use crate::algebra::Algebra;
 use crate::buffer::Buffer;
 use crate::float::Float;
+use crate::kernels::wide::widest;
 use crate::ops::{InputGrads, Op, Unary};
 use crate::shape::{broadcast_shapes, broadcast_strides, for_each_row};
 use crate::tape::Var;
@@ -91,6 +92,20 @@ pub(crate) fn zip_broadcast<T: Float>(
     b: &Tensor<T>,
     f: impl Fn(T, T) -> T,
 ) -> Tensor<T> {
+    widest(
+        #[inline(always)]
+        || zip_broadcast_here(op, a, b, f),
+    )
+}
+
+/// [`zip_broadcast`] at the vector width it is compiled for.
+#[inline(always)]
+fn zip_broadcast_here<T: Float>(
+    op: &str,
+    a: &Tensor<T>,
+    b: &Tensor<T>,
+    f: impl Fn(T, T) -> T,
+) -> Tensor<T> {
     if a.shape() == b.shape() {
         let data = a
             .data()
@@ -142,9 +157,12 @@ pub(crate) fn add_assign<T: Float>(acc: &mut Tensor<T>, x: &Tensor<T>) {
         acc.shape(),
         x.shape()
     );
-    for (a, &b) in acc.data_mut().iter_mut().zip(x.data()) {
-        *a += b;
-    }
+    let acc = acc.data_mut();
+    widest(|| {
+        for (a, &b) in acc.iter_mut().zip(x.data()) {
+            *a += b;
+        }
+    });
 }
 
 impl<'t, T: Float> Var<'t, T> {

@@ -11,6 +11,7 @@ use smallvec::SmallVec;
 use crate::algebra::Algebra;
 use crate::buffer::Buffer;
 use crate::float::Float;
+use crate::kernels::wide::widest;
 use crate::ops::Op;
 use crate::shape::{Shape, broadcast_strides, for_each_row};
 use crate::tape::Var;
@@ -82,6 +83,15 @@ impl Reduce {
 /// Sums `x` over `axes`.
 pub(crate) fn sum_axes<T: Float>(x: &Tensor<T>, axes: &[usize], keepdim: bool) -> Tensor<T> {
     check_axes("sum", x.shape(), axes);
+    widest(
+        #[inline(always)]
+        || sum_axes_here(x, axes, keepdim),
+    )
+}
+
+/// [`sum_axes`] at the vector width it is compiled for.
+#[inline(always)]
+fn sum_axes_here<T: Float>(x: &Tensor<T>, axes: &[usize], keepdim: bool) -> Tensor<T> {
     let out_shape = reduced_shape(x.shape(), axes, keepdim);
     let data = x.data();
     // Leading axes only (a bias gradient over the batch): add whole rows.
@@ -120,6 +130,7 @@ pub(crate) fn sum_axes<T: Float>(x: &Tensor<T>, axes: &[usize], keepdim: bool) -
 /// The sum of `xs` in 16 interleaved partial sums, so the additions do not
 /// wait on each other (and vectorise); also rounds less than one running
 /// sum.
+#[inline(always)]
 fn sum_lanes<T: Float>(xs: &[T]) -> T {
     const LANES: usize = 16;
     let mut partial = [T::ZERO; LANES];

@@ -13,6 +13,7 @@ use std::sync::Arc;
 use crate::buffer::Buffer;
 use crate::error::TapeError;
 use crate::float::Float;
+use crate::kernels::wide::widest;
 use crate::shape::{Shape, checked_numel, shape_of};
 
 /// An n-d array of `f32` or `f64`, row-major, any rank (0-d is a scalar).
@@ -140,10 +141,8 @@ impl<T: Float> Tensor<T> {
 
     /// Applies `f` to every element, giving a new tensor of the same shape.
     pub fn map(&self, f: impl Fn(T) -> T) -> Self {
-        Self::from_parts(
-            self.shape.clone(),
-            self.data.iter().map(|&x| f(x)).collect(),
-        )
+        let data = widest(|| self.data.iter().map(|&x| f(x)).collect());
+        Self::from_parts(self.shape.clone(), data)
     }
 
     /// Largest absolute element-wise difference to `other` (same shape), as f64.
