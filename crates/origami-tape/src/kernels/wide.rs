@@ -48,7 +48,10 @@ mod tests {
         let body = || {
             let ys: Vec<f32> = a.iter().zip(&b).map(|(&x, &y)| x * y + x).collect();
             let total = ys.iter().fold(0.0f32, |s, &y| s + y);
-            ys.iter().map(|y| y.to_bits()).chain([total.to_bits()]).collect::<Vec<u32>>()
+            ys.iter()
+                .map(|y| y.to_bits())
+                .chain([total.to_bits()])
+                .collect::<Vec<u32>>()
         };
         assert_eq!(widest(body), body());
     }
