@@ -33,6 +33,15 @@ impl Softmax {
     pub(crate) fn forward<T: Float>(&self, x: &Tensor<T>) -> Tensor<T> {
         let op = self.name();
         match *self {
+            Softmax::Probs { axis } if contiguous_rows(x.shape(), axis) => {
+                let dim = x.shape()[axis];
+                let (mut probs, _) = shifted_exps(x.data(), dim);
+                for row in probs.chunks_mut(dim) {
+                    let total: T = row.iter().copied().sum();
+                    row.iter_mut().for_each(|p| *p /= total);
+                }
+                Tensor::from_parts(x.shape().into(), probs)
+            }
             Softmax::Probs { axis } => along_axis(op, x, axis, |row, out| {
                 let m = row_max(row);
                 for (o, &v) in out.iter_mut().zip(row) {
@@ -93,6 +102,50 @@ fn row_max<T: Float>(row: &[T]) -> T {
         .copied()
         .fold(T::NEG_INFINITY, |a, b| if b > a { b } else { a });
     if m.is_finite() { m } else { T::ZERO }
+}
+
+/// True if the rows along `axis` are contiguous and not empty (nothing
+/// follows `axis` but axes of size 1).
+fn contiguous_rows(shape: &[usize], axis: usize) -> bool {
+    axis < shape.len() && shape[axis] > 0 && shape[axis + 1..].iter().all(|&d| d == 1)
+}
+
+/// `e^(x - m)` for every contiguous row of `dim` (> 0) entries, `m` the
+/// row's [`row_max`], through the vectorised slice kernel; and the raw row
+/// maxima (possibly infinite).
+fn shifted_exps<T: Float>(x: &[T], dim: usize) -> (Buffer<T>, Buffer<T>) {
+    let maxes: Buffer<T> = x
+        .chunks(dim)
+        .map(|row| {
+            row.iter()
+                .copied()
+                .fold(T::NEG_INFINITY, |a, b| if b > a { b } else { a })
+        })
+        .collect();
+    let mut shifted = Buffer::with_capacity(x.len());
+    for (row, &m) in x.chunks(dim).zip(maxes.iter()) {
+        let m = if m.is_finite() { m } else { T::ZERO };
+        shifted.extend(row.iter().map(|&v| v - m));
+    }
+    let mut exps = Buffer::filled(T::ZERO, x.len());
+    T::exp_slice(&shifted, &mut exps);
+    (exps, maxes)
+}
+
+/// [`logsumexp`] of every contiguous row of `dim` entries, with exp and ln
+/// run over whole slices (a classifier's loss: many short rows).
+pub(crate) fn logsumexp_rows<T: Float>(x: &[T], dim: usize) -> Buffer<T> {
+    if dim == 0 {
+        return Buffer::filled(T::NEG_INFINITY, 0);
+    }
+    let (exps, maxes) = shifted_exps(x, dim);
+    let sums: Buffer<T> = exps.chunks(dim).map(|r| r.iter().copied().sum()).collect();
+    let mut logs = Buffer::filled(T::ZERO, sums.len());
+    T::ln_slice(&sums, &mut logs);
+    x.chunks(dim)
+        .zip(maxes.iter().zip(logs.iter()))
+        .map(|(row, (&m, &l))| if m.is_finite() { m + l } else { logsumexp(row) })
+        .collect()
 }
 
 /// `ln Σ e^x` of one row, stable for large or very negative entries.
@@ -205,5 +258,66 @@ impl<'t, T: Float> Var<'t, T> {
             }),
             &[],
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Rows with ordinary, large, infinite and NaN entries, `dim` each.
+    fn rows(dim: usize) -> Vec<f64> {
+        let mut x: Vec<f64> = (0..40 * dim)
+            .map(|i| ((i * 37 % 23) as f64 - 11.0) / 3.0)
+            .collect();
+        let specials = [1e4, -1e4, f64::INFINITY, f64::NEG_INFINITY, f64::NAN];
+        for (r, &s) in specials.iter().enumerate() {
+            x[r * dim] = s;
+        }
+        x[5 * dim..6 * dim].fill(f64::NEG_INFINITY);
+        x
+    }
+
+    #[test]
+    fn row_logsumexp_matches_the_one_row_version() {
+        for dim in [1, 2, 3, 10, 17] {
+            let x = rows(dim);
+            let fast = logsumexp_rows(&x, dim);
+            for (row, &got) in x.chunks(dim).zip(fast.iter()) {
+                let want = logsumexp(row);
+                // f64 runs the same exp and ln in the same order: equal bits.
+                assert_eq!(got.to_bits(), want.to_bits(), "{row:?}");
+            }
+            let x32: Vec<f32> = x.iter().map(|&v| v as f32).collect();
+            for (row, &got) in x32.chunks(dim).zip(logsumexp_rows(&x32, dim).iter()) {
+                let want = logsumexp(row);
+                let close = (got - want).abs() <= 4.0 * f32::EPSILON * want.abs().max(1.0);
+                assert!(
+                    close || got.to_bits() == want.to_bits(),
+                    "{row:?}: {got} vs {want}"
+                );
+            }
+        }
+        assert!(logsumexp_rows::<f32>(&[], 0).is_empty());
+    }
+
+    #[test]
+    fn contiguous_softmax_matches_the_strided_row_kernel() {
+        let data = rows(5)[..40].to_vec();
+        let x = Tensor::from_vec(&[8, 5], data.clone()).unwrap();
+        let xt: Vec<f64> = (0..40).map(|k| data[(k % 8) * 5 + k / 8]).collect();
+        let fast = Softmax::Probs { axis: 1 }.forward(&x);
+        // Along axis 0 of the transpose: the gathering path of `along_axis`.
+        let slow = Softmax::Probs { axis: 0 }.forward(&Tensor::from_vec(&[5, 8], xt).unwrap());
+        for (k, &got) in fast.data().iter().enumerate() {
+            let want = slow.data()[(k % 5) * 8 + k / 5];
+            assert_eq!(
+                got.to_bits(),
+                want.to_bits(),
+                "row {}, column {}",
+                k / 5,
+                k % 5
+            );
+        }
     }
 }
