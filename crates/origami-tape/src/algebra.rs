@@ -82,6 +82,12 @@ pub(crate) trait Algebra<T: Float>: Clone {
     fn mul_const(&self, t: Tensor<T>) -> Self {
         self.mul(&self.constant(t))
     }
+    /// `self ⊙ slope(x)` for a piecewise-constant `slope` (relu and its
+    /// kin): a constant mask, since its derivative is zero away from the
+    /// kinks. Tensors compute it in one pass, without the mask.
+    fn mul_slope(&self, x: &Tensor<T>, slope: impl Fn(T) -> T) -> Self {
+        self.mul_const(x.map(slope))
+    }
     fn matmul_t(&self, o: &Self, ta: bool, tb: bool) -> Self {
         self.apply(Op::Matmul(Matmul { ta, tb }), &[o])
     }
@@ -165,6 +171,9 @@ impl<T: Float> Algebra<T> for Tensor<T> {
     fn accumulate(mut self, other: Self) -> Self {
         crate::ops::binary::add_assign(&mut self, &other);
         self
+    }
+    fn mul_slope(&self, x: &Tensor<T>, slope: impl Fn(T) -> T) -> Self {
+        crate::ops::binary::zip_broadcast("mul", self, x, |g, v| g * slope(v))
     }
     fn accumulate_window(
         slot: Option<Self>,

@@ -3,4 +3,5 @@
 pub(crate) mod backoff;
 pub(crate) mod gemm;
 pub(crate) mod math;
+pub(crate) mod transpose;
 pub(crate) mod wide;

@@ -15,6 +15,7 @@ use std::sync::Arc;
 
 use crate::buffer::Buffer;
 use crate::float::Float;
+use crate::kernels::transpose::transpose_into;
 use crate::ops::Op;
 use crate::tape::Var;
 use crate::tensor::Tensor;
@@ -95,9 +96,14 @@ impl ElmanScan {
             return Cow::Borrowed(w);
         }
         let mut flipped = Vec::with_capacity(w.len());
-        for i in 0..hidden {
-            flipped.extend((0..hidden).map(|j| w[j * hidden + i]));
-        }
+        transpose_into(
+            w,
+            hidden,
+            hidden,
+            &mut flipped.spare_capacity_mut()[..w.len()],
+        );
+        // SAFETY: `transpose_into` wrote all `hidden²` elements.
+        unsafe { flipped.set_len(w.len()) };
         Cow::Owned(flipped)
     }
 

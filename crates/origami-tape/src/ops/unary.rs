@@ -94,7 +94,6 @@ impl<T: Float> Unary<T> {
     }
 
     pub(crate) fn backward<A: Algebra<T>>(&self, x: &A, y: &A, g: &A) -> A {
-        let slope = |f: &dyn Fn(T) -> T| g.mul_const(x.value().map(f));
         match *self {
             Unary::Neg => g.scale(-T::ONE),
             Unary::Exp => g.mul(y),
@@ -107,9 +106,11 @@ impl<T: Float> Unary<T> {
             Unary::Powf(p) => g.mul(&x.unary(Unary::Powf(p - T::ONE))).scale(p),
             Unary::AddScalar(_) => g.clone(),
             Unary::MulScalar(c) => g.scale(c),
-            Unary::Relu => slope(&|v| if v > T::ZERO { T::ONE } else { T::ZERO }),
-            Unary::LeakyRelu(a) => slope(&|v| if v > T::ZERO { T::ONE } else { a }),
-            Unary::Abs => slope(&|v| {
+            Unary::Relu => g.mul_slope(&x.value(), |v| if v > T::ZERO { T::ONE } else { T::ZERO }),
+            Unary::LeakyRelu(a) => {
+                g.mul_slope(&x.value(), |v| if v > T::ZERO { T::ONE } else { a })
+            }
+            Unary::Abs => g.mul_slope(&x.value(), |v| {
                 if v > T::ZERO {
                     T::ONE
                 } else if v < T::ZERO {
@@ -118,7 +119,9 @@ impl<T: Float> Unary<T> {
                     T::ZERO
                 }
             }),
-            Unary::Clamp(lo, hi) => slope(&|v| if v >= lo && v <= hi { T::ONE } else { T::ZERO }),
+            Unary::Clamp(lo, hi) => g.mul_slope(&x.value(), |v| {
+                if v >= lo && v <= hi { T::ONE } else { T::ZERO }
+            }),
         }
     }
 }
