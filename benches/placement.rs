@@ -11,9 +11,12 @@ use crate::support::splitmix::SplitMix64;
 use crate::support::timing::take_medians;
 
 /// Runs `f` with the heap and the stack shifted as placement `seed` says:
-/// a few small blocks and one large block of random sizes stay allocated
-/// while `f` runs, and `f` runs under a random number of stack frames.
+/// origami's block caches are emptied, a few small blocks and one large
+/// block of random sizes stay allocated while `f` runs, and `f` runs under
+/// a random number of stack frames.
 fn shifted(seed: u64, f: &mut dyn FnMut()) {
+    // Otherwise the caches would hand the same blocks to every placement.
+    origami::tape::release_cached_memory();
     let mut rng = SplitMix64::new(0x9ace + seed);
     let small: Vec<Vec<u8>> = (0..rng.randint(48))
         .map(|_| vec![1u8; 1 + rng.randint(4096)])

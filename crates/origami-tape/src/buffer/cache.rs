@@ -20,15 +20,12 @@
 //! One mutex guards the cache; it is taken only for large blocks, each of
 //! which costs far more to fill than the lock does.
 
-use std::alloc::{Layout, alloc, dealloc, handle_alloc_error};
 use std::collections::BTreeMap;
 use std::ptr::NonNull;
 use std::sync::{Mutex, MutexGuard};
 
 use super::small::{self, SMALL_MAX};
-
-/// Every block starts on a cache line.
-pub(crate) const ALIGN: usize = 64;
+use super::system::{release_block, system_block};
 
 /// A kept block is released once this many large requests have passed
 /// without it being reused.
@@ -91,11 +88,6 @@ fn size_class(bytes: usize) -> usize {
     bytes.next_multiple_of(step)
 }
 
-fn layout(bytes: usize) -> Layout {
-    Layout::from_size_align(bytes, ALIGN)
-        .unwrap_or_else(|_| panic!("a block of {bytes} bytes is too large to allocate"))
-}
-
 /// A block of at least `bytes` (> 0) bytes, 64-byte aligned, and how many
 /// bytes it really holds (pass that to [`free`]).
 pub(crate) fn allocate(bytes: usize) -> (NonNull<u8>, usize) {
@@ -141,21 +133,6 @@ pub(crate) fn free(block: NonNull<u8>, bytes: usize) {
     }
 }
 
-/// A fresh block of `bytes` (> 0) bytes from the system allocator.
-pub(super) fn system_block(bytes: usize) -> NonNull<u8> {
-    let layout = layout(bytes);
-    // SAFETY: `bytes > 0` (buffers never allocate empty blocks).
-    NonNull::new(unsafe { alloc(layout) }).unwrap_or_else(|| handle_alloc_error(layout))
-}
-
-/// Gives a block from [`system_block`]`(bytes)` back to the system; nothing
-/// may refer to it any more.
-pub(super) fn release_block(block: NonNull<u8>, bytes: usize) {
-    // SAFETY: the block came from `system_block(bytes)`, so this is its
-    // layout, and the caller guarantees it is no longer used.
-    unsafe { dealloc(block.as_ptr(), layout(bytes)) };
-}
-
 impl Cache {
     /// Takes out the kept blocks that waited more than [`KEEP_FOR`]
     /// requests; the caller frees them outside the lock. Within a class
@@ -187,10 +164,11 @@ pub fn memory_stats() -> MemoryStats {
     cache().stats
 }
 
-/// Returns every cached block to the system and restarts the high-water
-/// mark from what is in use now; returns the bytes released. Useful after
-/// a phase that needed much more memory than the rest of the program will
-/// (a large evaluation before small training steps).
+/// Returns every cached large block, and the small blocks kept on the
+/// calling thread, to the system, and restarts the high-water mark from
+/// what is in use now; returns the bytes released. Useful after a phase
+/// that needed much more memory than the rest of the program will (a large
+/// evaluation before small training steps).
 ///
 /// ```
 /// drop(origami_tape::Tensor::<f64>::zeros(&[100_000]));
@@ -204,7 +182,7 @@ pub fn release_cached_memory() -> usize {
         cache.stats.high_water = cache.stats.in_use;
         std::mem::take(&mut cache.kept)
     };
-    let mut released = 0;
+    let mut released = small::release_local();
     for (size, blocks) in kept {
         for kept in blocks {
             release_block(kept.block, size);

@@ -15,6 +15,7 @@
 
 pub(crate) mod cache;
 mod small;
+mod system;
 
 use std::fmt;
 use std::mem::MaybeUninit;

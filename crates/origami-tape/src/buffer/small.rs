@@ -10,7 +10,7 @@
 use std::cell::RefCell;
 use std::ptr::NonNull;
 
-use super::cache::{release_block, system_block};
+use super::system::{release_block, system_block};
 
 /// Classes: multiples of 64 bytes up to 1 KiB, then eight per doubling.
 const CLASSES: usize = 16 + 6 * 8;
@@ -44,14 +44,24 @@ fn class_of(bytes: usize) -> (usize, usize) {
 /// One thread's free lists; dropping it (at thread exit) frees them.
 struct FreeLists([Vec<NonNull<u8>>; CLASSES]);
 
-impl Drop for FreeLists {
-    fn drop(&mut self) {
+impl FreeLists {
+    /// Gives every kept block back to the system; returns the bytes.
+    fn release(&mut self) -> usize {
+        let mut released = 0;
         for (class, blocks) in self.0.iter_mut().enumerate() {
             let size = size_of_class(class);
             for block in blocks.drain(..) {
                 release_block(block, size);
+                released += size;
             }
         }
+        released
+    }
+}
+
+impl Drop for FreeLists {
+    fn drop(&mut self) {
+        self.release();
     }
 }
 
@@ -78,6 +88,13 @@ pub(crate) fn allocate(bytes: usize) -> (NonNull<u8>, usize) {
         .ok()
         .flatten();
     (kept.unwrap_or_else(|| system_block(size)), size)
+}
+
+/// Gives this thread's kept small blocks back to the system; returns the
+/// bytes released.
+pub(super) fn release_local() -> usize {
+    FREE.try_with(|free| free.borrow_mut().release())
+        .unwrap_or(0)
 }
 
 /// Gives back a block of `size` bytes from [`allocate`].
