@@ -21,6 +21,6 @@ pub fn run() {
     let per_op: Vec<f64> = samples.iter().map(|s| s / OPS as f64).collect();
     println!(
         "{{\"workload\": \"tape_overhead\", \"framework\": \"origami\", \"unit\": \"per op, forward + backward\", {}}}",
-        summary("overhead", &per_op)
+        summary(&per_op)
     );
 }

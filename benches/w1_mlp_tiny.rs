@@ -71,7 +71,7 @@ pub fn run() {
     });
     println!(
         "{{\"workload\": \"mlp_tiny\", \"framework\": \"origami\", {}, \"peak_rss_mb\": {:.1}, \"check\": {{{}}}}}",
-        summary("w1", &samples),
+        summary(&samples),
         peak_rss_mb(),
         checks.join(", ")
     );

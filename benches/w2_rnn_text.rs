@@ -145,7 +145,7 @@ pub fn run(threads: usize) {
     });
     println!(
         "{{\"workload\": \"rnn\", \"framework\": \"origami\", {}, \"peak_rss_mb\": {:.1}, \"check\": {{{}}}}}",
-        summary("w2", &samples),
+        summary(&samples),
         peak_rss_mb(),
         checks.join(", ")
     );

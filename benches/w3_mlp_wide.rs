@@ -52,7 +52,7 @@ pub fn run() {
     });
     println!(
         "{{\"workload\": \"mlp_wide\", \"framework\": \"origami\", {}, \"peak_rss_mb\": {:.1}, \"check\": {{{}}}}}",
-        summary("w3", &samples),
+        summary(&samples),
         peak_rss_mb(),
         checks.join(", ")
     );

@@ -67,7 +67,7 @@ pub fn run() {
         let ratio = ratio.map_or(String::new(), |r| format!(", \"ratio_vs_grad\": {r:.3}"));
         println!(
             "{{\"workload\": \"hvp\", \"framework\": \"origami\", \"variant\": \"{name}\", {}{ratio}, \"peak_rss_mb\": {:.1}, \"check\": {{\"norm\": {norm:.6}, \"dot_v\": {dot_v:.6}}}}}",
-            summary(&format!("w4 {name}"), samples),
+            summary(samples),
             peak_rss_mb()
         );
     };

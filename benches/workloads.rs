@@ -4,8 +4,8 @@
 //! comparable with the PyTorch/JAX reference scripts.
 //!
 //! `cargo bench --bench workloads` runs them all; `-- w1` picks one;
-//! `-- --threads 2` uses two threads; `-- --placements 16` runs each
-//! workload under 16 heap and stack placements and prints the spread.
+//! `-- --threads 2` uses two threads; `-- --placements 16` runs the
+//! workloads in 16 processes placed differently and prints the spread.
 //! Pin to one core for 1-thread figures: `taskset -c 0 cargo bench …`.
 
 mod placement;
@@ -19,34 +19,42 @@ mod w3_mlp_wide;
 mod w4_hvp;
 
 fn main() {
-    let mut args = std::env::args().skip(1);
+    let all: Vec<String> = std::env::args().skip(1).collect();
+    let mut args = all.iter();
     let mut pick: Vec<String> = Vec::new();
     let mut threads = 1;
     let mut placements = 0;
-    let count = |flag: &str, value: Option<String>| {
+    let mut placement = None;
+    let count = |flag: &str, value: Option<&String>| {
         value
             .and_then(|n| n.parse().ok())
             .filter(|&n| n > 0)
             .unwrap_or_else(|| panic!("{flag} needs a positive count"))
     };
     while let Some(arg) = args.next() {
-        if arg == "--threads" {
-            threads = count("--threads", args.next());
-        } else if arg == "--placements" {
-            placements = count("--placements", args.next());
-        } else if !arg.starts_with('-') {
-            pick.push(arg);
+        match arg.as_str() {
+            "--threads" => threads = count("--threads", args.next()),
+            "--placements" => placements = count("--placements", args.next()),
+            // Set by `--placements` for each of its runs.
+            "--placement" => placement = args.next().and_then(|s| s.parse().ok()),
+            "--pad" => drop(args.next()),
+            _ if !arg.starts_with('-') => pick.push(arg.clone()),
+            _ => {}
         }
+    }
+    if placements > 0 {
+        let mut rest: Vec<String> = pick.clone();
+        rest.extend(["--threads".to_string(), threads.to_string()]);
+        placement::run(placements, &rest);
+        return;
     }
     // Large matrix products split their rows over the threads; W2's
     // minibatch is split into one shard per thread.
     origami::tape::set_threads(threads);
     let wanted = |name: &str| pick.is_empty() || pick.iter().any(|p| p == name);
-    let mut workloads = || run_workloads(&wanted, threads);
-    if placements > 0 {
-        placement::run(placements, &mut workloads);
-    } else {
-        workloads();
+    match placement {
+        Some(seed) => placement::shifted(seed, || run_workloads(&wanted, threads)),
+        None => run_workloads(&wanted, threads),
     }
 }
 

@@ -1,8 +1,6 @@
 //! Timing per the workload specification: every step timed alone, the
 //! median reported, with peak RSS, as one JSON line per measurement.
-//! Reported medians are also kept for the placement mode (`--placements`).
 
-use std::cell::RefCell;
 use std::time::Instant;
 
 /// Runs `step(i)` for `warmup + timed` consecutive indices and returns the
@@ -20,23 +18,11 @@ pub fn time_steps(warmup: usize, timed: usize, mut step: impl FnMut(usize)) -> V
         .collect()
 }
 
-thread_local! {
-    /// Every median reported so far, by measurement (for `--placements`).
-    static MEDIANS: RefCell<Vec<(String, f64)>> = const { RefCell::new(Vec::new()) };
-}
-
-/// The medians reported since the last call, as `(measurement, µs)`.
-pub fn take_medians() -> Vec<(String, f64)> {
-    MEDIANS.take()
-}
-
-/// Median, mean, min, p10 and p90 in microseconds; the median is also
-/// kept under `measurement` for [`take_medians`].
-pub fn summary(measurement: &str, samples: &[f64]) -> String {
+/// Median, mean, min, p10 and p90 in microseconds.
+pub fn summary(samples: &[f64]) -> String {
     let mut s = samples.to_vec();
     s.sort_by(f64::total_cmp);
     let at = |q: f64| s[((s.len() - 1) as f64 * q).round() as usize] / 1e3;
-    MEDIANS.with_borrow_mut(|m| m.push((measurement.to_string(), at(0.5))));
     let mean = s.iter().sum::<f64>() / s.len() as f64 / 1e3;
     format!(
         "\"median_us\": {:.3}, \"mean_us\": {mean:.3}, \"min_us\": {:.3}, \"p10_us\": {:.3}, \"p90_us\": {:.3}",
