@@ -9,38 +9,25 @@ Needs `pip install torch numpy`. Run pinned to one core with one thread for
 the 1-thread figures (compare.py does this).
 """
 import json
-import resource
 import sys
 import time
 
 import numpy as np
 import torch
 
-import splitmix
+import common
+from common import timed
 
 
-class Stream(splitmix.Stream):
+class Stream(common.Stream):
     """The shared stream, drawing torch tensors."""
 
     def uniform(self, shape, lo, hi):
         return torch.from_numpy(super().uniform(shape, lo, hi))
 
 
-def timed(warmup, steps, fn):
-    for i in range(warmup):
-        fn(i)
-    out = []
-    for i in range(warmup, warmup + steps):
-        t = time.perf_counter_ns()
-        fn(i)
-        out.append(time.perf_counter_ns() - t)
-    return float(np.median(out)) / 1e3
-
-
 def report(workload, median_us, check, **extra):
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"workload": workload, "framework": "torch", "median_us": median_us,
-                      "peak_rss_mb": round(rss, 1), "check": check, **extra}))
+    common.report("torch", workload, median_us, check, **extra)
 
 
 def w0():

@@ -9,35 +9,20 @@ Every step is one `jax.jit` call, timed until its result is ready.
 Needs `pip install jax numpy`. For 1-thread figures run it pinned to one
 core with XLA's own thread pool off; compare.py sets XLA_FLAGS for that.
 """
-import json
-import resource
 import sys
-import time
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-import splitmix
+import common
+from common import timed
 
-Stream = splitmix.Stream
-
-
-def timed(warmup, steps, fn):
-    for i in range(warmup):
-        fn(i)
-    out = []
-    for i in range(warmup, warmup + steps):
-        t = time.perf_counter_ns()
-        fn(i)
-        out.append(time.perf_counter_ns() - t)
-    return float(np.median(out)) / 1e3
+Stream = common.Stream
 
 
 def report(workload, median_us, check, **extra):
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"workload": workload, "framework": "jax", "median_us": median_us,
-                      "peak_rss_mb": round(rss, 1), "check": check, **extra}), flush=True)
+    common.report("jax", workload, median_us, check, **extra)
 
 
 def cross_entropy(logits, y):
