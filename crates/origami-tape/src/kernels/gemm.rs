@@ -325,25 +325,8 @@ pub(crate) fn matmul_into<T: GemmScalar>(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// `matmul_uninit` into a new vector.
-    #[allow(clippy::too_many_arguments)]
-    fn matmul_new<T: GemmScalar>(
-        batch: usize,
-        m: usize,
-        k: usize,
-        n: usize,
-        a: &[T],
-        ta: bool,
-        b: &[T],
-        tb: bool,
-    ) -> Vec<T> {
-        let mut out = vec![T::ZERO; batch * m * n];
-        // SAFETY: initialised `T`s viewed as `MaybeUninit<T>`, same layout.
-        let uninit = unsafe { &mut *(out.as_mut_slice() as *mut [T] as *mut [MaybeUninit<T>]) };
-        matmul_uninit(batch, m, k, n, a, ta, b, tb, uninit);
-        out
-    }
+    use crate::float::Float;
+    use crate::ops::matmul::matmul_new;
 
     fn naive(m: usize, k: usize, n: usize, a: &[f64], ta: bool, b: &[f64], tb: bool) -> Vec<f64> {
         let mut c = vec![0.0; m * n];
@@ -359,7 +342,7 @@ mod tests {
         c
     }
 
-    fn check<T: GemmScalar + Into<f64> + From<f32>>(m: usize, k: usize, n: usize) {
+    fn check<T: Float + Into<f64> + From<f32>>(m: usize, k: usize, n: usize) {
         for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
             let a: Vec<f32> = (0..m * k)
                 .map(|i| ((i * 7 % 13) as f32 - 6.0) / 4.0)
@@ -376,7 +359,7 @@ mod tests {
             assert_eq!(c.len(), m * n);
             for (got, want) in c.iter().zip(&want) {
                 assert!(
-                    ((*got).into() - want).abs() < 1e-4,
+                    (Into::<f64>::into(*got) - want).abs() < 1e-4,
                     "{m}x{k}x{n} ta={ta} tb={tb}"
                 );
             }

@@ -6,7 +6,7 @@ pub(crate) mod binary;
 mod gather;
 mod layout;
 mod loss;
-mod matmul;
+pub(crate) mod matmul;
 mod reduce;
 mod scan;
 mod scan_backward;

@@ -97,11 +97,15 @@ impl Softmax {
 /// The row maximum, or 0 when it is infinite (so `x - m` stays finite for
 /// finite entries and the sum decides the result).
 fn row_max<T: Float>(row: &[T]) -> T {
-    let m = row
-        .iter()
-        .copied()
-        .fold(T::NEG_INFINITY, |a, b| if b > a { b } else { a });
+    let m = raw_max(row);
     if m.is_finite() { m } else { T::ZERO }
+}
+
+/// The largest entry (`-inf` for an empty row); NaN entries are skipped.
+fn raw_max<T: Float>(row: &[T]) -> T {
+    row.iter()
+        .copied()
+        .fold(T::NEG_INFINITY, |a, b| if b > a { b } else { a })
 }
 
 /// True if the rows along `axis` are contiguous and not empty (nothing
@@ -114,14 +118,7 @@ fn contiguous_rows(shape: &[usize], axis: usize) -> bool {
 /// row's [`row_max`], through the vectorised slice kernel; and the raw row
 /// maxima (possibly infinite).
 fn shifted_exps<T: Float>(x: &[T], dim: usize) -> (Buffer<T>, Buffer<T>) {
-    let maxes: Buffer<T> = x
-        .chunks(dim)
-        .map(|row| {
-            row.iter()
-                .copied()
-                .fold(T::NEG_INFINITY, |a, b| if b > a { b } else { a })
-        })
-        .collect();
+    let maxes: Buffer<T> = x.chunks(dim).map(raw_max).collect();
     let mut shifted = Buffer::with_capacity(x.len());
     for (row, &m) in x.chunks(dim).zip(maxes.iter()) {
         let m = if m.is_finite() { m } else { T::ZERO };
@@ -150,10 +147,7 @@ pub(crate) fn logsumexp_rows<T: Float>(x: &[T], dim: usize) -> Buffer<T> {
 
 /// `ln Σ e^x` of one row, stable for large or very negative entries.
 pub(crate) fn logsumexp<T: Float>(row: &[T]) -> T {
-    let m = row
-        .iter()
-        .copied()
-        .fold(T::NEG_INFINITY, |a, b| if b > a { b } else { a });
+    let m = raw_max(row);
     if !m.is_finite() {
         return if row.iter().any(|v| v.is_nan()) {
             T::from_f64(f64::NAN)
