@@ -1,0 +1,16 @@
+//! The lab's shared helpers, included by every lab example with
+//! `#[path = "lab/mod.rs"] mod lab;`: the run's provenance and its JSON
+//! record ([`record`]), statistics over seeds ([`stats`]), readable axes
+//! ([`axis`]), line figures with mean ± sd bands ([`figure`]) and 2-D maps
+//! ([`map`]).
+
+// Each example uses a subset of these helpers.
+#![allow(dead_code)]
+
+pub mod axis;
+pub mod data;
+pub mod figure;
+pub mod map;
+pub mod palette;
+pub mod record;
+pub mod stats;

@@ -1,0 +1,131 @@
+//! Numbers over seeds: a [`Summary`] (mean, sample standard deviation,
+//! n, range, median), seeds run side by side on every core ([`over_seeds`]),
+//! and log-spaced grids for rate searches ([`log_grid`]).
+
+use std::sync::Mutex;
+
+/// What several runs measured of one quantity.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Summary {
+    pub mean: f64,
+    /// Sample standard deviation (n − 1 in the denominator; 0 when n = 1).
+    pub sd: f64,
+    pub n: usize,
+    pub min: f64,
+    pub max: f64,
+    pub median: f64,
+}
+
+impl Summary {
+    /// Summarises `values`.
+    ///
+    /// # Panics
+    /// If `values` is empty: a number with no measurement is a bug in the
+    /// experiment, not something to report.
+    pub fn of(values: &[f64]) -> Summary {
+        assert!(!values.is_empty(), "a summary needs at least one value");
+        let n = values.len();
+        let mean = values.iter().sum::<f64>() / n as f64;
+        let sd = if n > 1 {
+            (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt()
+        } else {
+            0.0
+        };
+        let mut sorted = values.to_vec();
+        sorted.sort_by(f64::total_cmp);
+        let median = if n % 2 == 1 {
+            sorted[n / 2]
+        } else {
+            0.5 * (sorted[n / 2 - 1] + sorted[n / 2])
+        };
+        Summary {
+            mean,
+            sd,
+            n,
+            min: sorted[0],
+            max: sorted[n - 1],
+            median,
+        }
+    }
+
+    /// `mean ± sd`, the sd to two significant digits and the mean to the
+    /// same decimal place (`0.149 ± 0.012`, `4096 ± 0`, `3.1e-13 ± 2.0e-14`,
+    /// and `2.3026 ± 4.4e-15` when the spread is negligible).
+    pub fn display(&self) -> String {
+        let (m, s) = (self.mean, self.sd);
+        let scale = m.abs().max(s);
+        if scale != 0.0 && !(1e-3..1e5).contains(&scale) {
+            return format!("{m:.1e} ± {s:.1e}");
+        }
+        if s > 0.0 && s < 1e-4 * m.abs() {
+            // A spread far below the mean's size: four decimals say enough.
+            return format!("{m:.4} ± {s:.1e}");
+        }
+        let decimals = if s > 0.0 {
+            (1 - s.log10().floor() as i32).max(0) as usize
+        } else {
+            significant_decimals(m)
+        };
+        format!("{m:.decimals$} ± {s:.decimals$}")
+    }
+
+    /// `median [min, max]`, for skewed distributions.
+    pub fn display_range(&self) -> String {
+        let d = significant_decimals(self.median.abs().max(self.max.abs()));
+        format!("{:.d$} [{:.d$}, {:.d$}]", self.median, self.min, self.max)
+    }
+}
+
+/// Decimals that show three significant digits of `v` (none for integers).
+fn significant_decimals(v: f64) -> usize {
+    if v == v.round() || v == 0.0 {
+        0
+    } else {
+        (2 - v.abs().log10().floor() as i32).max(0) as usize
+    }
+}
+
+/// Runs `run(seed)` for every seed, spread over the machine's cores, and
+/// returns the results in the order of `seeds` (so the outcome never
+/// depends on which thread finished first).
+pub fn over_seeds<T: Send>(seeds: &[u64], run: impl Fn(u64) -> T + Sync) -> Vec<T> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(seeds.len().max(1));
+    let slots: Vec<Mutex<Option<T>>> = seeds.iter().map(|_| Mutex::new(None)).collect();
+    let next = Mutex::new(0usize);
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                loop {
+                    let i = {
+                        let mut next = next.lock().expect("no panics while held");
+                        let i = *next;
+                        *next += 1;
+                        i
+                    };
+                    let Some(&seed) = seeds.get(i) else { break };
+                    let result = run(seed);
+                    *slots[i].lock().expect("no panics while held") = Some(result);
+                }
+            });
+        }
+    });
+    slots
+        .into_iter()
+        .map(|slot| {
+            slot.into_inner()
+                .expect("no panics while held")
+                .expect("every seed ran")
+        })
+        .collect()
+}
+
+/// `per_decade` log-spaced values from `lo` to `hi` inclusive
+/// (`log_grid(0.01, 1.0, 2)` = 0.01, 0.0316, 0.1, 0.316, 1).
+pub fn log_grid(lo: f64, hi: f64, per_decade: usize) -> Vec<f64> {
+    let steps = ((hi / lo).log10() * per_decade as f64).round() as usize;
+    (0..=steps)
+        .map(|k| lo * 10f64.powf(k as f64 / per_decade as f64))
+        .collect()
+}

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Regenerates every committed lab figure and record (docs/lab/) from full
+# runs of the lab examples at the current commit. Refuses to run on a tree
+# with uncommitted changes: a figure must name a commit a reader can check
+# out. Usage: scripts/regenerate_lab.sh [experiment ...] (default: all).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+experiments=("$@")
+if [ ${#experiments[@]} -eq 0 ]; then
+  experiments=(linear_regions circles sensitivity gradient_flow learning_rate stochastic_vs_batch second_order layerwise_lr)
+fi
+if [ -n "$(git status --porcelain --untracked-files=no)" ]; then
+  echo "regenerate_lab: commit your changes first (figures record the commit they came from)" >&2
+  exit 1
+fi
+cargo build --release --examples --quiet
+mkdir -p docs/lab target/lab
+for name in "${experiments[@]}"; do
+  start=$(date +%s)
+  rm -f target/lab/"$name".json target/lab/"$name".svg target/lab/"$name"_*.svg
+  "target/release/examples/$name" > "target/lab/$name.log"
+  rm -f docs/lab/"$name".json docs/lab/"$name".svg docs/lab/"$name"_*.svg
+  cp target/lab/"$name".json target/lab/"$name"*.svg docs/lab/
+  echo "$name: $(( $(date +%s) - start )) s (log: target/lab/$name.log)"
+done
