@@ -3,26 +3,34 @@
 //! Beise, Dias Da Cruz & Schröder (2018): if no hidden layer is wider than
 //! the input (here 2), every decision region is unbounded, so the net
 //! cannot separate a disk from the ring around it; width 3 can. This
-//! trains nets whose every hidden layer has width 1, 2, 3, 4 and 8 (three
-//! hidden layers, tanh) on inner disk (r < 1) vs ring (1.5 < r < 2.5),
-//! best of several seeds, and draws the decision regions of widths 2 and 3
-//! and, for width 3, the input plane as it sits in the first hidden layer:
-//! a bowl whose bottom holds the disk, cut from the ring by a plane.
+//! trains tanh nets of three hidden layers — every layer of width 1, 2, 3,
+//! 4 or 8, and one 3-unit layer among 2-unit layers in each position — on
+//! inner disk (r < 1) vs ring (1.5 < r < 2.5), over seeds, and counts the
+//! seeds that succeed (test accuracy ≥ 0.99). It draws the decision regions
+//! of the best width-2 and width-3 nets and, for width 3, the input plane
+//! as it sits in the first hidden layer: a bowl whose bottom holds the
+//! disk, cut from the ring by the plane a linear probe (logistic
+//! regression on the three units) finds.
 //!
 //! `cargo run --release --example circles [-- --quick]`; writes
-//! `target/lab/circles_width2.svg`, `target/lab/circles_width3.svg` and
-//! `target/lab/circles_bowl.svg`.
+//! `target/lab/circles.svg`, `circles_bowl.svg` and `circles.json`.
 
-#[path = "lab/plot.rs"]
-mod plot;
+#[path = "lab/mod.rs"]
+mod lab;
 
-use std::path::Path;
-
-use origami::nn::{Activation, Init, Module, Sequential, mlp};
+use lab::data::accuracy;
+use lab::map::{self, Panel, circle};
+use lab::record::{Record, Run, Verdict};
+use lab::stats::{Summary, over_seeds};
+use origami::nn::{Sequential, mlp};
 use origami::prelude::*;
 use plotters::prelude::*;
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
+use serde_json::json;
+
+/// A test accuracy at or above this counts as separating disk from ring.
+const SUCCESS: f64 = 0.99;
 
 fn disk_and_ring(n: usize, seed: u64) -> (Tensor<f32>, Vec<usize>) {
     let mut rng = StdRng::seed_from_u64(seed);
@@ -41,27 +49,19 @@ fn disk_and_ring(n: usize, seed: u64) -> (Tensor<f32>, Vec<usize>) {
     (Tensor::from_vec(&[n, 2], xs).expect("sized"), ys)
 }
 
-fn accuracy(net: &Sequential<f32>, x: &Tensor<f32>, y: &[usize]) -> f64 {
-    let tape = Tape::inference();
-    let logits = net.forward(&tape, tape.constant(x.clone())).value();
-    let hits = logits
-        .data()
-        .chunks(2)
-        .zip(y)
-        .filter(|(row, label)| usize::from(row[1] > row[0]) == **label)
-        .count();
-    hits as f64 / y.len() as f64
-}
-
+/// Trains `2 → hidden → 2` (tanh, Xavier init) with Adam on cross-entropy.
 fn train(
-    width: usize,
+    hidden: &[usize],
     seed: u64,
     steps: usize,
     x: &Tensor<f32>,
     y: &[usize],
-) -> Result<Sequential<f32>, String> {
+) -> Sequential<f32> {
+    let mut widths = vec![x.shape()[1]];
+    widths.extend(hidden);
+    widths.push(2);
     let mut net = mlp::<f32>(
-        &[2, width, width, width, 2],
+        &widths,
         Activation::Tanh,
         Init::XavierNormal,
         &mut StdRng::seed_from_u64(seed),
@@ -69,89 +69,69 @@ fn train(
     let mut opt = Adam::new(0.02);
     for _ in 0..steps {
         opt.step(&mut net, &mut |m| {
-            let tape = Tape::new();
-            let loss = m
-                .forward(&tape, tape.constant(x.clone()))
-                .cross_entropy(y, Reduction::Mean);
-            Ok(Evaluation::new(loss.value().item() as f64, loss.backward()))
+            let (loss, grads) = lab::data::evaluate(m, x, y);
+            Ok(Evaluation::new(loss, grads))
         })
-        .map_err(|e| e.to_string())?;
+        .expect("every parameter has a gradient");
     }
-    Ok(net)
+    net
 }
 
-/// The predicted class on a grid over [-3, 3]², as coloured cells.
-fn draw_regions(path: &Path, net: &Sequential<f32>, title: &str) -> Result<(), String> {
-    let draw = || -> Result<(), Box<dyn std::error::Error>> {
-        std::fs::create_dir_all(path.parent().expect("in a directory"))?;
-        let root = SVGBackend::new(path, (420, 440)).into_drawing_area();
-        root.fill(&WHITE)?;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(title, ("sans-serif", 16))
-            .margin(10)
-            .x_label_area_size(24)
-            .y_label_area_size(30)
-            .build_cartesian_2d(-3.0f32..3.0, -3.0f32..3.0)?;
-        chart.configure_mesh().disable_mesh().draw()?;
-        let n = 60;
-        let cell = 6.0 / n as f32;
-        let points: Vec<f32> = (0..n * n)
-            .flat_map(|k| {
-                [
-                    -3.0 + cell * ((k % n) as f32 + 0.5),
-                    -3.0 + cell * ((k / n) as f32 + 0.5),
-                ]
-            })
-            .collect();
-        let tape = Tape::inference();
-        let logits = net
-            .forward(
-                &tape,
-                tape.constant(Tensor::from_vec(&[n * n, 2], points.clone())?),
-            )
-            .value();
-        chart.draw_series(
-            logits
-                .data()
-                .chunks(2)
-                .zip(points.chunks(2))
-                .map(|(row, p)| {
-                    let color = if row[1] > row[0] {
-                        RGBColor(250, 200, 120)
-                    } else {
-                        RGBColor(120, 170, 240)
-                    };
-                    Rectangle::new(
-                        [
-                            (p[0] - cell / 2.0, p[1] - cell / 2.0),
-                            (p[0] + cell / 2.0, p[1] + cell / 2.0),
-                        ],
-                        color.filled(),
-                    )
-                }),
-        )?;
-        chart.draw_series([1.0f32, 1.5, 2.5].map(|r| {
-            PathElement::new(
-                (0..=64)
-                    .map(|i| {
-                        let a = i as f32 * std::f32::consts::TAU / 64.0;
-                        (r * a.cos(), r * a.sin())
-                    })
-                    .collect::<Vec<_>>(),
-                BLACK,
-            )
-        }))?;
-        root.present()?;
-        Ok(())
-    };
-    draw().map_err(|e| format!("{}: {e}", path.display()))
+/// The first hidden layer's outputs (after tanh) for the rows of `x`.
+fn first_hidden(net: &Sequential<f32>, x: &Tensor<f32>) -> Tensor<f32> {
+    let tape = Tape::inference();
+    net.forward_all(&tape, tape.constant(x.clone()))[1].value()
 }
 
-/// The surface the input square makes in the first hidden layer (3 units
-/// for width 3), drawn as a mesh in 3-D: the plane is bent into a bowl
-/// whose bottom holds the disk and whose rim holds the ring, so later
-/// layers can cut them apart with a plane.
-fn draw_bowl(path: &Path, net: &Sequential<f32>) -> Result<(), String> {
+/// A linear probe on the first hidden layer: logistic regression (one
+/// dense layer, 2 logits) on its outputs. Returns the probe's test
+/// accuracy and its plane `w · h + b = 0` (logit difference).
+fn probe(
+    net: &Sequential<f32>,
+    data: &(Tensor<f32>, Vec<usize>),
+    test: &(Tensor<f32>, Vec<usize>),
+) -> (f64, [f64; 4]) {
+    let h = first_hidden(net, &data.0);
+    let linear = train(&[], 0, 600, &h, &data.1);
+    let accuracy = accuracy(&linear, &first_hidden(net, &test.0), &test.1);
+    let params = origami::nn::Params::params(&linear);
+    let (w, b) = (params[0].1.value(), params[1].1.value());
+    let (w, b) = (w.data(), b.data());
+    let units = w.len() / 2;
+    let mut plane = [0.0; 4];
+    for k in 0..units.min(3) {
+        plane[k] = f64::from(w[units + k] - w[k]);
+    }
+    plane[3] = f64::from(b[1] - b[0]);
+    (accuracy, plane)
+}
+
+/// The predicted class of `net` on the centres of a grid, as map cells.
+fn classes(net: &Sequential<f32>, centres: &[(f64, f64)]) -> Vec<usize> {
+    let points: Vec<f32> = centres
+        .iter()
+        .flat_map(|&(x, y)| [x as f32, y as f32])
+        .collect();
+    let tape = Tape::inference();
+    let input = Tensor::from_vec(&[centres.len(), 2], points).expect("sized");
+    let logits = net.forward(&tape, tape.constant(input)).value();
+    logits
+        .data()
+        .chunks(2)
+        .map(|row| usize::from(row[1] > row[0]))
+        .collect()
+}
+
+/// The input square as it sits in a 3-unit first hidden layer, drawn as a
+/// mesh in 3-D (coloured by the net's prediction), with the probe's plane.
+fn draw_bowl(
+    run: &Run,
+    file: &str,
+    net: &Sequential<f32>,
+    plane: [f64; 4],
+    probe_accuracy: f64,
+) -> Result<(), String> {
+    let path = run.path(file);
     let draw = || -> Result<(), Box<dyn std::error::Error>> {
         let n = 25;
         let coords: Vec<f32> = (0..n * n)
@@ -162,92 +142,248 @@ fn draw_bowl(path: &Path, net: &Sequential<f32>) -> Result<(), String> {
                 ]
             })
             .collect();
+        let grid = Tensor::from_vec(&[n * n, 2], coords)?;
+        let hidden = first_hidden(net, &grid);
         let tape = Tape::inference();
-        let outs = net.forward_all(
-            &tape,
-            tape.constant(Tensor::from_vec(&[n * n, 2], coords.clone())?),
-        );
-        let hidden = outs[1].value(); // the first hidden layer, after its tanh
-        let logits = outs[outs.len() - 1].value();
+        let logits = net.forward(&tape, tape.constant(grid)).value();
         let h = |k: usize| {
+            let d = hidden.data();
             (
-                hidden.data()[3 * k] as f64,
-                hidden.data()[3 * k + 1] as f64,
-                hidden.data()[3 * k + 2] as f64,
+                f64::from(d[3 * k]),
+                f64::from(d[3 * k + 1]),
+                f64::from(d[3 * k + 2]),
             )
         };
-        let root = SVGBackend::new(path, (560, 520)).into_drawing_area();
+        let root = SVGBackend::new(&path, (620, 600)).into_drawing_area();
         root.fill(&WHITE)?;
-        let mut chart = ChartBuilder::on(&root)
+        let (body, foot) = root.split_vertically(578);
+        lab::figure::caption(&foot, run)?;
+        let mut chart = ChartBuilder::on(&body)
             .caption(
-                "width 3: the input plane in the first hidden layer",
-                ("sans-serif", 16),
+                format!("width 3: the input plane in the first hidden layer; black: the probe's plane (accuracy {probe_accuracy:.3})"),
+                ("sans-serif", 14),
             )
-            .margin(10)
+            .margin(16)
             .build_cartesian_3d(-1.0..1.0, -1.0..1.0, -1.0..1.0)?;
         chart.with_projection(|mut p| {
             p.pitch = 0.5;
             p.yaw = 0.7;
-            p.scale = 0.85;
+            p.scale = 0.8;
             p.into_matrix()
         });
-        chart.configure_axes().draw()?;
+        chart
+            .configure_axes()
+            .label_style(("sans-serif", 11))
+            .draw()?;
+        for (name, at) in [
+            ("h₁", (1.15, -1.0, -1.0)),
+            ("h₂", (-1.0, 1.15, -1.0)),
+            ("h₃", (-1.0, -1.0, 1.15)),
+        ] {
+            chart.draw_series([Text::new(name, at, ("sans-serif", 16))])?;
+        }
         let colour = |k: usize| {
             if logits.data()[2 * k + 1] > logits.data()[2 * k] {
-                RGBColor(230, 140, 40)
+                lab::palette::colour(1)
             } else {
-                RGBColor(40, 110, 220)
+                lab::palette::colour(0)
             }
         };
         for i in 0..n {
             for j in 0..n - 1 {
-                for (a, b) in [(i * n + j, i * n + j + 1), (j * n + i, (j + 1) * n + i)] {
-                    chart.draw_series(std::iter::once(PathElement::new(
-                        vec![h(a), h(b)],
-                        colour(a),
-                    )))?;
+                for (p, q) in [(i * n + j, i * n + j + 1), (j * n + i, (j + 1) * n + i)] {
+                    chart.draw_series([PathElement::new(
+                        vec![h(p), h(q)],
+                        colour(p).stroke_width(2),
+                    )])?;
                 }
             }
         }
+        // The probe's plane w·h + b = 0, solved for its steepest coordinate.
+        let solve = plane[..3]
+            .iter()
+            .enumerate()
+            .max_by(|a, b| a.1.abs().total_cmp(&b.1.abs()))
+            .map(|(k, _)| k)
+            .expect("three coefficients");
+        let (a, b) = ((solve + 1) % 3, (solve + 2) % 3);
+        let point = |u: f64, v: f64| {
+            let mut p = [0.0; 3];
+            p[a] = u;
+            p[b] = v;
+            p[solve] = -(plane[3] + plane[a] * u + plane[b] * v) / plane[solve];
+            (p[solve].abs() <= 1.0).then_some((p[0], p[1], p[2]))
+        };
+        let grey = BLACK.mix(0.5);
+        for i in 0..=12 {
+            let t = -1.0 + i as f64 / 6.0;
+            for line in [
+                (0..=48)
+                    .filter_map(|j| point(t, -1.0 + j as f64 / 24.0))
+                    .collect::<Vec<_>>(),
+                (0..=48)
+                    .filter_map(|j| point(-1.0 + j as f64 / 24.0, t))
+                    .collect::<Vec<_>>(),
+            ] {
+                chart.draw_series([PathElement::new(line, grey)])?;
+            }
+        }
+        for (name, c) in [("predicted disk", 0), ("predicted ring", 1)] {
+            chart
+                .draw_series([PathElement::new(
+                    vec![(0.0, 0.0, 0.0)],
+                    lab::palette::colour(c),
+                )])?
+                .label(name)
+                .legend(move |(x, y)| {
+                    PathElement::new(
+                        vec![(x, y), (x + 16, y)],
+                        lab::palette::colour(c).stroke_width(2),
+                    )
+                });
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .border_style(RGBColor(150, 150, 150))
+            .background_style(WHITE.mix(0.9))
+            .draw()?;
         root.present()?;
         Ok(())
     };
-    draw().map_err(|e| format!("{}: {e}", path.display()))
+    draw().map_err(|e| format!("{}: {e}", path.display()))?;
+    lab::figure::stamp(&path, run)?;
+    println!("figure: {}", path.display());
+    Ok(())
 }
 
 fn main() -> Result<(), String> {
-    let quick = plot::quick();
-    let (x, y) = disk_and_ring(if quick { 200 } else { 600 }, 1);
-    let (tx, ty) = disk_and_ring(1000, 2);
-    let (seeds, steps) = if quick { (2, 150) } else { (5, 1500) };
+    let run = Run::start("circles");
+    let seeds = run.seeds(10, 2);
+    let steps = run.pick(1500, 150);
+    let data = disk_and_ring(run.pick(600, 200), 1);
+    let test = disk_and_ring(1000, 2);
+    let mut record = Record::new(&run, &seeds);
+    record.setting("success: test accuracy at least", json!(SUCCESS));
+    record.setting("Adam steps", json!(steps));
+    let architectures: [&[usize]; 8] = [
+        &[1, 1, 1],
+        &[2, 2, 2],
+        &[3, 3, 3],
+        &[4, 4, 4],
+        &[8, 8, 8],
+        &[3, 2, 2],
+        &[2, 3, 2],
+        &[2, 2, 3],
+    ];
     println!(
-        "width of every hidden layer (3 hidden layers, tanh) | best test accuracy over {seeds} seeds"
+        "hidden widths (tanh) | test accuracy over {} seeds | seeds ≥ {SUCCESS}",
+        seeds.len()
     );
-    for width in [1usize, 2, 3, 4, 8] {
-        let mut best: Option<(f64, Sequential<f32>)> = None;
-        for seed in 0..seeds {
-            let net = train(width, seed, steps, &x, &y)?;
-            let acc = accuracy(&net, &tx, &ty);
-            if best.as_ref().is_none_or(|(b, _)| acc > *b) {
-                best = Some((acc, net));
-            }
-        }
-        let (acc, net) = best.expect("at least one seed");
-        println!("{width:>52} | {acc:.3}");
-        if width == 2 || width == 3 {
-            let path = format!("target/lab/circles_width{width}.svg");
-            draw_regions(
-                Path::new(&path),
-                &net,
-                &format!("width {width}: test accuracy {acc:.3}"),
-            )?;
-            println!("{:>52}   plot: {path}", "");
-        }
-        if width == 3 {
-            let path = "target/lab/circles_bowl.svg";
-            draw_bowl(Path::new(path), &net)?;
-            println!("{:>52}   plot: {path}", "");
-        }
+    let mut outcomes = Vec::new();
+    for hidden in architectures {
+        let nets = over_seeds(&seeds, |s| {
+            let net = train(hidden, s, steps, &data.0, &data.1);
+            (accuracy(&net, &test.0, &test.1), net)
+        });
+        let accs: Vec<f64> = nets.iter().map(|n| n.0).collect();
+        let s = Summary::of(&accs);
+        let wins = accs.iter().filter(|&&a| a >= SUCCESS).count();
+        let name = format!("{hidden:?}");
+        println!("{name:<20} | {:>27} | {wins}/{}", s.display(), seeds.len());
+        record.number(&format!("{name}: test accuracy"), &s);
+        record.number(
+            &format!("{name}: share of seeds that succeed"),
+            &Summary::of(
+                &accs
+                    .iter()
+                    .map(|&a| f64::from(u8::from(a >= SUCCESS)))
+                    .collect::<Vec<_>>(),
+            ),
+        );
+        outcomes.push((hidden, s, wins, nets));
     }
+    let best = |i: usize| {
+        outcomes[i]
+            .3
+            .iter()
+            .max_by(|a, b| a.0.total_cmp(&b.0))
+            .expect("a seed")
+    };
+    let mut panels = Vec::new();
+    for i in [1, 2] {
+        let (acc, net) = best(i);
+        let mut panel = Panel::sample(
+            &format!(
+                "best of {} seeds, widths {:?}: test accuracy {acc:.3}",
+                seeds.len(),
+                outcomes[i].0
+            ),
+            (-3.0, 3.0),
+            120,
+            |centres| classes(net, centres),
+        );
+        panel.legend = vec![("predicted disk".into(), 0), ("predicted ring".into(), 1)];
+        panel.overlays = vec![circle(1.0), circle(1.5), circle(2.5)];
+        panels.push(panel);
+    }
+    map::write(&run, "circles.svg", &panels)?;
+
+    // Linear probes on the first hidden layer of every successful width-3 net.
+    let probes: Vec<(f64, [f64; 4])> = outcomes[2]
+        .3
+        .iter()
+        .filter(|(a, _)| *a >= SUCCESS)
+        .map(|(_, net)| probe(net, &data, &test))
+        .collect();
+    let probe_summary = Summary::of(&probes.iter().map(|p| p.0).collect::<Vec<_>>());
+    println!(
+        "linear probe on the 3 units of layer 1 (successful width-3 nets): accuracy {}",
+        probe_summary.display()
+    );
+    record.number(
+        "width 3: linear probe accuracy on the first hidden layer",
+        &probe_summary,
+    );
+    let (_, bowl_net) = best(2);
+    let (probe_acc, plane) = probe(bowl_net, &data, &test);
+    draw_bowl(&run, "circles_bowl.svg", bowl_net, plane, probe_acc)?;
+
+    let narrow: usize = outcomes[..2].iter().map(|o| o.2).sum();
+    let wide: usize = outcomes[2..5].iter().map(|o| o.2).sum();
+    let mixed: Vec<String> = outcomes[5..]
+        .iter()
+        .map(|o| format!("{:?} {}/{}", o.0, o.2, seeds.len()))
+        .collect();
+    let n = seeds.len();
+    record.claim(
+        "A net no wider than its input cannot enclose a disk; with three units per layer it can",
+        if narrow == 0 && wide == 3 * n { Verdict::Holds } else { Verdict::Inconclusive },
+        &format!(
+            "no seed of widths 1 or 2 separates disk from ring (test accuracy, median [min, max]: {} and {}), all {} seeds of widths 3, 4 and 8 do (mean {}, {}, {})",
+            outcomes[0].1.display_range(),
+            outcomes[1].1.display_range(),
+            3 * n,
+            outcomes[2].1.display(),
+            outcomes[3].1.display(),
+            outcomes[4].1.display(),
+        ),
+    );
+    record.claim(
+        "At least one layer with at least three units is enough",
+        if outcomes[5..].iter().all(|o| o.2 == n) {
+            Verdict::Holds
+        } else if outcomes[5..].iter().any(|o| o.2 == n) {
+            Verdict::HoldsOnlyWhen
+        } else {
+            Verdict::Contradicted
+        },
+        &format!(
+            "it depends on where the 3-unit layer sits among 2-unit layers; seeds that succeed: {}; a linear probe on a width-3 net's first layer separates disk from ring with accuracy {}",
+            mixed.join(", "),
+            probe_summary.display()
+        ),
+    );
+    record.write()?;
     Ok(())
 }

@@ -76,9 +76,11 @@ impl Axis {
     }
 }
 
-/// About six ticks 1, 2 or 5 × 10^k apart (at least 1 apart if `whole`).
+/// About six ticks 1, 2 or 5 × 10^k apart; on whole-number axes up to ten,
+/// at least 1 apart (a layer axis of 7 ticks every layer).
 fn round_ticks(lo: f64, hi: f64, whole: bool) -> Vec<f64> {
-    let raw = ((hi - lo) / 6.0).max(f64::MIN_POSITIVE);
+    let wanted = if whole { 10.0 } else { 6.0 };
+    let raw = ((hi - lo) / wanted).max(f64::MIN_POSITIVE);
     let magnitude = 10f64.powf(raw.log10().floor());
     let mut step = [1.0, 2.0, 5.0, 10.0]
         .iter()
@@ -93,12 +95,12 @@ fn round_ticks(lo: f64, hi: f64, whole: bool) -> Vec<f64> {
     (first..=last).map(|k| snap(k as f64 * step)).collect()
 }
 
-/// Decades; within a narrow span also 2× and 5×, or round values when
+/// Decades; within a span of under four decades also 2× and 5×, or round values when
 /// even those are too few; across a wide span every second or third decade (plot coordinates are `log10` of the values).
 fn log_ticks(lo: f64, hi: f64) -> Vec<f64> {
     let (first, last) = (lo.ceil() as i64, hi.floor() as i64);
     let decades = last - first + 1;
-    if decades >= 2 {
+    if decades >= 4 {
         let every = ((decades + 7) / 8).max(1);
         return (first..=last)
             .filter(|k| k.rem_euclid(every) == 0)

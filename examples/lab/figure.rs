@@ -88,8 +88,8 @@ pub struct Figure {
     /// Dashed vertical lines at x, each with a label.
     pub marks: Vec<(String, f64)>,
     pub legend: Legend,
-    /// A line under the title saying what the bands are (e.g. "20 seeds,
-    /// mean ± sd").
+    /// A second line under the title saying what the bands are (e.g. "20
+    /// seeds, mean ± sd").
     pub subtitle: String,
 }
 
@@ -132,13 +132,18 @@ impl Figure {
             .map(|&t| self.y.label(t).chars().count())
             .max()
             .unwrap_or(1) as u32;
-        let title = if self.subtitle.is_empty() {
-            self.title.clone()
-        } else {
-            format!("{} ({})", self.title, self.subtitle)
-        };
+        let (head, body) = body.split_vertically(if self.subtitle.is_empty() { 30 } else { 48 });
+        head.draw(&Text::new(
+            self.title.clone(),
+            (14, 8),
+            ("sans-serif", 17).into_font(),
+        ))?;
+        head.draw(&Text::new(
+            self.subtitle.clone(),
+            (14, 29),
+            ("sans-serif", 13).into_font().color(&RGBColor(70, 70, 70)),
+        ))?;
         let mut chart = ChartBuilder::on(&body)
-            .caption(title, ("sans-serif", 17))
             .margin(12)
             .x_label_area_size(44)
             .y_label_area_size(34 + 8 * y_label_width)

@@ -71,8 +71,21 @@ impl Summary {
 
     /// `median [min, max]`, for skewed distributions.
     pub fn display_range(&self) -> String {
-        let d = significant_decimals(self.median.abs().max(self.max.abs()));
-        format!("{:.d$} [{:.d$}, {:.d$}]", self.median, self.min, self.max)
+        format!(
+            "{} [{}, {}]",
+            three_digits(self.median),
+            three_digits(self.min),
+            three_digits(self.max)
+        )
+    }
+}
+
+/// `v` to three significant digits (`e` notation below 0.001 or from 10⁵).
+fn three_digits(v: f64) -> String {
+    if v != 0.0 && !(1e-3..1e5).contains(&v.abs()) {
+        format!("{v:.2e}")
+    } else {
+        format!("{v:.*}", significant_decimals(v))
     }
 }
 
