@@ -205,6 +205,9 @@ fn tick_labels_read_as_a_person_writes_them() {
     assert_eq!(number(10.0), "10");
     assert_eq!(number(0.30000000000000004), "0.3");
     assert_eq!(number(2.5e6), "2.5e6");
+    assert_eq!(number(3.16227766), "3.162");
+    assert_eq!(number(0.0316227766), "0.03162");
+    assert_eq!(number(1234.5678), "1235");
     let log = Axis::log("loss");
     let ticks = log.ticks(-5.2, 1.3);
     let labels: Vec<String> = ticks.iter().map(|&t| log.label(t)).collect();

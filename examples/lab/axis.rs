@@ -132,15 +132,16 @@ fn snap(v: f64) -> f64 {
     format!("{v:.10}").parse().unwrap_or(v)
 }
 
-/// A number as a person writes it: as few digits as it needs, plain
-/// between 0.001 and 99,999, `1e-5` style outside.
+/// A number as a person writes it: at most four significant digits, as
+/// few as it needs, plain between 0.001 and 99,999, `1e-5` style outside.
 pub fn number(v: f64) -> String {
     if v == 0.0 {
         return "0".into();
     }
     let a = v.abs();
     if (1e-3..1e5).contains(&a) {
-        let text = format!("{v:.6}");
+        let decimals = (3 - a.log10().floor() as i32).clamp(0, 10) as usize;
+        let text = format!("{v:.decimals$}");
         let text = text.trim_end_matches('0').trim_end_matches('.');
         text.to_string()
     } else {

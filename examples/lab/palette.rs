@@ -1,11 +1,11 @@
 //! Colours for the lab's figures: the Okabe–Ito palette, which readers with
-//! any common colour-vision deficiency can tell apart, without its yellow
-//! (unreadable on white).
+//! any common colour-vision deficiency can tell apart, with grey in place
+//! of its yellow (unreadable on white).
 
 use plotters::style::RGBColor;
 
-/// Seven distinguishable colours, then they repeat.
-const OKABE_ITO: [RGBColor; 7] = [
+/// Eight distinguishable colours, then they repeat.
+const OKABE_ITO: [RGBColor; 8] = [
     RGBColor(0, 114, 178),   // blue
     RGBColor(213, 94, 0),    // vermillion
     RGBColor(0, 158, 115),   // bluish green
@@ -13,6 +13,7 @@ const OKABE_ITO: [RGBColor; 7] = [
     RGBColor(230, 159, 0),   // orange
     RGBColor(86, 180, 233),  // sky blue
     RGBColor(0, 0, 0),       // black
+    RGBColor(150, 150, 150), // grey (in yellow's place)
 ];
 
 /// The `i`-th colour of the palette (cycling).
