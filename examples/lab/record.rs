@@ -78,7 +78,8 @@ impl Run {
 }
 
 /// The commit the working tree was built from (`+dirty` when tracked files
-/// differ from it), or `unknown` outside a git checkout.
+/// outside `docs/` differ from it: the committed results being redrawn do
+/// not change what the code computes), or `unknown` outside a git checkout.
 fn commit() -> String {
     let git = |args: &[&str]| {
         std::process::Command::new("git")
@@ -90,8 +91,15 @@ fn commit() -> String {
     };
     match git(&["rev-parse", "--short=10", "HEAD"]) {
         Some(hash) => {
-            let dirty = git(&["status", "--porcelain", "--untracked-files=no"])
-                .is_some_and(|s| !s.is_empty());
+            let dirty = git(&[
+                "status",
+                "--porcelain",
+                "--untracked-files=no",
+                "--",
+                ".",
+                ":!docs",
+            ])
+            .is_some_and(|s| !s.is_empty());
             if dirty { format!("{hash}+dirty") } else { hash }
         }
         None => "unknown".into(),
