@@ -208,6 +208,9 @@ fn tick_labels_read_as_a_person_writes_them() {
     assert_eq!(number(3.16227766), "3.162");
     assert_eq!(number(0.0316227766), "0.03162");
     assert_eq!(number(1234.5678), "1235");
+    assert_eq!(number(1000.0), "1000");
+    assert_eq!(number(10f64.powf(4.0)), "10000");
+    assert_eq!(number(100.0), "100");
     let log = Axis::log("loss");
     let ticks = log.ticks(-5.2, 1.3);
     let labels: Vec<String> = ticks.iter().map(|&t| log.label(t)).collect();

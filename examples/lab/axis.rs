@@ -142,8 +142,11 @@ pub fn number(v: f64) -> String {
     if (1e-3..1e5).contains(&a) {
         let decimals = (3 - a.log10().floor() as i32).clamp(0, 10) as usize;
         let text = format!("{v:.decimals$}");
-        let text = text.trim_end_matches('0').trim_end_matches('.');
-        text.to_string()
+        if text.contains('.') {
+            text.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            text
+        }
     } else {
         let text = format!("{v:.3e}");
         let (mantissa, exponent) = text.split_once('e').unwrap_or((&text, "0"));
