@@ -78,8 +78,9 @@ impl Run {
 }
 
 /// The commit the working tree was built from (`+dirty` when tracked files
-/// outside `docs/` differ from it: the committed results being redrawn do
-/// not change what the code computes), or `unknown` outside a git checkout.
+/// other than `docs/` and `README.md` differ from it: the committed results
+/// and their report do not change what the code computes), or `unknown`
+/// outside a git checkout.
 fn commit() -> String {
     let git = |args: &[&str]| {
         std::process::Command::new("git")
@@ -98,6 +99,7 @@ fn commit() -> String {
                 "--",
                 ".",
                 ":!docs",
+                ":!README.md",
             ])
             .is_some_and(|s| !s.is_empty());
             if dirty { format!("{hash}+dirty") } else { hash }
