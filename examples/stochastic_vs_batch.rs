@@ -243,7 +243,7 @@ fn main() -> Result<(), String> {
         "{} seeds, median and range; each schedule at its own rate",
         seeds.len()
     );
-    by_examples.legend = Legend::LowerLeft;
+    by_examples.legend = Legend::UpperRight;
     let mut by_time = Figure::new(
         "training loss against wall time",
         Axis::log("seconds of training (one run at a time)"),
