@@ -23,7 +23,7 @@ use lab::axis::Axis;
 use lab::data::{clusters, evaluate};
 use lab::figure::{Curve, Figure, Legend};
 use lab::record::{Record, Run, Verdict};
-use lab::stats::{Summary, log_grid, over_seeds};
+use lab::stats::{Summary, best_rate, log_grid, over_seeds};
 use origami::nn::{Cell, Elman, Sequential, State, mlp};
 use origami::prelude::*;
 use origami::probe::{layer_gradient_norms, saturation, time_step_gradient_norms};
@@ -116,19 +116,10 @@ fn train(config: Config, lr: f64, seed: u64, steps: usize, every: usize) -> Trac
 /// The rate of `grid` whose final loss (seed 1000, outside the reported
 /// seeds) is lowest.
 fn search(config: Config, grid: &[f64], steps: usize) -> f64 {
-    let finals = over_seeds(&(0..grid.len() as u64).collect::<Vec<_>>(), |i| {
-        let trace = train(config, grid[i as usize], 1000, steps, steps);
-        trace
-            .loss
-            .last()
-            .copied()
-            .filter(|l| l.is_finite())
-            .unwrap_or(f64::INFINITY)
-    });
-    let best = (0..grid.len())
-        .min_by(|&a, &b| finals[a].total_cmp(&finals[b]))
-        .expect("a grid");
-    grid[best]
+    best_rate(grid, |lr| {
+        let trace = train(config, lr, 1000, steps, steps);
+        trace.loss.last().copied().unwrap_or(f64::INFINITY)
+    })
 }
 
 fn rnn_norms(rho: f64, seed: u64, steps: usize) -> Vec<f64> {

@@ -29,7 +29,7 @@ use lab::axis::Axis;
 use lab::data::{clusters, evaluate};
 use lab::figure::{Curve, Figure, Legend};
 use lab::record::{Record, Run, Verdict};
-use lab::stats::{Summary, log_grid, over_seeds};
+use lab::stats::{Summary, best_rate, log_grid, over_seeds};
 use origami::nn::{Params, Sequential, mlp};
 use origami::optim::{Groups, layer_top_eigenvalues, loss_fn};
 use origami::prelude::*;
@@ -186,17 +186,10 @@ fn main() -> Result<(), String> {
     );
     let mut results = Vec::new();
     for scheme in schemes {
-        let finals = over_seeds(&(0..grid.len() as u64).collect::<Vec<_>>(), |i| {
-            train(scheme, grid[i as usize], 1000, steps, &x, &y)
-                .0
-                .last()
-                .copied()
-                .unwrap_or(f64::INFINITY)
+        let lr = best_rate(&grid, |lr| {
+            let losses = train(scheme, lr, 1000, steps, &x, &y).0;
+            losses.last().copied().unwrap_or(f64::INFINITY)
         });
-        let best = (0..grid.len())
-            .min_by(|&a, &b| finals[a].total_cmp(&finals[b]))
-            .expect("a grid");
-        let lr = grid[best];
         let runs = over_seeds(&seeds, |s| train(scheme, lr, s, steps, &x, &y));
         let final_loss = Summary::of(
             &runs

@@ -29,7 +29,7 @@ use lab::axis::Axis;
 use lab::data::{evaluate, moons};
 use lab::figure::{Curve, Figure, Legend};
 use lab::record::{Record, Run, Verdict};
-use lab::stats::{Summary, log_grid, over_seeds};
+use lab::stats::{Summary, best_rate, log_grid, over_seeds};
 use origami::nn::{Sequential, mlp};
 use origami::optim::{
     HessianFree, Lbfgs, OutputLoss, Sdlm, gauss_newton_diagonal_sample, gauss_newton_vector,
@@ -333,17 +333,11 @@ fn main() -> Result<(), String> {
     let mut finals = Vec::new();
     for method in methods {
         let lr = if method.searched() {
-            let losses = over_seeds(&(0..grid.len() as u64).collect::<Vec<_>>(), |i| {
-                loss_at(
-                    &optimise(method, grid[i as usize], 1000, budget, &p),
-                    budget,
-                )
+            let lr = best_rate(&grid, |lr| {
+                loss_at(&optimise(method, lr, 1000, budget, &p), budget)
             });
-            let best = (0..grid.len())
-                .min_by(|&a, &b| losses[a].total_cmp(&losses[b]))
-                .expect("a grid");
-            record.setting(&format!("{}: rate", method.name()), json!(grid[best]));
-            grid[best]
+            record.setting(&format!("{}: rate", method.name()), json!(lr));
+            lr
         } else {
             1.0
         };

@@ -28,7 +28,7 @@ use lab::axis::Axis;
 use lab::data::moons;
 use lab::figure::{Curve, Figure, Legend};
 use lab::record::{Record, Run, Verdict};
-use lab::stats::{Summary, log_grid};
+use lab::stats::{Summary, best_rate, log_grid};
 use origami::nn::{Sequential, mlp};
 use origami::prelude::*;
 use rand::SeedableRng;
@@ -152,15 +152,10 @@ fn search(
     data: &(Vec<[f32; 2]>, Vec<usize>),
     test: &(Tensor<f32>, Vec<usize>),
 ) -> f64 {
-    let mut best = (f64::INFINITY, grid[0]);
-    for &lr in grid {
+    best_rate(grid, |lr| {
         let trace = train(schedule, lr, 1000, epochs, data, test);
-        let last = trace.points.last().map_or(f64::INFINITY, |p| p.2);
-        if last < best.0 {
-            best = (last, lr);
-        }
-    }
-    best.1
+        trace.points.last().map_or(f64::INFINITY, |p| p.2)
+    })
 }
 
 /// The training loss the schedules race to.

@@ -1,6 +1,6 @@
 //! Numbers over seeds: a [`Summary`] (mean, sample standard deviation,
 //! n, range, median), seeds run side by side on every core ([`over_seeds`]),
-//! and log-spaced grids for rate searches ([`log_grid`]).
+//! and rate searches ([`log_grid`], [`best_rate`]).
 
 use std::sync::Mutex;
 
@@ -132,6 +132,19 @@ pub fn over_seeds<T: Send>(seeds: &[u64], run: impl Fn(u64) -> T + Sync) -> Vec<
                 .expect("every seed ran")
         })
         .collect()
+}
+
+/// The rate of `grid` with the lowest `score(rate)` (NaN counts as the
+/// worst; the first of equal scores wins), the rates tried side by side on
+/// every core.
+pub fn best_rate(grid: &[f64], score: impl Fn(f64) -> f64 + Sync) -> f64 {
+    let indices: Vec<u64> = (0..grid.len() as u64).collect();
+    let scores = over_seeds(&indices, |i| score(grid[i as usize]));
+    let key = |s: f64| if s.is_nan() { f64::INFINITY } else { s };
+    let best = (0..grid.len())
+        .min_by(|&a, &b| key(scores[a]).total_cmp(&key(scores[b])))
+        .expect("a non-empty grid");
+    grid[best]
 }
 
 /// `per_decade` log-spaced values from `lo` to `hi` inclusive

@@ -26,8 +26,7 @@ training --optimizer sgd|momentum|nesterov|adam|sdlm (adam)  --lr F (0.002)
          --threads N (1)            each minibatch split over N threads
          --no-baseline  --quiet
 files    --save DIR  --load DIR  --predict TEXT
-study    --sweep-head-depth 1,2,4,8   train once per head depth; table and plot of the
-                                      gradient norm reaching the RNN
+(the head-depth study is the lab example: cargo run --release --example head_depth)
 ";
 
 pub struct Args {
@@ -58,7 +57,6 @@ pub struct Args {
     pub save: Option<PathBuf>,
     pub load: Option<PathBuf>,
     pub predict: Option<String>,
-    pub sweep_head_depth: Vec<usize>,
 }
 
 const SWITCHES: [&str; 3] = ["--bidirectional", "--no-baseline", "--quiet"];
@@ -128,7 +126,6 @@ impl Args {
             "--save",
             "--load",
             "--predict",
-            "--sweep-head-depth",
         ];
         if let Some(bad) = flags.keys().find(|k| !KNOWN.contains(&k.as_str())) {
             return Err(format!("unknown flag {bad}\n\n{USAGE}"));
@@ -187,16 +184,6 @@ impl Args {
             save: flags.get("--save").map(PathBuf::from),
             load: flags.get("--load").map(PathBuf::from),
             predict: flags.get("--predict").cloned(),
-            sweep_head_depth: match flags.get("--sweep-head-depth") {
-                None => Vec::new(),
-                Some(list) => list
-                    .split(',')
-                    .map(|d| d.trim().parse::<usize>().ok().filter(|&d| d > 0))
-                    .collect::<Option<Vec<_>>>()
-                    .ok_or_else(|| {
-                        format!("--sweep-head-depth: {list:?} is not a list of depths like 1,2,4,8")
-                    })?,
-            },
         };
         args.check()?;
         Ok(args)

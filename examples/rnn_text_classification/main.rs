@@ -18,8 +18,6 @@ mod cli;
 mod corpus;
 mod data;
 mod model;
-#[path = "../lab/plot.rs"]
-mod plot;
 mod report;
 #[cfg(test)]
 mod tests;
@@ -126,11 +124,6 @@ fn run(args: &Args) -> Result<(), String> {
         layers: args.layers,
         bidirectional: args.bidirectional,
     };
-    if !args.sweep_head_depth.is_empty() {
-        return sweep(
-            args, config, &vocab, &labels, &train, &valid, &test, &settings,
-        );
-    }
     let mut model = RnnClassifier::new(
         vocab.len(),
         args.embed,
@@ -187,61 +180,6 @@ fn run(args: &Args) -> Result<(), String> {
         )?;
         println!("saved: {}", dir.display());
     }
-    Ok(())
-}
-
-/// Trains once per head depth from the same seed; prints the gradient norm
-/// reaching the RNN over training and the final accuracy, and plots it.
-#[allow(clippy::too_many_arguments)]
-fn sweep(
-    args: &Args,
-    config: RnnConfig,
-    vocab: &Vocab,
-    labels: &[String],
-    train: &Split,
-    valid: &Split,
-    test: &Split,
-    settings: &Settings,
-) -> Result<(), String> {
-    let mut runs = Vec::new();
-    println!("head depth | |grad| rnn: epoch 1 | middle | last | test accuracy");
-    println!("---|---|---|---|---");
-    for &depth in &args.sweep_head_depth {
-        let mut rng = StdRng::seed_from_u64(args.seed);
-        let mut model = RnnClassifier::new(
-            vocab.len(),
-            args.embed,
-            config,
-            depth,
-            labels.len(),
-            args.pool,
-            &mut rng,
-        );
-        model.dropout = Dropout::new(args.dropout).map_err(|e| e.to_string())?;
-        let mut method = Method::parse(&args.optimizer, args.lr)?;
-        let quiet = Settings {
-            quiet: true,
-            ..settings.clone()
-        };
-        let logs = train::train(&mut model, &mut method, train, valid, 0, &quiet)?;
-        let (accuracy, _) = evaluate(&model, test, args.batch_size, labels.len());
-        let at = |i: usize| logs.get(i).map_or(0.0, |l| l.rnn_grad_norm);
-        println!(
-            "{depth} | {:.3e} | {:.3e} | {:.3e} | {accuracy:.4}",
-            at(0),
-            at(logs.len() / 2),
-            at(logs.len().saturating_sub(1))
-        );
-        runs.push((depth, logs));
-    }
-    let dir = args
-        .save
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("target/rnn_text_classification"));
-    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let plot = dir.join("head_depth_sweep.svg");
-    report::plot_sweep(&plot, &runs)?;
-    println!("plot: {}", plot.display());
     Ok(())
 }
 

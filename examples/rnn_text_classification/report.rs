@@ -85,28 +85,3 @@ pub fn plot(path: &Path, logs: &[EpochLog]) -> Result<(), String> {
     };
     draw().map_err(|e| format!("{}: {e}", path.display()))
 }
-
-/// The gradient norm reaching the RNN per epoch, one line per head depth
-/// (log scale).
-pub fn plot_sweep(path: &Path, runs: &[(usize, Vec<EpochLog>)]) -> Result<(), String> {
-    let series: Vec<crate::plot::Series> = runs
-        .iter()
-        .map(|(depth, logs)| {
-            (
-                format!("head depth {depth}"),
-                logs.iter()
-                    .map(|l| (l.epoch as f64, l.rnn_grad_norm))
-                    .collect(),
-            )
-        })
-        .collect();
-    let title = "gradient norm reaching the RNN, by head depth";
-    crate::plot::lines(
-        path,
-        title,
-        "epoch",
-        "mean |dL/d rnn weights|",
-        &series,
-        true,
-    )
-}
