@@ -215,6 +215,7 @@ fn main() -> Result<(), String> {
         Axis::log("‖∂L/∂W_rnn‖"),
     );
     at_init.subtitle = format!("{} seeds, mean ± sd", init_seeds.len());
+    at_init.legend = Legend::MiddleRight;
     let mut init_norms = Vec::new();
     for (name, lecun) in [("Xavier-uniform head", false), ("LeCun-normal head", true)] {
         let mut curve = Vec::new();
