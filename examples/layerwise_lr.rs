@@ -29,7 +29,7 @@ use lab::axis::Axis;
 use lab::data::{clusters, evaluate};
 use lab::figure::{Curve, Figure, Legend};
 use lab::record::{Record, Run, Verdict};
-use lab::stats::{Summary, best_rate, log_grid, over_seeds};
+use lab::stats::{Summary, best_rate, log_grid, over_seeds, sign_test};
 use origami::nn::{Params, Sequential, mlp};
 use origami::optim::{Groups, layer_top_eigenvalues, loss_fn};
 use origami::prelude::*;
@@ -276,18 +276,19 @@ fn main() -> Result<(), String> {
     );
     record.claim(
         "Larger rates for the lower layers train a deep net faster",
-        if wins == n {
+        if sign_test(wins, n) < 0.05 {
             Verdict::Holds
-        } else if wins * 2 > n {
-            Verdict::HoldsOnlyWhen
-        } else {
+        } else if sign_test(n - wins, n) < 0.05 {
             Verdict::Contradicted
+        } else {
+            Verdict::Inconclusive
         },
         &format!(
-            "with each scheme's base rate searched, the final loss after {steps} steps is {} with one rate and {} with {} (lower in {wins}/{n} inits); depth-descending {}, curvature-set {}",
+            "with each scheme's base rate searched, the final loss after {steps} steps is {} with one rate and {} with {} (lower in {wins}/{n} inits, sign test p = {:.3}); depth-descending {}, curvature-set {}",
             one.1.display_range(),
             best.1.display_range(),
             best.0,
+            sign_test(wins, n),
             results[1].1.display_range(),
             results[2].1.display_range()
         ),

@@ -259,6 +259,10 @@ fn summaries_report_mean_sd_and_range() {
     );
     let squares = stats::over_seeds(&[5, 1, 9, 2], |s| s * s);
     assert_eq!(squares, [25, 1, 81, 4]);
+    assert_eq!(stats::sign_test(10, 10), 1.0 / 1024.0);
+    assert_eq!(stats::sign_test(9, 10), 11.0 / 1024.0);
+    assert_eq!(stats::sign_test(0, 7), 1.0);
+    assert_eq!(stats::sign_test(5, 5), 1.0 / 32.0);
     let grid = stats::log_grid(0.01, 1.0, 2);
     assert_eq!(grid.len(), 5);
     assert!((grid[1] - 0.0316227766).abs() < 1e-9);

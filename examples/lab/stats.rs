@@ -1,6 +1,7 @@
 //! Numbers over seeds: a [`Summary`] (mean, sample standard deviation,
 //! n, range, median), seeds run side by side on every core ([`over_seeds`]),
-//! and rate searches ([`log_grid`], [`best_rate`]).
+//! rate searches ([`log_grid`], [`best_rate`]) and a paired sign test
+//! ([`sign_test`]).
 
 use std::sync::Mutex;
 
@@ -145,6 +146,20 @@ pub fn best_rate(grid: &[f64], score: impl Fn(f64) -> f64 + Sync) -> f64 {
         .min_by(|&a, &b| key(scores[a]).total_cmp(&key(scores[b])))
         .expect("a non-empty grid");
     grid[best]
+}
+
+/// One-sided sign test: the chance of at least `wins` wins in `n` paired
+/// comparisons if neither side were better (each pair a fair coin).
+pub fn sign_test(wins: usize, n: usize) -> f64 {
+    let mut choose = 1.0f64;
+    let mut tail = 0.0;
+    for k in 0..=n {
+        if k >= wins {
+            tail += choose;
+        }
+        choose = choose * (n - k) as f64 / (k + 1) as f64;
+    }
+    tail / 2f64.powi(n as i32)
 }
 
 /// `per_decade` log-spaced values from `lo` to `hi` inclusive
