@@ -292,18 +292,18 @@ fn main() -> Result<(), String> {
         let pick = |f: fn(&(f64, f64, f64)) -> f64| {
             Summary::of(&runs.iter().map(|r| f(&r.0)).collect::<Vec<_>>())
         };
-        let (fit, iou, mirror) = (pick(|r| r.0), pick(|r| r.1), pick(|r| r.2));
+        let (fit, iou, found) = (pick(|r| r.0), pick(|r| r.1), pick(|r| r.2));
         println!(
             "   {name}: seen-half accuracy {}, unseen-half disc IoU {}, share of unseen discs found {}",
             fit.display(),
             iou.display(),
-            mirror.display()
+            found.display()
         );
         record.number(&format!("{name}: accuracy on the seen half"), &fit);
         record.number(&format!("{name}: IoU of the unseen discs"), &iou);
         record.number(
-            &format!("{name}: mirror agreement in the unseen half"),
-            &mirror,
+            &format!("{name}: share of the unseen discs predicted"),
+            &found,
         );
         let best = runs
             .iter()
@@ -329,7 +329,7 @@ fn main() -> Result<(), String> {
             );
         }
         trained_panels.push(panel);
-        outcomes.push((name, fit, iou, mirror));
+        outcomes.push((name, fit, iou, found));
     }
     let truth = {
         let mut panel = Panel::sample(
