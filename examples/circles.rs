@@ -18,36 +18,19 @@
 #[path = "lab/mod.rs"]
 mod lab;
 
-use lab::data::accuracy;
+use lab::data::{accuracy, disk_and_ring, linear_probe};
 use lab::map::{self, Panel, circle};
 use lab::record::{Record, Run, Verdict};
 use lab::stats::{Summary, over_seeds};
 use origami::nn::{Sequential, mlp};
 use origami::prelude::*;
 use plotters::prelude::*;
+use rand::SeedableRng;
 use rand::rngs::StdRng;
-use rand::{RngExt, SeedableRng};
 use serde_json::json;
 
 /// A test accuracy at or above this counts as separating disk from ring.
 const SUCCESS: f64 = 0.99;
-
-fn disk_and_ring(n: usize, seed: u64) -> (Tensor<f32>, Vec<usize>) {
-    let mut rng = StdRng::seed_from_u64(seed);
-    let (mut xs, mut ys) = (Vec::new(), Vec::new());
-    for i in 0..n {
-        let inner = i % 2 == 0;
-        let r = if inner {
-            rng.random_range(0.0..1.0f32).sqrt()
-        } else {
-            rng.random_range(1.5..2.5f32)
-        };
-        let a = rng.random_range(0.0..std::f32::consts::TAU);
-        xs.extend([r * a.cos(), r * a.sin()]);
-        ys.push(usize::from(!inner));
-    }
-    (Tensor::from_vec(&[n, 2], xs).expect("sized"), ys)
-}
 
 /// Trains `2 → hidden → 2` (tanh, Xavier init) with Adam on cross-entropy.
 fn train(
@@ -91,9 +74,8 @@ fn probe(
     data: &(Tensor<f32>, Vec<usize>),
     test: &(Tensor<f32>, Vec<usize>),
 ) -> (f64, [f64; 4]) {
-    let h = first_hidden(net, &data.0);
-    let linear = train(&[], 0, 600, &h, &data.1);
-    let accuracy = accuracy(&linear, &first_hidden(net, &test.0), &test.1);
+    let (h, test_h) = (first_hidden(net, &data.0), first_hidden(net, &test.0));
+    let (accuracy, linear) = linear_probe((&h, &data.1), (&test_h, &test.1), 2);
     let params = origami::nn::Params::params(&linear);
     let (w, b) = (params[0].1.value(), params[1].1.value());
     let (w, b) = (w.data(), b.data());

@@ -63,6 +63,12 @@ impl Panel {
     }
 }
 
+/// `v`, or 0 where it is rounding noise on an axis `span` long (plotters
+/// puts a tick at −2.2e-16 instead of 0).
+fn snap(v: f64, span: f64) -> f64 {
+    if v.abs() < 1e-9 * span { 0.0 } else { v }
+}
+
 /// A pale colour for region `id`: hues a golden angle apart, so regions
 /// numbered one after the other (neighbours, in scanning order) differ.
 fn region_colour(id: usize) -> RGBColor {
@@ -111,8 +117,8 @@ fn draw(run: &Run, path: &PathBuf, panels: &[Panel]) -> Result<(), Box<dyn std::
             .disable_mesh()
             .x_desc(&panel.x_title)
             .y_desc(&panel.y_title)
-            .x_label_formatter(&|v| number(*v))
-            .y_label_formatter(&|v| number(*v))
+            .x_label_formatter(&|v| number(snap(*v, hi - lo)))
+            .y_label_formatter(&|v| number(snap(*v, hi - lo)))
             .axis_desc_style(("sans-serif", 14))
             .label_style(("sans-serif", 12))
             .draw()?;
