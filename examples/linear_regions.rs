@@ -227,14 +227,16 @@ fn main() -> Result<(), String> {
                 let net = random_net(&widths(2, layers, width), 0.5, 0);
                 let grid = patterns_on_grid(&net, (BOX.0, BOX.0), (BOX.1, BOX.1), 300);
                 let exact = exact_regions_in_box(&net, (BOX.0, BOX.0), (BOX.1, BOX.1));
-                panels.push(Panel::sample(
+                let mut panel = Panel::sample(
                     &format!(
                         "{layers} × {width} ReLUs (seed 0): {exact} regions (1-layer max {max})"
                     ),
                     BOX,
                     300,
                     |_| grid.map.iter().map(|&id| id as usize).collect(),
-                ));
+                );
+                panel.regions = true;
+                panels.push(panel);
             }
         }
     }

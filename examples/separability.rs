@@ -149,7 +149,7 @@ fn main() -> Result<(), String> {
         let (probe_accuracy, probe) =
             linear_probe((&last_train, &train.1), (&last_test, &test.1), 2);
         let mut panel = Panel::sample(
-            &format!("{name}: last hidden layer (probe {probe_accuracy:.3})"),
+            &format!("{name}: test points in the last hidden layer; probe {probe_accuracy:.3}"),
             (-1.05, 1.05),
             120,
             |points| {
@@ -169,7 +169,6 @@ fn main() -> Result<(), String> {
         );
         panel.x_title = "unit 1".into();
         panel.y_title = "unit 2".into();
-        panel.legend = vec![("class 0 side".into(), 0), ("class 1 side".into(), 1)];
         panel.points = last_test
             .data()
             .chunks(2)

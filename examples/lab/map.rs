@@ -22,10 +22,12 @@ pub struct Panel {
     pub extent: (f64, f64),
     pub n: usize,
     pub cells: Vec<usize>,
-    /// Legend entries: a name and the colour index it stands for. Empty
-    /// when colours only tell regions apart (the title then says how
-    /// many): cells then get many hues, neighbours' far apart.
+    /// Legend entries: a name and the colour index it stands for (none
+    /// drawn when empty).
     pub legend: Vec<(String, usize)>,
+    /// Colour index = region number: many hues, neighbours' far apart,
+    /// instead of the palette's pale class colours.
+    pub regions: bool,
     /// Black curves drawn over the cells (true boundaries, circles).
     pub overlays: Vec<Vec<(f64, f64)>>,
     /// Data points: position and colour index (drawn in full colour).
@@ -57,6 +59,7 @@ impl Panel {
             n,
             cells: f(&centres),
             legend: Vec::new(),
+            regions: false,
             overlays: Vec::new(),
             points: Vec::new(),
         }
@@ -128,7 +131,7 @@ fn draw(run: &Run, path: &PathBuf, panels: &[Panel]) -> Result<(), Box<dyn std::
                 lo + cell * (k % panel.n) as f64,
                 lo + cell * (k / panel.n) as f64,
             );
-            let fill = if panel.legend.is_empty() {
+            let fill = if panel.regions {
                 region_colour(c)
             } else {
                 pale(c)
