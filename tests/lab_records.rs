@@ -113,6 +113,8 @@ fn pairs(cell: &str) -> Vec<(String, String)> {
 
 /// True if `written` is `value` rounded to the digits it shows.
 fn shows(written: &str, value: f64) -> bool {
+    // A typographic minus (U+2212) reads as a minus sign.
+    let written = &written.replace('\u{2212}', "-");
     let Ok(shown) = written.parse::<f64>() else {
         return false;
     };
@@ -191,6 +193,7 @@ fn reading_a_written_number_respects_its_digits() {
     assert!(shows("3.1e-13", 3.14e-13));
     assert!(!shows("3.1e-13", 3.2e-13));
     assert!(shows("4096", 4096.0));
+    assert!(shows("\u{2212}1.59", -1.591));
     assert_eq!(
         pairs("1 layer 31.5 ± 8.8, 8 layers (30 ± 23)"),
         [("31.5".into(), "8.8".into()), ("30".into(), "23".into())]
