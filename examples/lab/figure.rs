@@ -1,4 +1,5 @@
-//! Line figures: curves with markers on the measured points, a shaded band
+//! Line figures: curves with markers on the measured points (or markers
+//! alone, for scatters), a shaded band
 //! (mean ± sd, or a range) where a curve comes from several seeds, dashed
 //! vertical reference lines (η_opt, 2η_opt), readable axes ([`super::axis`])
 //! and a caption naming the command that drew it. Written as SVG with
@@ -27,6 +28,8 @@ pub struct Point {
 pub struct Curve {
     pub name: String,
     pub points: Vec<Point>,
+    /// Markers only, no connecting line (points that are not a sequence).
+    pub scatter: bool,
 }
 
 impl Curve {
@@ -38,6 +41,7 @@ impl Curve {
                 .into_iter()
                 .map(|(x, y)| Point { x, y, spread: None })
                 .collect(),
+            scatter: false,
         }
     }
 
@@ -53,6 +57,7 @@ impl Curve {
                     spread: Some((s.mean - s.sd, s.mean + s.sd)),
                 })
                 .collect(),
+            scatter: false,
         }
     }
 
@@ -69,6 +74,7 @@ impl Curve {
                     spread: Some((s.min, s.max)),
                 })
                 .collect(),
+            scatter: false,
         }
     }
 }
@@ -212,6 +218,13 @@ impl Figure {
             }
             let style = colour(i).stroke_width(2);
             let line: Vec<(f64, f64)> = visible.iter().map(|&(x, y, _)| (x, y)).collect();
+            if curve.scatter {
+                chart
+                    .draw_series(line.iter().map(|&p| Circle::new(p, 4, colour(i).filled())))?
+                    .label(&curve.name)
+                    .legend(move |(x, y)| Circle::new((x + 9, y), 4, colour(i).filled()));
+                continue;
+            }
             chart
                 .draw_series(LineSeries::new(line.clone(), style))?
                 .label(&curve.name)
