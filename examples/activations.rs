@@ -26,7 +26,7 @@ use lab::axis::Axis;
 use lab::data::{clusters, evaluate};
 use lab::figure::{Curve, Figure, Legend};
 use lab::record::{Record, Run, Verdict};
-use lab::stats::{Summary, best_rate, log_grid, over_seeds, sign_test};
+use lab::stats::{Summary, best_rate, log_grid, over_seeds};
 use origami::nn::{Sequential, mlp};
 use origami::prelude::*;
 use origami::probe::saturation;
@@ -232,15 +232,7 @@ fn main() -> Result<(), String> {
         x.iter().zip(y).filter(|(p, q)| p < q).count()
     };
     let median = |key: &str| Summary::of(&steps_at[key].0).median;
-    let verdict = |wins: usize| {
-        if sign_test(wins, n) < 0.05 {
-            Verdict::Holds
-        } else if sign_test(n - wins, n) < 0.05 {
-            Verdict::Contradicted
-        } else {
-            Verdict::Inconclusive
-        }
-    };
+    let verdict = |wins: usize| Verdict::from_pairs(wins, n);
     let tanh_wins = faster("tanh, scale 1", "sigmoid, scale 1");
     record.claim(
         "tanh is symmetric and converges faster than sigmoid",

@@ -26,7 +26,7 @@ use lab::axis::Axis;
 use lab::data::{accuracy, clusters, evaluate};
 use lab::figure::{Curve, Figure, Legend};
 use lab::record::{Record, Run, Verdict};
-use lab::stats::{Summary, best_rate, over_seeds, sign_test};
+use lab::stats::{Summary, best_rate, over_seeds};
 use origami::nn::{Params, Sequential, mlp};
 use origami::prelude::*;
 use rand::SeedableRng;
@@ -237,15 +237,7 @@ fn main() -> Result<(), String> {
         let outcomes: Vec<bool> = pairs.iter().filter_map(|(d, s)| better(d, s)).collect();
         (outcomes.iter().filter(|&&w| w).count(), outcomes.len())
     };
-    let verdict = |(wins, decided): (usize, usize)| {
-        if sign_test(wins, decided) < 0.05 {
-            Verdict::Holds
-        } else if sign_test(decided - wins, decided) < 0.05 {
-            Verdict::Contradicted
-        } else {
-            Verdict::Inconclusive
-        }
-    };
+    let verdict = |(wins, decided): (usize, usize)| Verdict::from_pairs(wins, decided);
     /// Whether `a < b`, or `None` when they tie.
     fn unless_tied(a: f64, b: f64) -> Option<bool> {
         (a != b).then_some(a < b)

@@ -32,7 +32,7 @@ use lab::axis::Axis;
 use lab::data::{accuracy, evaluate, moons};
 use lab::figure::{Curve, Figure, Legend};
 use lab::record::{Record, Run, Verdict};
-use lab::stats::{Summary, best_rate, log_grid, over_seeds, sign_test};
+use lab::stats::{Summary, best_rate, log_grid, over_seeds};
 use origami::nn::{Params, Sequential, mlp};
 use origami::optim::{hessian_vector, loss_fn, top_eigenvalue};
 use origami::prelude::*;
@@ -260,13 +260,7 @@ fn main() -> Result<(), String> {
         .count();
     record.claim(
         "Stochastic learning can track a function that changes over time",
-        if sign_test(online_better, drift_seeds.len()) < 0.05 {
-            Verdict::Holds
-        } else if sign_test(drift_seeds.len() - online_better, drift_seeds.len()) < 0.05 {
-            Verdict::Contradicted
-        } else {
-            Verdict::Inconclusive
-        },
+        Verdict::from_pairs(online_better, drift_seeds.len()),
         &format!(
             "with the boundary turning once per 10,000 examples, online SGD's mean test error is {} against {} for a batch learner retrained every 500 examples; online lower in {online_better}/{} seeds",
             mean_errors[0].1.display(),
@@ -329,15 +323,7 @@ fn main() -> Result<(), String> {
     let deeper = sgd.iter().zip(&gd).filter(|(s, g)| s.0 < g.0).count();
     let flatter = sgd.iter().zip(&gd).filter(|(s, g)| s.2 < g.2).count();
     let better = sgd.iter().zip(&gd).filter(|(s, g)| s.1 < g.1).count();
-    let tested = |wins: usize| {
-        if sign_test(wins, n) < 0.05 {
-            Verdict::Holds
-        } else if sign_test(n - wins, n) < 0.05 {
-            Verdict::Contradicted
-        } else {
-            Verdict::Inconclusive
-        }
-    };
+    let tested = |wins: usize| Verdict::from_pairs(wins, n);
     record.claim(
         "Stochastic noise lets learning jump into a different, deeper basin, where batch learning falls into the nearest one",
         tested(deeper),

@@ -276,13 +276,7 @@ fn main() -> Result<(), String> {
     );
     record.claim(
         "Larger rates for the lower layers train a deep net faster",
-        if sign_test(wins, n) < 0.05 {
-            Verdict::Holds
-        } else if sign_test(n - wins, n) < 0.05 {
-            Verdict::Contradicted
-        } else {
-            Verdict::Inconclusive
-        },
+        Verdict::from_pairs(wins, n),
         &format!(
             "with each scheme's base rate searched, the final loss after {steps} steps is {} with one rate and {} with {} (lower in {wins}/{n} inits, sign test p = {:.3}); depth-descending {}, curvature-set {}",
             one.1.display_range(),

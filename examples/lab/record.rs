@@ -12,7 +12,7 @@ use std::path::PathBuf;
 
 use serde_json::{Map, Value, json};
 
-use super::stats::Summary;
+use super::stats::{Summary, sign_test};
 
 /// The lab's output directory.
 pub const OUT: &str = "target/lab";
@@ -118,6 +118,19 @@ pub enum Verdict {
 }
 
 impl Verdict {
+    /// The verdict on "A beats B" from paired comparisons: `wins` of the
+    /// `decided` (untied) pairs went to A. Holds or is contradicted when a
+    /// one-sided sign test says so at the 5% level; otherwise inconclusive.
+    pub fn from_pairs(wins: usize, decided: usize) -> Verdict {
+        if sign_test(wins, decided) < 0.05 {
+            Verdict::Holds
+        } else if sign_test(decided - wins, decided) < 0.05 {
+            Verdict::Contradicted
+        } else {
+            Verdict::Inconclusive
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Verdict::Holds => "holds",
