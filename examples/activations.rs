@@ -16,7 +16,8 @@
 //!
 //! `cargo run --release --example activations [-- --quick]`; writes
 //! `target/lab/activations.svg` (loss curves at LeCun scale),
-//! `activations_speed.svg` (steps to the target against init scale) and
+//! `activations_speed.svg` (steps to the target against init scale),
+//! `activations_stuck.svg` (saturated or zero units over training) and
 //! `activations.json`.
 
 #[path = "lab/mod.rs"]
@@ -79,10 +80,12 @@ fn stuck_share(net: &Sequential<f64>, activation: Activation, x: &Tensor<f64>) -
 }
 
 /// One run: the loss every 10 steps, the step the loss first reached
-/// `TARGET` (if it did), and the stuck share at the start and the end.
+/// `TARGET` (if it did), the stuck share every 50 steps, and the stuck
+/// share at the start and the end.
 struct Trace {
     loss: Vec<f64>,
     reached: Option<usize>,
+    stuck_over_time: Vec<f64>,
     stuck: (f64, f64),
 }
 
@@ -91,8 +94,11 @@ fn train(activation: Activation, scale: f64, lr: f64, seed: u64, steps: usize) -
     let mut m = net(activation, scale, seed);
     let start = stuck_share(&m, activation, &x);
     let mut opt = Sgd::new(lr);
-    let (mut loss, mut reached) = (Vec::new(), None);
+    let (mut loss, mut reached, mut stuck_over_time) = (Vec::new(), None, Vec::new());
     for step in 0..=steps {
+        if step % 50 == 0 {
+            stuck_over_time.push(stuck_share(&m, activation, &x));
+        }
         let (l, grads) = evaluate(&m, &x, &y);
         let l = if l.is_finite() { l } else { f64::INFINITY };
         if step % 10 == 0 {
@@ -108,6 +114,7 @@ fn train(activation: Activation, scale: f64, lr: f64, seed: u64, steps: usize) -
     Trace {
         loss,
         reached,
+        stuck_over_time,
         stuck: (start, stuck_share(&m, activation, &x)),
     }
 }
@@ -132,6 +139,16 @@ fn main() -> Result<(), String> {
         seeds.len()
     );
     curves.legend = Legend::LowerLeft;
+    let mut stuck_fig = Figure::new(
+        "share of saturated (tanh, sigmoid) or zero (relu) hidden units, LeCun scale",
+        Axis::integer("SGD step"),
+        Axis::linear("share of hidden units"),
+    );
+    stuck_fig.subtitle = format!(
+        "{} seeds, median and range; saturated: derivative below 5% of its peak",
+        seeds.len()
+    );
+    stuck_fig.legend = Legend::UpperLeft;
     let mut speed = Figure::new(
         "steps to reach training loss 0.01, by init scale",
         Axis::log("init scale (× LeCun's 1/√fan_in)"),
@@ -203,6 +220,25 @@ fn main() -> Result<(), String> {
             record.number(&format!("{key}: stuck share at the end"), &stuck_end);
             record.number(&format!("{key}: final loss"), &final_loss);
             if scale == 1.0 {
+                stuck_fig.curves.push(Curve::median_range(
+                    name,
+                    (0..traces
+                        .iter()
+                        .map(|t| t.stuck_over_time.len())
+                        .min()
+                        .unwrap_or(0))
+                        .map(|k| {
+                            (
+                                (50 * k) as f64,
+                                Summary::of(
+                                    &traces
+                                        .iter()
+                                        .map(|t| t.stuck_over_time[k])
+                                        .collect::<Vec<_>>(),
+                                ),
+                            )
+                        }),
+                ));
                 curves.curves.push(Curve::median_range(
                     &format!("{name} (lr {})", lab::axis::number(lr)),
                     (0..traces.iter().map(|t| t.loss.len()).min().unwrap_or(0)).map(|k| {
@@ -225,6 +261,7 @@ fn main() -> Result<(), String> {
     }
     curves.write(&run, "activations.svg")?;
     speed.write(&run, "activations_speed.svg")?;
+    stuck_fig.write(&run, "activations_stuck.svg")?;
 
     let n = seeds.len();
     let faster = |a: &str, b: &str| {
