@@ -148,7 +148,7 @@ fn main() -> Result<(), String> {
         "{} seeds, median and range; saturated: derivative below 5% of its peak",
         seeds.len()
     );
-    stuck_fig.legend = Legend::UpperLeft;
+    stuck_fig.legend = Legend::MiddleRight;
     let mut speed = Figure::new(
         "steps to reach training loss 0.01, by init scale",
         Axis::log("init scale (× LeCun's 1/√fan_in)"),
