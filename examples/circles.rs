@@ -142,7 +142,7 @@ fn draw_bowl(
         lab::figure::caption(&foot, run)?;
         let mut chart = ChartBuilder::on(&body)
             .caption(
-                format!("width 3: the input plane in the first hidden layer; black: the probe's plane (accuracy {probe_accuracy:.3})"),
+                format!("width 3: the input plane in the first hidden layer; grey: the probe's plane (accuracy {probe_accuracy:.3})"),
                 ("sans-serif", 14),
             )
             .margin(16)
@@ -196,15 +196,29 @@ fn draw_bowl(
             p[solve] = -(plane[3] + plane[a] * u + plane[b] * v) / plane[solve];
             (p[solve].abs() <= 1.0).then_some((p[0], p[1], p[2]))
         };
-        let grey = BLACK.mix(0.5);
-        for i in 0..=12 {
-            let t = -1.0 + i as f64 / 6.0;
+        // Filled, translucent cells where the plane is inside the cube, and
+        // its outline grid in darker grey.
+        let cells = 24;
+        let at = |k: usize| -1.0 + 2.0 * k as f64 / cells as f64;
+        for i in 0..cells {
+            for j in 0..cells {
+                let corners: Option<Vec<_>> = [(i, j), (i + 1, j), (i + 1, j + 1), (i, j + 1)]
+                    .iter()
+                    .map(|&(u, v)| point(at(u), at(v)))
+                    .collect();
+                if let Some(corners) = corners {
+                    chart.draw_series([Polygon::new(corners, BLACK.mix(0.12).filled())])?;
+                }
+            }
+        }
+        let grey = BLACK.mix(0.45);
+        for i in (0..=cells).step_by(4) {
             for line in [
-                (0..=48)
-                    .filter_map(|j| point(t, -1.0 + j as f64 / 24.0))
+                (0..=cells)
+                    .filter_map(|j| point(at(i), at(j)))
                     .collect::<Vec<_>>(),
-                (0..=48)
-                    .filter_map(|j| point(-1.0 + j as f64 / 24.0, t))
+                (0..=cells)
+                    .filter_map(|j| point(at(j), at(i)))
                     .collect::<Vec<_>>(),
             ] {
                 chart.draw_series([PathElement::new(line, grey)])?;
