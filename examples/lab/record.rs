@@ -28,9 +28,23 @@ pub struct Run {
 }
 
 impl Run {
-    /// The run of `experiment` as this process was started.
+    /// The run of `experiment` as this process was started. The lab
+    /// examples take one flag, `--quick`; `--help` says so, and anything
+    /// else is refused with exit code 2 (a typo must not start a full run
+    /// that records a command nobody meant).
     pub fn start(experiment: &str) -> Run {
         let args: Vec<String> = std::env::args().skip(1).collect();
+        let usage = format!(
+            "usage: cargo run --release --example {experiment} [-- --quick]\n  --quick  the small configuration CI runs (never for docs/)"
+        );
+        if args.iter().any(|a| a == "--help" || a == "-h") {
+            println!("{usage}");
+            std::process::exit(0);
+        }
+        if let Some(bad) = args.iter().find(|a| *a != "--quick") {
+            eprintln!("{experiment}: unknown argument {bad:?}\n{usage}");
+            std::process::exit(2);
+        }
         let mut command = format!("cargo run --release --example {experiment}");
         if !args.is_empty() {
             command = format!("{command} -- {}", args.join(" "));
