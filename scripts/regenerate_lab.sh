@@ -17,6 +17,12 @@ fi
 cargo build --release --examples --quiet
 mkdir -p docs/lab target/lab
 for name in "${experiments[@]}"; do
+  if [ ! -x "target/release/examples/$name" ]; then
+    echo "regenerate_lab: no lab example named $name" >&2
+    exit 2
+  fi
+done
+for name in "${experiments[@]}"; do
   start=$(date +%s)
   rm -f target/lab/"$name".json target/lab/"$name".svg target/lab/"$name"_*.svg
   "target/release/examples/$name" > "target/lab/$name.log"
