@@ -55,14 +55,6 @@ impl Rule {
 /// how many blew up.
 type Outcome = (f64, Summary, usize);
 
-fn outcomes_index(rule: Rule) -> usize {
-    match rule {
-        Rule::Fixed => 0,
-        Rule::Bold => 1,
-        Rule::Cosine => 2,
-    }
-}
-
 fn net(seed: u64) -> Sequential<f64> {
     mlp(
         &[2, 12, 12, 2],
@@ -137,10 +129,10 @@ fn main() -> Result<(), String> {
     let mut stalled = [0usize; 3];
     for &start in &starts {
         let mut row = Vec::new();
-        for (rule, outcomes) in results.iter_mut() {
+        for (i, (rule, outcomes)) in results.iter_mut().enumerate() {
             let finals: Vec<f64> = over_seeds(&seeds, |s| train(*rule, start, s, epochs).0);
             let blown = finals.iter().filter(|l| !l.is_finite()).count();
-            stalled[outcomes_index(*rule)] += finals.iter().filter(|&&l| l >= 0.5).count();
+            stalled[i] += finals.iter().filter(|&&l| l >= 0.5).count();
             let finite: Vec<f64> = finals.iter().copied().filter(|l| l.is_finite()).collect();
             let s = Summary::of(if finite.is_empty() {
                 &[f64::INFINITY]

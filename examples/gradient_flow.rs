@@ -142,7 +142,7 @@ fn rnn_norms(rho: f64, seed: u64, steps: usize) -> Vec<f64> {
     time_step_gradient_norms(&tape, loss, &hs)
 }
 
-/// Geometric mean and the range, for quantities spanning decades.
+/// The summary of one quantity over the seeds.
 fn per_point(values: impl Iterator<Item = f64>) -> Summary {
     Summary::of(&values.collect::<Vec<_>>())
 }

@@ -5,7 +5,7 @@
 //! and a caption naming the command that drew it. Written as SVG with
 //! plotters; the run's provenance goes into the SVG's `<desc>`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
 use plotters::prelude::*;
@@ -122,7 +122,7 @@ impl Figure {
         Ok(path)
     }
 
-    fn draw(&self, run: &Run, path: &PathBuf) -> Result<(), Box<dyn std::error::Error>> {
+    fn draw(&self, run: &Run, path: &Path) -> Result<(), Box<dyn std::error::Error>> {
         std::fs::create_dir_all(path.parent().expect("inside target/lab"))?;
         let root = SVGBackend::new(path, (800, 500)).into_drawing_area();
         root.fill(&WHITE)?;
@@ -323,7 +323,7 @@ where
 }
 
 /// Puts the run's provenance into the SVG's `<desc>` element.
-pub fn stamp(path: &PathBuf, run: &Run) -> Result<(), String> {
+pub fn stamp(path: &Path, run: &Run) -> Result<(), String> {
     let fail = |e: std::io::Error| format!("{}: {e}", path.display());
     let svg = std::fs::read_to_string(path).map_err(fail)?;
     let open = svg

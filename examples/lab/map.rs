@@ -3,7 +3,7 @@
 //! and optional data points; several panels side by side share one
 //! caption naming the command that drew them.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use plotters::prelude::*;
 
@@ -100,7 +100,7 @@ pub fn write(run: &Run, file: &str, panels: &[Panel]) -> Result<PathBuf, String>
     Ok(path)
 }
 
-fn draw(run: &Run, path: &PathBuf, panels: &[Panel]) -> Result<(), Box<dyn std::error::Error>> {
+fn draw(run: &Run, path: &Path, panels: &[Panel]) -> Result<(), Box<dyn std::error::Error>> {
     std::fs::create_dir_all(path.parent().expect("inside target/lab"))?;
     let size = (430 * panels.len() as u32, 500);
     let root = SVGBackend::new(path, size).into_drawing_area();

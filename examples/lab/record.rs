@@ -1,8 +1,8 @@
 //! Where a lab run came from and what it found.
 //!
-//! A [`Run`] knows the command that started it (`--quick` included), the
-//! commit it was built from and its seeds; every figure carries that in its
-//! caption and its SVG `<desc>`. A [`Record`] is the run's result as data —
+//! A [`Run`] knows the command that started it (`--quick` included) and the
+//! commit it was built from; every figure carries that in its caption and
+//! its SVG `<desc>`. A [`Record`] is the run's result as data —
 //! each reported number as mean, sd and n, and a verdict per claim —
 //! written beside the figures as `target/lab/<experiment>.json`;
 //! `scripts/regenerate_lab.sh` copies full runs into `docs/lab/`, and
