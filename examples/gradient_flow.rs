@@ -20,13 +20,13 @@
 mod lab;
 
 use lab::axis::Axis;
-use lab::data::{clusters, evaluate};
+use lab::data::{clusters, elman_gradient_over_time, evaluate};
 use lab::figure::{Curve, Figure, Legend};
 use lab::record::{Record, Run, Verdict};
 use lab::stats::{Summary, best_rate, log_grid, over_seeds};
-use origami::nn::{Cell, Elman, Sequential, State, mlp};
+use origami::nn::{Sequential, mlp};
 use origami::prelude::*;
-use origami::probe::{layer_gradient_norms, saturation, time_step_gradient_norms};
+use origami::probe::{layer_gradient_norms, saturation};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use serde_json::json;
@@ -120,26 +120,6 @@ fn search(config: Config, grid: &[f64], steps: usize) -> f64 {
         let trace = train(config, lr, 1000, steps, steps);
         trace.loss.last().copied().unwrap_or(f64::INFINITY)
     })
-}
-
-fn rnn_norms(rho: f64, seed: u64, steps: usize) -> Vec<f64> {
-    let mut cell = Elman::<f64>::new(8, 32, Activation::Tanh, &mut StdRng::seed_from_u64(seed));
-    *cell.weights.weight_hh.value_mut() =
-        Init::Orthogonal.tensor(&[32, 32], rho, &mut StdRng::seed_from_u64(seed + 100));
-    let tape = Tape::new();
-    let mut rng = StdRng::seed_from_u64(seed + 200);
-    let mut state = State {
-        h: tape.constant(Tensor::zeros(&[16, 32])),
-        c: None,
-    };
-    let mut hs = Vec::new();
-    for _ in 0..steps {
-        let x = tape.constant(Tensor::randn(&[16, 8], 0.0, 1.0, &mut rng).expect("std"));
-        state = cell.step(&tape, x, &state);
-        hs.push(state.h);
-    }
-    let loss = (state.h * state.h).mean_all();
-    time_step_gradient_norms(&tape, loss, &hs)
 }
 
 /// The summary of one quantity over the seeds.
@@ -270,7 +250,9 @@ fn main() -> Result<(), String> {
     rnn.legend = Legend::LowerRight;
     let mut rnn_ratios = Vec::new();
     for rho in [0.5, 0.95, 1.5] {
-        let norms = over_seeds(&seeds, |s| rnn_norms(rho, s, rnn_steps));
+        let norms = over_seeds(&seeds, |s| {
+            elman_gradient_over_time(Activation::Tanh, rho, rnn_steps, s)
+        });
         let ratio = per_point(norms.iter().map(|n| n[0] / n[rnn_steps - 1]));
         println!("   ρ = {rho:<4}: {}", ratio.display());
         record.number(

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 experiments=("$@")
 if [ ${#experiments[@]} -eq 0 ]; then
-  experiments=(linear_regions circles sensitivity gradient_flow learning_rate stochastic_vs_batch second_order layerwise_lr head_depth space_folding activations bold_driver separability fluctuations linear_start depth_vs_width drift_and_basins bias_variance)
+  experiments=(linear_regions circles sensitivity gradient_flow learning_rate stochastic_vs_batch second_order layerwise_lr head_depth space_folding activations bold_driver separability fluctuations linear_start depth_vs_width drift_and_basins bias_variance doctor)
 fi
 if [ -n "$(git status --porcelain --untracked-files=no -- . ':!docs' ':!README.md')" ]; then
   echo "regenerate_lab: commit your changes first (figures record the commit they came from)" >&2

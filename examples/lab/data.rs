@@ -1,9 +1,10 @@
 //! The lab's small data sets, each a function of its seed, and the
 //! measurements every experiment shares (loss and gradients, accuracy, a
-//! linear probe).
+//! linear probe, the gradient over an Elman cell's time steps).
 
-use origami::nn::{Sequential, mlp};
+use origami::nn::{Cell, Elman, Sequential, State, mlp};
 use origami::prelude::*;
+use origami::probe::time_step_gradient_norms;
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
@@ -148,4 +149,32 @@ pub fn linear_probe<T: Float>(
             .expect("every parameter has a gradient");
     }
     (accuracy(&probe, test.0, test.1), probe)
+}
+
+/// `‖∂L/∂h_t‖` for each of `steps` steps of an Elman cell (8 inputs, hidden
+/// 32, batch 16, N(0, 1) inputs) whose recurrent matrix is a random
+/// orthogonal matrix times `gain`, with L the mean square of the last state.
+pub fn elman_gradient_over_time(
+    activation: Activation,
+    gain: f64,
+    steps: usize,
+    seed: u64,
+) -> Vec<f64> {
+    let mut cell = Elman::<f64>::new(8, 32, activation, &mut StdRng::seed_from_u64(seed));
+    *cell.weights.weight_hh.value_mut() =
+        Init::Orthogonal.tensor(&[32, 32], gain, &mut StdRng::seed_from_u64(seed + 100));
+    let tape = Tape::new();
+    let mut rng = StdRng::seed_from_u64(seed + 200);
+    let mut state = State {
+        h: tape.constant(Tensor::zeros(&[16, 32])),
+        c: None,
+    };
+    let mut hs = Vec::new();
+    for _ in 0..steps {
+        let x = tape.constant(Tensor::randn(&[16, 8], 0.0, 1.0, &mut rng).expect("std"));
+        state = cell.step(&tape, x, &state);
+        hs.push(state.h);
+    }
+    let loss = (state.h * state.h).mean_all();
+    time_step_gradient_norms(&tape, loss, &hs)
 }

@@ -66,4 +66,7 @@ impl<T: Float> Module<T> for Activation {
     fn forward<'t>(&self, _tape: &'t Tape<T>, input: Var<'t, T>) -> Var<'t, T> {
         self.apply(input)
     }
+    fn activation(&self) -> Option<Activation> {
+        Some(*self)
+    }
 }

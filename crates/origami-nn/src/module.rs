@@ -4,6 +4,7 @@
 
 use origami_tape::{Float, Tape, Var};
 
+use crate::activation::Activation;
 use crate::param::Param;
 
 /// Named parameters, enumerated in a fixed order.
@@ -32,6 +33,12 @@ pub trait Params<T: Float> {
 pub trait Module<T: Float>: Params<T> {
     /// Records the layer's computation on `tape`.
     fn forward<'t>(&self, tape: &'t Tape<T>, input: Var<'t, T>) -> Var<'t, T>;
+
+    /// The element-wise nonlinearity this module applies, if it is one
+    /// (probes read saturation from the input such a module receives).
+    fn activation(&self) -> Option<Activation> {
+        None
+    }
 }
 
 /// Prefixes every name of `child` with `prefix.`.

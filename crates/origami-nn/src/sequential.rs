@@ -45,6 +45,12 @@ impl<T: Float> Sequential<T> {
         self.layers.is_empty()
     }
 
+    /// The activation each module applies (`None` for modules that are not
+    /// a nonlinearity), in order: position `i` names module `i`.
+    pub fn activations(&self) -> Vec<Option<Activation>> {
+        self.layers.iter().map(|l| l.activation()).collect()
+    }
+
     /// Runs the stack and returns every intermediate output (after each
     /// module), for probes that look inside.
     pub fn forward_all<'t>(&self, tape: &'t Tape<T>, input: Var<'t, T>) -> Vec<Var<'t, T>> {

@@ -13,10 +13,14 @@
 //! * Curvature: [`top_hessian_eigenvalue`],
 //!   [`gauss_newton_diagonal_by_layer`].
 //! * [`trajectory_lengths`]: the arc length of a curve's image per layer.
+//! * [`doctor`]: a [`Doctor`] that watches training and turns these
+//!   measurements into findings (vanishing gradients, dead units, a rate
+//!   past the stable limit, class-sorted data, …) with advice.
 
 #![warn(missing_docs)]
 
 mod curvature;
+pub mod doctor;
 mod flow;
 mod polygons;
 mod regions;
@@ -24,6 +28,7 @@ mod sensitivity;
 mod trajectory;
 
 pub use curvature::{gauss_newton_diagonal_by_layer, top_hessian_eigenvalue};
+pub use doctor::Doctor;
 pub use flow::{Saturation, layer_gradient_norms, saturation, time_step_gradient_norms};
 pub use polygons::exact_regions_in_box;
 pub use regions::{GridPatterns, ReluNet, SegmentRegions, patterns_on_grid, regions_along_segment};
