@@ -26,6 +26,9 @@ mod lab;
 #[path = "rnn_text_classification/data.rs"]
 mod data;
 #[allow(dead_code)]
+#[path = "rnn_text_classification/diagnose.rs"]
+mod diagnose;
+#[allow(dead_code)]
 #[path = "rnn_text_classification/model.rs"]
 mod model;
 #[allow(dead_code)]
@@ -174,9 +177,17 @@ fn trained(
         quiet: true,
         classes: data.classes,
     };
-    let logs = train::train(&mut m, &mut method, &data.train, &data.valid, 0, &settings)
-        .expect("training runs");
-    let (accuracy, _) = train::evaluate(&m, &data.test, 256, data.classes);
+    let logs = train::train(
+        &mut m,
+        &mut method,
+        &data.train,
+        &data.valid,
+        0,
+        &settings,
+        None,
+    )
+    .expect("training runs");
+    let accuracy = train::evaluate(&m, &data.test, 256, data.classes).accuracy;
     (accuracy, logs.last().map_or(0.0, |l| l.rnn_grad_norm))
 }
 

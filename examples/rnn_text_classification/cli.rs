@@ -25,6 +25,8 @@ training --optimizer sgd|momentum|nesterov|adam|sdlm (adam)  --lr F (0.002)
          --clip F (5)  --epochs N (10)  --batch-size N (32)  --seed N (1)
          --threads N (1)            each minibatch split over N threads
          --no-baseline  --quiet
+         --diagnose                 origami's training doctor watches: findings as
+                                    they appear, a summary, DIR/diagnosis.json
 files    --save DIR  --load DIR  --predict TEXT
 (the head-depth study is the lab example: cargo run --release --example head_depth)
 ";
@@ -54,12 +56,13 @@ pub struct Args {
     pub threads: usize,
     pub baseline: bool,
     pub quiet: bool,
+    pub diagnose: bool,
     pub save: Option<PathBuf>,
     pub load: Option<PathBuf>,
     pub predict: Option<String>,
 }
 
-const SWITCHES: [&str; 3] = ["--bidirectional", "--no-baseline", "--quiet"];
+const SWITCHES: [&str; 4] = ["--bidirectional", "--no-baseline", "--quiet", "--diagnose"];
 
 fn number<T: FromStr>(
     flags: &HashMap<String, String>,
@@ -123,6 +126,7 @@ impl Args {
             "--threads",
             "--no-baseline",
             "--quiet",
+            "--diagnose",
             "--save",
             "--load",
             "--predict",
@@ -181,6 +185,7 @@ impl Args {
             threads: number(&flags, "--threads", 1)?,
             baseline: !flags.contains_key("--no-baseline"),
             quiet: flags.contains_key("--quiet"),
+            diagnose: flags.contains_key("--diagnose"),
             save: flags.get("--save").map(PathBuf::from),
             load: flags.get("--load").map(PathBuf::from),
             predict: flags.get("--predict").cloned(),

@@ -17,6 +17,7 @@
 mod cli;
 mod corpus;
 mod data;
+mod diagnose;
 mod model;
 mod report;
 #[cfg(test)]
@@ -28,6 +29,7 @@ use std::process::ExitCode;
 
 use origami::nn::{CellKind, Dropout, Metadata, RnnConfig};
 use origami::prelude::*;
+use origami::probe::Doctor;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
@@ -107,13 +109,14 @@ fn run(args: &Args) -> Result<(), String> {
             epochs: args.epochs.min(10),
             ..settings.clone()
         };
-        train::train(&mut baseline, &mut method, &train, &valid, 0, &quiet)?;
-        let (accuracy, confusion) = evaluate(&baseline, &test, args.batch_size, labels.len());
+        train::train(&mut baseline, &mut method, &train, &valid, 0, &quiet, None)?;
+        let scores = evaluate(&baseline, &test, args.batch_size, labels.len());
         println!(
-            "baseline: bag of {ngram_n}-grams (logistic regression), test accuracy {accuracy:.4}"
+            "baseline: bag of {ngram_n}-grams (logistic regression), test accuracy {:.4}",
+            scores.accuracy
         );
         if args.model == "ngram" {
-            report::print_confusion(&labels, &confusion);
+            report::print_confusion(&labels, &scores.confusion);
             return Ok(());
         }
     }
@@ -155,15 +158,28 @@ fn run(args: &Args) -> Result<(), String> {
         args.head_depth,
         model.num_scalars()
     );
-    let logs = train::train(&mut model, &mut method, &train, &valid, first, &settings)?;
-    let (accuracy, confusion) = evaluate(&model, &test, args.batch_size, labels.len());
-    println!("rnn: test accuracy {accuracy:.4}");
-    report::print_confusion(&labels, &confusion);
     let dir = args
         .save
         .clone()
         .unwrap_or_else(|| PathBuf::from("target/rnn_text_classification"));
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let mut doctor = args.diagnose.then(|| Doctor::new().head("head."));
+    let trained = train::train(
+        &mut model,
+        &mut method,
+        &train,
+        &valid,
+        first,
+        &settings,
+        doctor.as_mut(),
+    );
+    if let Some(doctor) = &doctor {
+        diagnose::report(doctor, &dir)?;
+    }
+    let logs = trained?;
+    let scores = evaluate(&model, &test, args.batch_size, labels.len());
+    println!("rnn: test accuracy {:.4}", scores.accuracy);
+    report::print_confusion(&labels, &scores.confusion);
     let plot = dir.join("training.svg");
     report::plot(&plot, &logs)?;
     println!("plot: {}", plot.display());

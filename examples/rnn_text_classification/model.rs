@@ -7,6 +7,7 @@ use origami::nn::{
     prefixed, prefixed_mut,
 };
 use origami::prelude::*;
+use origami::probe::Doctor;
 use rand::rngs::StdRng;
 
 use crate::data::{Batch, Tokens};
@@ -29,6 +30,10 @@ pub trait Classifier: Params<f32> {
         texts: &[&str],
         noise: Option<&mut StdRng>,
     ) -> Var<'t, f32>;
+
+    /// The costlier measurements for the training doctor on one batch
+    /// (none unless the model has something to inspect).
+    fn inspect(&self, _doctor: &mut Doctor, _step: usize, _batch: &Batch) {}
 }
 
 pub struct RnnClassifier {
@@ -78,16 +83,41 @@ impl RnnClassifier {
         batch: &Batch,
         mut noise: Option<&mut StdRng>,
     ) -> Var<'t, f32> {
-        let mut drop = |x: Var<'t, f32>| match noise.as_deref_mut() {
+        let xs = self.embed(tape, batch, noise.as_deref_mut());
+        self.read(tape, batch, &xs, noise)
+    }
+
+    /// Dropout while training (`noise` given), the identity otherwise.
+    fn drop<'t>(&self, x: Var<'t, f32>, noise: Option<&mut StdRng>) -> Var<'t, f32> {
+        match noise {
             Some(rng) => self.dropout.train(x, rng),
             None => x,
-        };
-        let xs: Vec<_> = batch
+        }
+    }
+
+    /// Each time step's embeddings, `[batch, embed]`.
+    pub fn embed<'t>(
+        &self,
+        tape: &'t Tape<f32>,
+        batch: &Batch,
+        mut noise: Option<&mut StdRng>,
+    ) -> Vec<Var<'t, f32>> {
+        batch
             .steps
             .iter()
-            .map(|ids| drop(self.embedding.forward(tape, ids)))
-            .collect();
-        let out = self.rnn.forward(tape, &xs, Some(&batch.lengths));
+            .map(|ids| self.drop(self.embedding.forward(tape, ids), noise.as_deref_mut()))
+            .collect()
+    }
+
+    /// The RNN over the embeddings `xs`, pooled over time.
+    pub fn read<'t>(
+        &self,
+        tape: &'t Tape<f32>,
+        batch: &Batch,
+        xs: &[Var<'t, f32>],
+        noise: Option<&mut StdRng>,
+    ) -> Var<'t, f32> {
+        let out = self.rnn.forward(tape, xs, Some(&batch.lengths));
         let width = self.rnn.output_size();
         let live = |t: usize| -> Vec<bool> {
             batch
@@ -118,7 +148,7 @@ impl RnnClassifier {
                 Var::stack(&masked, 0).max(0)
             }
         };
-        drop(pooled)
+        self.drop(pooled, noise)
     }
 }
 
@@ -146,6 +176,10 @@ impl Classifier for RnnClassifier {
         noise: Option<&mut StdRng>,
     ) -> Var<'t, f32> {
         self.head.forward(tape, self.encode(tape, batch, noise))
+    }
+
+    fn inspect(&self, doctor: &mut Doctor, step: usize, batch: &Batch) {
+        crate::diagnose::inspect_rnn(self, doctor, step, batch);
     }
 }
 

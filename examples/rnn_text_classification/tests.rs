@@ -135,3 +135,43 @@ fn bad_flags_are_named() {
     let err = run(&args(&dir, &["--load", "ckpt-missing", "--epochs", "1"]).unwrap()).unwrap_err();
     assert!(err.contains("ckpt-missing"), "{err}");
 }
+
+#[test]
+fn diagnose_watches_without_changing_the_run_and_names_a_blow_up() {
+    let dir = workspace("diagnose");
+    let common = ["--epochs", "2", "--optimizer", "momentum"];
+    let with = |extra: &[&str]| args(&dir, &[&common[..], extra].concat()).unwrap();
+    run(&with(&["--save", "ckpt-plain"])).unwrap();
+    run(&with(&["--save", "ckpt-watched", "--diagnose"])).unwrap();
+    assert_eq!(
+        tensors(dir.join("ckpt-plain").join("model.safetensors")),
+        tensors(dir.join("ckpt-watched").join("model.safetensors")),
+        "the doctor must only watch"
+    );
+    let read = |ckpt: &str| -> serde_json::Value {
+        let text = std::fs::read_to_string(dir.join(ckpt).join("diagnosis.json")).unwrap();
+        serde_json::from_str(&text).unwrap()
+    };
+    assert!(read("ckpt-watched")["findings"].is_array());
+
+    let err = run(&with(&[
+        "--save",
+        "ckpt-blown",
+        "--diagnose",
+        "--optimizer",
+        "sgd",
+        "--lr",
+        "1e38",
+        "--clip",
+        "0",
+    ]))
+    .unwrap_err();
+    assert!(err.contains("the loss became"), "{err}");
+    let findings = read("ckpt-blown")["findings"].as_array().unwrap().clone();
+    let kinds: Vec<&str> = findings
+        .iter()
+        .map(|f| f["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["non-finite", "non-finite"], "{findings:?}");
+    assert_eq!(findings[1]["subject"], "matmul", "the anomaly names the op");
+}

@@ -1,6 +1,6 @@
 //! The training loop: shuffled minibatches, clipping, the optimizer step,
-//! a progress bar, one line per epoch, and evaluation with a confusion
-//! matrix.
+//! a progress bar, one line per epoch, the doctor's hooks (`--diagnose`),
+//! and evaluation with a confusion matrix and the mean loss.
 
 use std::time::Instant;
 
@@ -11,11 +11,13 @@ use origami::optim::{
     grads_like, loss_fn, sharded_gradient,
 };
 use origami::prelude::*;
+use origami::probe::Doctor;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 
 use crate::data::{Batch, batches};
+use crate::diagnose::{INSPECT_EVERY, announce, locate_non_finite};
 use crate::model::Classifier;
 
 /// A data set: labels, raw texts and token ids.
@@ -133,6 +135,7 @@ fn norm_of(model: &impl Params<f32>, grads: &Grads<f32>, prefix: &str) -> f64 {
 }
 
 /// Trains epochs `first..settings.epochs`; returns one log per epoch.
+/// A `doctor` watches every step (`--diagnose`).
 pub fn train<C: Classifier + Sync>(
     model: &mut C,
     method: &mut Method,
@@ -140,6 +143,7 @@ pub fn train<C: Classifier + Sync>(
     valid: &Split,
     first: usize,
     settings: &Settings,
+    mut doctor: Option<&mut Doctor>,
 ) -> Result<Vec<EpochLog>, String> {
     let mut logs = Vec::new();
     for epoch in first..settings.epochs {
@@ -166,6 +170,7 @@ pub fn train<C: Classifier + Sync>(
         bar.set_prefix(format!("epoch {:>2}", epoch + 1));
         let (mut loss_sum, mut rnn_norm, mut head_norm, mut seen) = (0.0, 0.0, 0.0, 0usize);
         for (number, batch) in all.iter().enumerate() {
+            let step = epoch * all.len() + number;
             // One thread uses the batch as it is; more cut it into pieces.
             let pieces;
             let shards: &[Batch] = if settings.threads > 1 {
@@ -188,6 +193,17 @@ pub fn train<C: Classifier + Sync>(
                 Ok((loss.value().item() as f64, loss.backward()))
             })
             .map_err(|e| e.to_string())?;
+            if let Some(d) = doctor.as_deref_mut() {
+                announce(d.observe_labels(step, &batch.labels), &bar);
+                announce(d.observe(step, model, &grads, loss), &bar);
+                let before = d.findings().len();
+                if !loss.is_finite() {
+                    locate_non_finite(d, step, model, batch, &train.texts_of(batch));
+                } else if step % INSPECT_EVERY == 0 {
+                    model.inspect(d, step, batch);
+                }
+                announce(&d.findings()[before..], &bar);
+            }
             if !loss.is_finite() {
                 return Err(format!(
                     "epoch {}: the loss became {loss}; lower --lr or set --clip",
@@ -228,12 +244,16 @@ pub fn train<C: Classifier + Sync>(
             ));
         }
         bar.finish_and_clear();
-        let (valid_accuracy, _) = evaluate(model, valid, settings.batch_size, settings.classes);
+        let scores = evaluate(model, valid, settings.batch_size, settings.classes);
+        if let (Some(d), true) = (doctor.as_deref_mut(), valid.len() > 0) {
+            let last_step = (epoch + 1) * all.len() - 1;
+            announce(d.observe_validation(last_step, scores.loss), &bar);
+        }
         let n = all.len().max(1) as f64;
         let log = EpochLog {
             epoch: epoch + 1,
             train_loss: loss_sum / seen.max(1) as f64,
-            valid_accuracy,
+            valid_accuracy: scores.accuracy,
             rnn_grad_norm: rnn_norm / n,
             head_grad_norm: head_norm / n,
             seconds: start.elapsed().as_secs_f64(),
@@ -254,26 +274,43 @@ pub fn train<C: Classifier + Sync>(
     Ok(logs)
 }
 
-/// Accuracy and the confusion matrix (rows: true class, columns: predicted).
+/// How a model does on a data set.
+pub struct Scores {
+    pub accuracy: f64,
+    /// Rows: true class; columns: predicted.
+    pub confusion: Vec<Vec<usize>>,
+    /// Mean cross-entropy.
+    pub loss: f64,
+}
+
+/// Accuracy, the confusion matrix and the mean loss on `split`.
 pub fn evaluate<C: Classifier>(
     model: &C,
     split: &Split,
     batch_size: usize,
     classes: usize,
-) -> (f64, Vec<Vec<usize>>) {
+) -> Scores {
     let mut confusion = vec![vec![0usize; classes]; classes];
+    let mut loss = 0.0;
     let order: Vec<usize> = (0..split.len()).collect();
     for batch in batches(&split.encoded, &order, batch_size) {
         let tape = Tape::inference();
-        let logits = model
-            .logits(&tape, &batch, &split.texts_of(&batch), None)
-            .value();
-        for (row, &label) in logits.data().chunks(classes).zip(&batch.labels) {
+        let logits = model.logits(&tape, &batch, &split.texts_of(&batch), None);
+        loss += logits
+            .cross_entropy(&batch.labels, Reduction::Sum)
+            .value()
+            .item() as f64;
+        for (row, &label) in logits.value().data().chunks(classes).zip(&batch.labels) {
             let predicted =
                 (0..classes).fold(0, |best, k| if row[k] > row[best] { k } else { best });
             confusion[label][predicted] += 1;
         }
     }
     let correct: usize = (0..classes).map(|k| confusion[k][k]).sum();
-    (correct as f64 / split.len().max(1) as f64, confusion)
+    let n = split.len().max(1) as f64;
+    Scores {
+        accuracy: correct as f64 / n,
+        confusion,
+        loss: loss / n,
+    }
 }

@@ -165,17 +165,34 @@ fn a_flat_loss_at_its_start_is_a_plateau_and_a_learned_one_is_not() {
 
 #[test]
 fn a_loss_that_gives_back_its_progress_is_unstable() {
-    let rising = (0..10)
-        .map(|_| 2.0)
-        .chain((10..20).map(|_| 1.0))
-        .chain((20..30).map(|_| 1.5));
-    assert_eq!(kinds(&losses(rising)), [Kind::UnstableLoss]);
-    // Tiny absolute rises near zero loss are noise, not instability.
-    let noise = (0..10)
-        .map(|_| 2.0)
-        .chain((10..20).map(|_| 1e-4))
-        .chain((20..30).map(|_| 1.5e-4));
-    assert_eq!(kinds(&losses(noise)), []);
+    // Ten steps per window, each window at the given mean.
+    let windows = |means: &[f64]| -> Doctor {
+        losses(
+            means
+                .iter()
+                .flat_map(|&m| std::iter::repeat_n(m, 10))
+                .collect::<Vec<_>>(),
+        )
+    };
+    let jitter = [0.0, 0.02, -0.01, 0.015, -0.02, 0.01];
+    let curve = |tail: f64| -> Vec<f64> {
+        let mut m = vec![2.0, 1.2];
+        m.extend(jitter.iter().map(|j| 1.0 + j));
+        m.extend([tail; 3]);
+        m
+    };
+    assert_eq!(kinds(&windows(&curve(1.5))), [Kind::UnstableLoss]);
+    assert_eq!(kinds(&windows(&curve(1.1))), [], "below RISE_FACTOR");
+    // The same rise inside windows that swing by ±0.3 is noise.
+    let mut swinging = vec![2.0, 1.2];
+    swinging.extend([0.7, 1.3, 0.7, 1.3, 0.7, 1.3]);
+    swinging.extend([1.25; 3]);
+    assert_eq!(kinds(&windows(&swinging)), []);
+    // Tiny absolute rises near zero loss give back no progress.
+    let mut converged = vec![2.0, 1e-3];
+    converged.extend(jitter.iter().map(|j| 1e-4 * (1.0 + j)));
+    converged.extend([1.5e-4; 3]);
+    assert_eq!(kinds(&windows(&converged)), []);
 }
 
 #[test]

@@ -2,7 +2,16 @@
 //! rises again, and validation loss rising while training loss falls.
 
 use super::finding::{Confidence, Finding, Kind};
-use super::thresholds::{OVERFIT_RISE, PLATEAU_FLAT, PLATEAU_LEVEL, RISE_FACTOR, RISE_GIVEN_BACK};
+use super::gradients::median;
+use super::thresholds::{
+    OVERFIT_RISE, PLATEAU_FLAT, PLATEAU_LEVEL, RISE_FACTOR, RISE_GIVEN_BACK, RISE_SIGNIFICANCE,
+};
+
+/// Windows averaged into one level when looking for a rise.
+const LEVEL: usize = 3;
+
+/// Recent windows whose spread measures the loss's noise.
+const NOISE_WINDOWS: usize = 10;
 
 /// Window means of the training loss and the validation points.
 pub(crate) struct LossTrack {
@@ -80,27 +89,54 @@ impl LossTrack {
                 source: "gradient_flow.json (std-0.01 and sigmoid nets stay at ln 10)",
             });
         }
-        let best = self.means[..self.means.len() - 1]
-            .iter()
-            .copied()
-            .fold(f64::INFINITY, f64::min);
-        if last > RISE_FACTOR * best && last - best > RISE_GIVEN_BACK * (start - best) {
-            found.push(Finding {
-                kind: Kind::UnstableLoss,
-                step,
-                subject: None,
-                evidence: format!(
-                    "the last {}-step mean {last:.4} is {:.2}× the best earlier mean {best:.4} (threshold {RISE_FACTOR}×), giving back {:.0}% of the progress from {start:.4}",
-                    self.window,
-                    last / best,
-                    100.0 * (last - best) / (start - best).max(1e-300)
-                ),
-                advice: "Training is unstable: lower the rate, clip the gradient norm, or decay the rate over time".into(),
-                confidence: Confidence::from_excess(last / best / RISE_FACTOR * 5.0),
-                source: "learning_rate.json (rates past 8 η_opt diverge)",
-            });
-        }
+        found.extend(self.rise(step, start));
         found
+    }
+
+    /// The level (mean of the last [`LEVEL`] windows) well above the best
+    /// earlier level: by [`RISE_FACTOR`], giving back [`RISE_GIVEN_BACK`] of
+    /// the progress, and by [`RISE_SIGNIFICANCE`] times the noise of a level
+    /// difference, estimated from the changes between the last
+    /// [`NOISE_WINDOWS`] window means (minibatches differ, so windows vary
+    /// more than their own steps suggest).
+    fn rise(&self, step: usize, start: f64) -> Option<Finding> {
+        let m = &self.means;
+        if m.len() < 2 * LEVEL + 1 {
+            return None;
+        }
+        let level = |end: usize| m[end + 1 - LEVEL..=end].iter().sum::<f64>() / LEVEL as f64;
+        let now = level(m.len() - 1);
+        let best = (LEVEL - 1..m.len() - LEVEL)
+            .map(level)
+            .fold(f64::INFINITY, f64::min);
+        // The median step between consecutive window means, as a normal
+        // spread: robust to the one big step a real rise makes.
+        let recent = &m[m.len().saturating_sub(NOISE_WINDOWS + 1)..];
+        let steps = recent.windows(2).map(|w| (w[1] - w[0]).abs());
+        let sd = median(steps) / (0.6745 * std::f64::consts::SQRT_2);
+        let noise = sd * (2.0 / LEVEL as f64).sqrt();
+        let rise = now - best;
+        if !(now > RISE_FACTOR * best
+            && rise > RISE_GIVEN_BACK * (start - best)
+            && rise > RISE_SIGNIFICANCE * noise)
+        {
+            return None;
+        }
+        Some(Finding {
+            kind: Kind::UnstableLoss,
+            step,
+            subject: None,
+            evidence: format!(
+                "the mean of the last {} steps, {now:.4}, is {:.2}× the best earlier such mean {best:.4} (threshold {RISE_FACTOR}×), {:.1} times its noise, giving back {:.0}% of the progress from {start:.4}",
+                LEVEL * self.window,
+                now / best,
+                rise / noise.max(1e-300),
+                100.0 * rise / (start - best).max(1e-300)
+            ),
+            advice: "Training is unstable: lower the rate, clip the gradient norm, or decay the rate over time".into(),
+            confidence: Confidence::from_excess(now / best / RISE_FACTOR * 5.0),
+            source: "learning_rate.json (rates past 8 η_opt diverge)",
+        })
     }
 
     /// Adds one validation loss; returns an overfitting finding when the

@@ -63,12 +63,19 @@ pub const PLATEAU_LEVEL: f64 = 0.9;
 /// … and the last two windows' means differ by less than this fraction.
 pub const PLATEAU_FLAT: f64 = 0.01;
 
-/// Unstable loss: a window's mean above this multiple of the best earlier
-/// window's mean …
+/// Unstable loss: the mean of the last three windows above this multiple
+/// of the lowest earlier such mean …
 pub const RISE_FACTOR: f64 = 1.2;
 
-/// … having given back at least this share of the progress made so far.
+/// … having given back at least this share of the progress made so far,
 pub const RISE_GIVEN_BACK: f64 = 0.1;
+
+/// … by at least this many times its noise (from the median change between
+/// the last ten window means), so that minibatch noise is not taken for a rise: the
+/// lowest of many noisy means is biased low. Comparing single 20-step
+/// windows without it flagged a healthy language-ID run (a window 1.22×
+/// the best of 58 earlier ones).
+pub const RISE_SIGNIFICANCE: f64 = 4.0;
 
 /// Overfitting: the last two validation losses at least this multiple of
 /// the lowest one, while the training loss kept falling. bias_variance.json
