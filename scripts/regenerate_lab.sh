@@ -4,6 +4,7 @@
 # with uncommitted changes: a figure must name a commit a reader can check
 # out. Usage: scripts/regenerate_lab.sh [experiment ...] (default: all).
 set -euo pipefail
+shopt -s nullglob
 cd "$(dirname "$0")/.."
 
 experiments=("$@")
@@ -27,6 +28,11 @@ for name in "${experiments[@]}"; do
   rm -f target/lab/"$name".json target/lab/"$name".svg target/lab/"$name"_*.svg
   "target/release/examples/$name" > "target/lab/$name.log"
   rm -f docs/lab/"$name".json docs/lab/"$name".svg docs/lab/"$name"_*.svg
-  cp target/lab/"$name".json target/lab/"$name"*.svg docs/lab/
+  # Every experiment writes a record; most also draw figures.
+  files=(target/lab/"$name".json)
+  for figure in target/lab/"$name".svg target/lab/"$name"_*.svg; do
+    if [ -e "$figure" ]; then files+=("$figure"); fi
+  done
+  cp "${files[@]}" docs/lab/
   echo "$name: $(( $(date +%s) - start )) s (log: target/lab/$name.log)"
 done
