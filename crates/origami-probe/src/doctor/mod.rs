@@ -198,6 +198,9 @@ impl Doctor {
 
     /// Saturated or dead units of `layer` from its pre-activations
     /// `[batch, units]` on inspected data.
+    ///
+    /// # Panics
+    /// If `pre_activations` is not 2-D.
     pub fn inspect_units<T: Float>(
         &mut self,
         step: usize,
