@@ -20,6 +20,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use super::backoff::ThreadBackoff;
+use super::narrow;
 use super::transpose::transpose_into;
 use crate::buffer::Buffer;
 
@@ -120,16 +121,26 @@ fn strides(transposed: bool, rows: usize, cols: usize) -> (isize, isize) {
 pub(crate) trait GemmScalar: Copy + Send + Sync + 'static {
     const ZERO: Self;
     const ONE: Self;
+    /// `self · a + b` with one rounding.
+    fn mul_add(self, a: Self, b: Self) -> Self;
 }
 
 impl GemmScalar for f32 {
     const ZERO: Self = 0.0;
     const ONE: Self = 1.0;
+    #[inline(always)]
+    fn mul_add(self, a: Self, b: Self) -> Self {
+        f32::mul_add(self, a, b)
+    }
 }
 
 impl GemmScalar for f64 {
     const ZERO: Self = 0.0;
     const ONE: Self = 1.0;
+    #[inline(always)]
+    fn mul_add(self, a: Self, b: Self) -> Self {
+        f64::mul_add(self, a, b)
+    }
 }
 
 /// `batch` products `C_i (m×n) = op(A_i) · op(B_i)` of consecutive
@@ -156,6 +167,9 @@ pub(crate) fn matmul_uninit<T: GemmScalar>(
     assert_eq!(out.len(), len, "matmul: output of the wrong length");
     if k == 0 || len == 0 {
         out.fill(MaybeUninit::new(T::ZERO));
+        return;
+    }
+    if narrow::try_products(batch, m, k, n, a, ta, b, tb, out) {
         return;
     }
     // `A·Bᵀ` with both operands long along k runs at ~60% of the `gemm`

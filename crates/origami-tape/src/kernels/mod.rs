@@ -3,5 +3,6 @@
 pub(crate) mod backoff;
 pub(crate) mod gemm;
 pub(crate) mod math;
+pub(crate) mod narrow;
 pub(crate) mod transpose;
 pub(crate) mod wide;
