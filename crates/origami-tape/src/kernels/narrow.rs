@@ -5,13 +5,14 @@
 //! each call for large matrices; on the products of a small MLP
 //! (256×16×16, 256×16×2, 16×256×2, …) that costs several times the
 //! arithmetic (AVX-512 EPYC: 1.4–2.2 µs for 8–65k multiply-adds). Here
-//! [`ROWS`] rows of C at a time are accumulated as fixed-size arrays of
-//! `n` columns, which the compiler keeps in vector registers, over `k` in
-//! order, one fused multiply-add per term; `op(B)` is read as `k` rows of
-//! `n` (copied into that layout first when it is stored transposed).
+//! eight (AVX-512) or four (AVX2) rows of C at a time are accumulated as
+//! fixed-size arrays of `n` columns, which the compiler keeps in vector
+//! registers, over `k` in order, one fused multiply-add per term; `op(B)`
+//! is read as `k` rows of `n` (copied into that layout first when it is
+//! stored transposed).
 //!
 //! Only on CPUs with FMA (AVX-512, or AVX2 with FMA), so that every such
-//! product rounds the same way; elsewhere [`try_product`] declines and the
+//! product rounds the same way; elsewhere [`try_products`] declines and the
 //! caller uses `gemm`.
 
 use std::mem::MaybeUninit;
@@ -24,11 +25,6 @@ pub(crate) const MAX_COLUMNS: usize = 16;
 /// Products with more multiply-adds than this go to `gemm`, whose cache
 /// blocking wins once `op(B)` no longer fits the first-level cache.
 pub(crate) const MAX_WORK: usize = 1 << 18;
-
-/// Rows of C accumulated together: each row of `op(B)` is loaded once for
-/// all of them, and eight independent chains of multiply-adds hide the
-/// latency of each (4 cycles, two issued per cycle).
-const ROWS: usize = 8;
 
 /// Writes the `batch` products `op(A_i)·op(B_i)` (`m×n` each, blocks laid
 /// out one after another) into `out` and returns true if they are narrow
@@ -95,19 +91,24 @@ struct Shape {
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512vl,avx2,fma")]
 fn products_avx512<T: GemmScalar>(shape: Shape, a: &[T], b: &[T], out: &mut [MaybeUninit<T>]) {
-    products(shape, a, b, out);
+    products::<T, 8>(shape, a, b, out);
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
 fn products_avx2<T: GemmScalar>(shape: Shape, a: &[T], b: &[T], out: &mut [MaybeUninit<T>]) {
-    products(shape, a, b, out);
+    products::<T, 4>(shape, a, b, out);
 }
 
 /// Every product of the batch (inlined into the functions compiled for
 /// FMA above, so that `mul_add` is one instruction).
 #[inline(always)]
-fn products<T: GemmScalar>(shape: Shape, a: &[T], b: &[T], out: &mut [MaybeUninit<T>]) {
+fn products<T: GemmScalar, const ROWS: usize>(
+    shape: Shape,
+    a: &[T],
+    b: &[T],
+    out: &mut [MaybeUninit<T>],
+) {
     let Shape {
         batch,
         m,
@@ -121,14 +122,14 @@ fn products<T: GemmScalar>(shape: Shape, a: &[T], b: &[T], out: &mut [MaybeUnini
             &a[i * m * k..(i + 1) * m * k],
             &b[i * k * n..(i + 1) * k * n],
         );
-        product(m, k, n, a, ta, b, tb, &mut out[i * m * n..(i + 1) * m * n]);
+        product::<T, ROWS>(m, k, n, a, ta, b, tb, &mut out[i * m * n..(i + 1) * m * n]);
     }
 }
 
 /// One product, `op(B)` first laid out as `k` rows of `n`.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
-fn product<T: GemmScalar>(
+fn product<T: GemmScalar, const ROWS: usize>(
     m: usize,
     k: usize,
     n: usize,
@@ -148,25 +149,25 @@ fn product<T: GemmScalar>(
         b
     };
     match (n, ta) {
-        (1, false) => rows::<T, 1, false>(m, k, a, b, out),
-        (1, true) => rows::<T, 1, true>(m, k, a, b, out),
-        (2, false) => rows::<T, 2, false>(m, k, a, b, out),
-        (2, true) => rows::<T, 2, true>(m, k, a, b, out),
-        (3, false) => rows::<T, 3, false>(m, k, a, b, out),
-        (3, true) => rows::<T, 3, true>(m, k, a, b, out),
-        (4, false) => rows::<T, 4, false>(m, k, a, b, out),
-        (4, true) => rows::<T, 4, true>(m, k, a, b, out),
-        (5..=8, false) => padded::<T, 8, false>(m, k, n, a, b, out),
-        (5..=8, true) => padded::<T, 8, true>(m, k, n, a, b, out),
-        (_, false) => padded::<T, 16, false>(m, k, n, a, b, out),
-        (_, true) => padded::<T, 16, true>(m, k, n, a, b, out),
+        (1, false) => rows::<T, 1, ROWS, false>(m, k, a, b, out),
+        (1, true) => rows::<T, 1, ROWS, true>(m, k, a, b, out),
+        (2, false) => rows::<T, 2, ROWS, false>(m, k, a, b, out),
+        (2, true) => rows::<T, 2, ROWS, true>(m, k, a, b, out),
+        (3, false) => rows::<T, 3, ROWS, false>(m, k, a, b, out),
+        (3, true) => rows::<T, 3, ROWS, true>(m, k, a, b, out),
+        (4, false) => rows::<T, 4, ROWS, false>(m, k, a, b, out),
+        (4, true) => rows::<T, 4, ROWS, true>(m, k, a, b, out),
+        (5..=8, false) => padded::<T, 8, ROWS, false>(m, k, n, a, b, out),
+        (5..=8, true) => padded::<T, 8, ROWS, true>(m, k, n, a, b, out),
+        (_, false) => padded::<T, 16, ROWS, false>(m, k, n, a, b, out),
+        (_, true) => padded::<T, 16, ROWS, true>(m, k, n, a, b, out),
     }
 }
 
 /// `op(B)` widened from `n` to `N` columns with zeros, then [`rows`]
 /// into a scratch `m×N` result whose first `n` columns are copied out.
 #[inline(always)]
-fn padded<T: GemmScalar, const N: usize, const TA: bool>(
+fn padded<T: GemmScalar, const N: usize, const ROWS: usize, const TA: bool>(
     m: usize,
     k: usize,
     n: usize,
@@ -175,23 +176,27 @@ fn padded<T: GemmScalar, const N: usize, const TA: bool>(
     out: &mut [MaybeUninit<T>],
 ) {
     if n == N {
-        return rows::<T, N, TA>(m, k, a, b, out);
+        return rows::<T, N, ROWS, TA>(m, k, a, b, out);
     }
     let mut wide_b = vec![T::ZERO; k * N];
     for (to, from) in wide_b.chunks_exact_mut(N).zip(b.chunks_exact(n)) {
         to[..n].copy_from_slice(from);
     }
     let mut wide_c = vec![MaybeUninit::new(T::ZERO); m * N];
-    rows::<T, N, TA>(m, k, a, &wide_b, &mut wide_c);
+    rows::<T, N, ROWS, TA>(m, k, a, &wide_b, &mut wide_c);
     for (to, from) in out.chunks_exact_mut(n).zip(wide_c.chunks_exact(N)) {
         to.copy_from_slice(&from[..n]);
     }
 }
 
 /// The product with `op(B)` laid out as `k` rows of exactly `N` columns:
-/// [`ROWS`] rows of C at a time, then the rest together.
+/// `ROWS` rows of C at a time, then the rest together. Each row of `op(B)`
+/// is loaded once for all of them, and their independent chains of
+/// multiply-adds hide each one's latency (4 cycles, two issued per cycle):
+/// eight rows with AVX-512's 32 registers, four with AVX2's 16 (a row of
+/// 16 f32 takes two there).
 #[inline(always)]
-fn rows<T: GemmScalar, const N: usize, const TA: bool>(
+fn rows<T: GemmScalar, const N: usize, const ROWS: usize, const TA: bool>(
     m: usize,
     k: usize,
     a: &[T],
@@ -303,10 +308,7 @@ mod tests {
                     .collect()
             };
             let (a, b) = (draw(batch * m * k), draw(batch * k * n));
-            let mut out = vec![MaybeUninit::new(f64::NAN); batch * m * n];
-            let done = try_products(batch, m, k, n, &a, ta, &b, tb, &mut out);
-            prop_assert_eq!(done, has_fma());
-            if done {
+            let check = |out: &[MaybeUninit<f64>]| -> Result<(), TestCaseError> {
                 for i in 0..batch {
                     let want = reference(m, k, n, &a[i * m * k..], ta, &b[i * k * n..], tb);
                     let got: Vec<f64> = out[i * m * n..(i + 1) * m * n]
@@ -316,6 +318,19 @@ mod tests {
                         .collect();
                     prop_assert_eq!(got, want);
                 }
+                Ok(())
+            };
+            let mut out = vec![MaybeUninit::new(f64::NAN); batch * m * n];
+            let done = try_products(batch, m, k, n, &a, ta, &b, tb, &mut out);
+            prop_assert_eq!(done, has_fma());
+            if done {
+                check(&out)?;
+                // The AVX2 path (four rows at a time), also on AVX-512 CPUs.
+                let mut out = vec![MaybeUninit::new(f64::NAN); batch * m * n];
+                let shape = Shape { batch, m, k, n, ta, tb };
+                // SAFETY: `has_fma` checked AVX2 and FMA.
+                unsafe { products_avx2(shape, &a, &b, &mut out) };
+                check(&out)?;
             }
         }
     }
