@@ -219,3 +219,41 @@ proptest! {
         check(&run::<f64>(&case, |v| v[0].cross_entropy(&targets, Reduction::None)), &none, 1e-14)?;
     }
 }
+
+/// The fast paths for a row over a batch (bias add either way round, the
+/// bias gradient's sum over rows, broadcasting a row) give exactly the
+/// naive result, at widths on both sides of their 16-wide blocks.
+#[test]
+fn row_over_batch_paths_are_exact() {
+    for rows in [1usize, 3, 64] {
+        for width in [1usize, 2, 15, 16, 17, 33, 40] {
+            let value = |i: usize| ((i * 7919 % 1000) as f32 - 500.0) / 37.0;
+            let a =
+                Tensor::from_vec(&[rows, width], (0..rows * width).map(value).collect()).unwrap();
+            let b =
+                Tensor::from_vec(&[width], (0..width).map(|j| value(j + 11)).collect()).unwrap();
+            let tape = Tape::<f32>::new();
+            let (va, vb) = (tape.var(a.clone()), tape.var(b.clone()));
+            let at = |i: usize| a.data()[i];
+            let want: Vec<f32> = (0..rows * width)
+                .map(|i| at(i) + b.data()[i % width])
+                .collect();
+            assert_eq!((va + vb).value().data(), &want[..], "{rows}×{width} + row");
+            let want: Vec<f32> = (0..rows * width)
+                .map(|i| b.data()[i % width] - at(i))
+                .collect();
+            assert_eq!((vb - va).value().data(), &want[..], "row − {rows}×{width}");
+            let want: Vec<f32> = (0..width)
+                .map(|j| (0..rows).fold(0.0f32, |s, r| s + at(r * width + j)))
+                .collect();
+            assert_eq!(
+                va.sum(&[0]).value().data(),
+                &want[..],
+                "sum of {rows}×{width}"
+            );
+            let want: Vec<f32> = (0..rows * width).map(|i| b.data()[i % width]).collect();
+            let spread = vb.broadcast_to(&[rows, width]).value();
+            assert_eq!(spread.data(), &want[..], "{width} to {rows}×{width}");
+        }
+    }
+}

@@ -7,6 +7,8 @@
 //! `tanh_grad(y, g) = g(1 - y²)` has partials `(-2·g·y·h, (1 - y²)·h)` for
 //! an incoming `h`; `sigmoid_grad(y, g) = g·y(1 - y)` has `(g(1 - 2y)·h, y(1 - y)·h)`.
 
+use std::mem::MaybeUninit;
+
 use crate::algebra::Algebra;
 use crate::buffer::Buffer;
 use crate::float::Float;
@@ -134,17 +136,58 @@ fn zip_broadcast_here<T: Float>(
         sb.last().copied().unwrap_or(0),
     );
     let (da, db) = (a.data(), b.data());
-    for_each_row(&shape, [&sa, &sb], |_, [oa, ob]| match (ia, ib) {
-        (1, 1) => out.extend(
-            da[oa..oa + inner]
-                .iter()
-                .zip(&db[ob..ob + inner])
-                .map(|(&x, &y)| f(x, y)),
-        ),
-        (1, 0) => out.extend(da[oa..oa + inner].iter().map(|&x| f(x, db[ob]))),
-        (0, 1) => out.extend(db[ob..ob + inner].iter().map(|&y| f(da[oa], y))),
-        _ => out.extend((0..inner).map(|_| f(da[oa], db[ob]))),
-    });
+    let spare = &mut out.spare_capacity_mut()[..n];
+    // One output row of `inner` elements from offsets `oa`, `ob`.
+    let row = |dst: &mut [MaybeUninit<T>], oa: usize, ob: usize| match (ia, ib) {
+        (1, 1) => {
+            let (xs, ys) = (&da[oa..oa + inner], &db[ob..ob + inner]);
+            for ((d, &x), &y) in dst.iter_mut().zip(xs).zip(ys) {
+                d.write(f(x, y));
+            }
+        }
+        (1, 0) => {
+            for (d, &x) in dst.iter_mut().zip(&da[oa..oa + inner]) {
+                d.write(f(x, db[ob]));
+            }
+        }
+        (0, 1) => {
+            for (d, &y) in dst.iter_mut().zip(&db[ob..ob + inner]) {
+                d.write(f(da[oa], y));
+            }
+        }
+        _ => {
+            for d in dst.iter_mut() {
+                d.write(f(da[oa], db[ob]));
+            }
+        }
+    };
+    if shape.len() == 2 && inner > 0 && (ia, ib) == (1, 1) && (sa[0] == 0 || sb[0] == 0) {
+        // A row added to every row of a matrix (a bias over a batch): the
+        // common case, with the repeated row's slice fixed outside the loop.
+        let rows = spare.chunks_exact_mut(inner);
+        if sb[0] == 0 {
+            let ys = &db[..inner];
+            for (dst, xs) in rows.zip(da.chunks_exact(inner)) {
+                for ((d, &x), &y) in dst.iter_mut().zip(xs).zip(ys) {
+                    d.write(f(x, y));
+                }
+            }
+        } else {
+            let xs = &da[..inner];
+            for (dst, ys) in rows.zip(db.chunks_exact(inner)) {
+                for ((d, &x), &y) in dst.iter_mut().zip(xs).zip(ys) {
+                    d.write(f(x, y));
+                }
+            }
+        }
+    } else {
+        for_each_row(&shape, [&sa, &sb], |r, [oa, ob]| {
+            row(&mut spare[r * inner..(r + 1) * inner], oa, ob);
+        });
+    }
+    // SAFETY: the rows above cover all `n` elements: row r writes
+    // r·inner..(r + 1)·inner, and every row is visited once.
+    unsafe { out.set_len(n) };
     Tensor::from_parts(shape, out)
 }
 

@@ -84,11 +84,25 @@ fn broadcast_to<T: Float>(x: &Tensor<T>, shape: &[usize]) -> Tensor<T> {
     let strides = broadcast_strides(x.shape(), shape);
     let inner = shape.last().copied().unwrap_or(1);
     let step = strides.last().copied().unwrap_or(0);
-    let mut out = Buffer::with_capacity(shape.iter().product());
+    let n: usize = shape.iter().product();
+    let mut out = Buffer::with_capacity(n);
     let data = x.data();
-    for_each_row(shape, [&strides], |_, [o]| {
-        out.extend((0..inner).map(|i| data[o + i * step]));
+    let spare = &mut out.spare_capacity_mut()[..n];
+    for_each_row(shape, [&strides], |r, [o]| {
+        let dst = &mut spare[r * inner..(r + 1) * inner];
+        if step == 1 {
+            for (d, &v) in dst.iter_mut().zip(&data[o..o + inner]) {
+                d.write(v);
+            }
+        } else {
+            for (i, d) in dst.iter_mut().enumerate() {
+                d.write(data[o + i * step]);
+            }
+        }
     });
+    // SAFETY: every row r wrote r·inner..(r + 1)·inner, and
+    // `for_each_row` visits all n / inner rows once.
+    unsafe { out.set_len(n) };
     Tensor::from_parts(Shape::from_slice(shape), out)
 }
 

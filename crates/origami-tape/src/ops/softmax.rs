@@ -119,10 +119,12 @@ fn contiguous_rows(shape: &[usize], axis: usize) -> bool {
 /// maxima (possibly infinite).
 fn shifted_exps<T: Float>(x: &[T], dim: usize) -> (Buffer<T>, Buffer<T>) {
     let maxes: Buffer<T> = x.chunks(dim).map(raw_max).collect();
-    let mut shifted = Buffer::with_capacity(x.len());
-    for (row, &m) in x.chunks(dim).zip(maxes.iter()) {
+    let mut shifted = Buffer::filled(T::ZERO, x.len());
+    for ((out, row), &m) in shifted.chunks_mut(dim).zip(x.chunks(dim)).zip(maxes.iter()) {
         let m = if m.is_finite() { m } else { T::ZERO };
-        shifted.extend(row.iter().map(|&v| v - m));
+        for (o, &v) in out.iter_mut().zip(row) {
+            *o = v - m;
+        }
     }
     let mut exps = Buffer::filled(T::ZERO, x.len());
     T::exp_slice(&shifted, &mut exps);
