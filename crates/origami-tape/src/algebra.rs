@@ -130,6 +130,16 @@ pub(crate) trait Algebra<T: Float>: Clone {
         let axes: SmallVec<[usize; 4]> = (0..from.len())
             .filter(|&a| a < lead || (shape[a - lead] == 1 && from[a] != 1))
             .collect();
+        if axes.len() == lead {
+            // Only leading axes go (a bias over a batch): one op.
+            return self.apply(
+                Op::Reduce(Reduce::Sum {
+                    axes: Shape::from_slice(&axes),
+                    keepdim: false,
+                }),
+                &[],
+            );
+        }
         self.sum_keepdim(&axes).reshape(shape)
     }
     fn softmax(&self, axis: usize) -> Self {

@@ -67,6 +67,10 @@ impl Reduce {
     pub(crate) fn backward<T: Float, A: Algebra<T>>(&self, x: &A, g: &A) -> A {
         let shape = x.shape();
         match self {
+            // Leading axes summed away broadcast back without a reshape.
+            Reduce::Sum { axes, .. } if axes.iter().enumerate().all(|(i, &a)| i == a) => {
+                g.broadcast_to(&shape)
+            }
             Reduce::Sum { axes, .. } => g
                 .reshape(&reduced_shape(&shape, axes, true))
                 .broadcast_to(&shape),
