@@ -7,23 +7,31 @@
 //!   linear in `c`, so `J u = ∇_c ⟨Jᵀ c, u⟩` for any `c` (zeros here).
 
 use crate::float::Float;
+use crate::ops::{Inner, Op};
 use crate::tape::{Tape, Var};
 use crate::tensor::Tensor;
 
 impl<T: Float> Tape<T> {
-    /// `Σ_i ⟨vars[i], directions[i]⟩` as a recorded scalar.
-    fn inner_product<'t>(&'t self, vars: &[Var<'t, T>], directions: &[Tensor<T>]) -> Var<'t, T> {
+    /// `Σ_i ⟨vars[i], directions[i]⟩` as one recorded scalar.
+    pub(crate) fn inner_product<'t>(
+        &'t self,
+        vars: &[Var<'t, T>],
+        directions: &[Tensor<T>],
+    ) -> Var<'t, T> {
         assert_eq!(vars.len(), directions.len(), "one direction per variable");
-        let mut total = self.constant(Tensor::scalar(T::ZERO));
         for (v, d) in vars.iter().zip(directions) {
             assert_eq!(
                 v.shape().as_slice(),
                 d.shape(),
                 "direction shape differs from its variable"
             );
-            total = total + (*v * self.constant(d.clone())).sum_all();
         }
-        total
+        self.apply(
+            Op::Inner(Inner {
+                directions: directions.iter().cloned().collect(),
+            }),
+            vars,
+        )
     }
 
     /// Exact Hessian-vector product of the scalar `loss` with respect to

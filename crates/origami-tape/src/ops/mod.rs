@@ -4,6 +4,7 @@
 
 pub(crate) mod binary;
 mod gather;
+mod inner;
 mod layout;
 mod loss;
 pub(crate) mod matmul;
@@ -22,6 +23,7 @@ use crate::tensor::Tensor;
 
 pub(crate) use binary::Binary;
 pub(crate) use gather::Indexing;
+pub(crate) use inner::Inner;
 pub(crate) use layout::Layout;
 pub(crate) use loss::Loss;
 pub use loss::Reduction;
@@ -51,6 +53,7 @@ pub(crate) enum Op<T> {
     Softmax(Softmax),
     Loss(Loss),
     Scan(ElmanScan),
+    Inner(Inner<T>),
 }
 
 impl<T: Float> Op<T> {
@@ -68,6 +71,7 @@ impl<T: Float> Op<T> {
             Op::Softmax(s) => s.name(),
             Op::Loss(l) => l.name(),
             Op::Scan(_) => "elman_scan",
+            Op::Inner(_) => "inner_product",
         }
     }
 
@@ -85,6 +89,7 @@ impl<T: Float> Op<T> {
             Op::Softmax(s) => s.forward(x[0]),
             Op::Loss(l) => l.forward(x[0]),
             Op::Scan(s) => s.forward(x[0], x[1], x[2]),
+            Op::Inner(p) => p.forward(x),
         }
     }
 
@@ -110,6 +115,7 @@ impl<T: Float> Op<T> {
             Op::Softmax(s) => smallvec::smallvec![Some(s.backward(&x[0], y, g))],
             Op::Loss(l) => smallvec::smallvec![Some(l.backward(&x[0], g))],
             Op::Scan(s) => A::elman_scan_backward(s, x, y, g, need),
+            Op::Inner(p) => p.backward(g, need),
         }
     }
 }
