@@ -101,7 +101,8 @@ fn products_avx2<T: GemmScalar>(shape: Shape, a: &[T], b: &[T], out: &mut [Maybe
 }
 
 /// Every product of the batch (inlined into the functions compiled for
-/// FMA above, so that `mul_add` is one instruction).
+/// FMA above, so that `mul_add` is one instruction), `op(B)` first laid out
+/// as `k` rows of `n`.
 #[inline(always)]
 fn products<T: GemmScalar, const ROWS: usize>(
     shape: Shape,
@@ -118,49 +119,32 @@ fn products<T: GemmScalar, const ROWS: usize>(
         tb,
     } = shape;
     for i in 0..batch {
-        let (a, b) = (
-            &a[i * m * k..(i + 1) * m * k],
-            &b[i * k * n..(i + 1) * k * n],
-        );
-        product::<T, ROWS>(m, k, n, a, ta, b, tb, &mut out[i * m * n..(i + 1) * m * n]);
-    }
-}
-
-/// One product, `op(B)` first laid out as `k` rows of `n`.
-#[allow(clippy::too_many_arguments)]
-#[inline(always)]
-fn product<T: GemmScalar, const ROWS: usize>(
-    m: usize,
-    k: usize,
-    n: usize,
-    a: &[T],
-    ta: bool,
-    b: &[T],
-    tb: bool,
-    out: &mut [MaybeUninit<T>],
-) {
-    let packed: Vec<T>;
-    let b = if tb {
-        packed = (0..k)
-            .flat_map(|p| (0..n).map(move |j| b[j * k + p]))
-            .collect();
-        &packed[..]
-    } else {
-        b
-    };
-    match (n, ta) {
-        (1, false) => rows::<T, 1, ROWS, false>(m, k, a, b, out),
-        (1, true) => rows::<T, 1, ROWS, true>(m, k, a, b, out),
-        (2, false) => rows::<T, 2, ROWS, false>(m, k, a, b, out),
-        (2, true) => rows::<T, 2, ROWS, true>(m, k, a, b, out),
-        (3, false) => rows::<T, 3, ROWS, false>(m, k, a, b, out),
-        (3, true) => rows::<T, 3, ROWS, true>(m, k, a, b, out),
-        (4, false) => rows::<T, 4, ROWS, false>(m, k, a, b, out),
-        (4, true) => rows::<T, 4, ROWS, true>(m, k, a, b, out),
-        (5..=8, false) => padded::<T, 8, ROWS, false>(m, k, n, a, b, out),
-        (5..=8, true) => padded::<T, 8, ROWS, true>(m, k, n, a, b, out),
-        (_, false) => padded::<T, 16, ROWS, false>(m, k, n, a, b, out),
-        (_, true) => padded::<T, 16, ROWS, true>(m, k, n, a, b, out),
+        let a = &a[i * m * k..(i + 1) * m * k];
+        let b = &b[i * k * n..(i + 1) * k * n];
+        let out = &mut out[i * m * n..(i + 1) * m * n];
+        let packed: Vec<T>;
+        let b = if tb {
+            packed = (0..k)
+                .flat_map(|p| (0..n).map(move |j| b[j * k + p]))
+                .collect();
+            &packed[..]
+        } else {
+            b
+        };
+        match (n, ta) {
+            (1, false) => rows::<T, 1, ROWS, false>(m, k, a, b, out),
+            (1, true) => rows::<T, 1, ROWS, true>(m, k, a, b, out),
+            (2, false) => rows::<T, 2, ROWS, false>(m, k, a, b, out),
+            (2, true) => rows::<T, 2, ROWS, true>(m, k, a, b, out),
+            (3, false) => rows::<T, 3, ROWS, false>(m, k, a, b, out),
+            (3, true) => rows::<T, 3, ROWS, true>(m, k, a, b, out),
+            (4, false) => rows::<T, 4, ROWS, false>(m, k, a, b, out),
+            (4, true) => rows::<T, 4, ROWS, true>(m, k, a, b, out),
+            (5..=8, false) => padded::<T, 8, ROWS, false>(m, k, n, a, b, out),
+            (5..=8, true) => padded::<T, 8, ROWS, true>(m, k, n, a, b, out),
+            (_, false) => padded::<T, 16, ROWS, false>(m, k, n, a, b, out),
+            (_, true) => padded::<T, 16, ROWS, true>(m, k, n, a, b, out),
+        }
     }
 }
 
