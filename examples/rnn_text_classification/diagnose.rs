@@ -1,16 +1,21 @@
 //! `--diagnose`: origami's training doctor watching the run. Every step it
 //! sees the loss, the raw gradients and the batch's labels; every
 //! [`INSPECT_EVERY`] steps the gradient over the RNN's time steps and its
-//! units' saturation; after every epoch the validation loss. Findings are
+//! units' saturation; with plain or heavy-ball SGD, the rate against the
+//! top Hessian eigenvalue at each epoch's start; after every epoch the
+//! validation loss. Findings are
 //! printed as they appear, summarised at the end and written to
 //! `diagnosis.json` in the output directory.
 
 use std::path::Path;
 
 use origami::nn::CellKind;
+use origami::optim::loss_fn;
 use origami::prelude::*;
-use origami::probe::time_step_gradient_norms;
 use origami::probe::{Doctor, doctor::Finding};
+use origami::probe::{time_step_gradient_norms, top_hessian_eigenvalue};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
 use serde_json::json;
 
 use crate::data::Batch;
@@ -42,6 +47,27 @@ pub fn locate_non_finite<C: Classifier>(
     if let Some(anomaly) = tape.anomaly() {
         doctor.observe_anomaly(step, &anomaly);
     }
+}
+
+/// The top Hessian eigenvalue of the loss on `batch` (20 power
+/// iterations) against SGD's `rate` and `momentum`; once per epoch, as the
+/// doctor judges the rate only before the loss has halved.
+pub fn inspect_curvature<C: Classifier>(
+    doctor: &mut Doctor,
+    step: usize,
+    model: &C,
+    batch: &Batch,
+    texts: &[&str],
+    rate: f64,
+    momentum: f64,
+) {
+    let loss = loss_fn(|t, m: &C| {
+        m.logits(t, batch, texts, None)
+            .cross_entropy(&batch.labels, Reduction::Mean)
+    });
+    let mut rng = StdRng::seed_from_u64(step as u64);
+    let lambda = top_hessian_eigenvalue(&loss, model, 20, &mut rng).value;
+    doctor.inspect_curvature(step, lambda, rate, momentum);
 }
 
 /// `‖∂L/∂x_t‖` for each step's embeddings (how much each position still

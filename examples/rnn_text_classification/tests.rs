@@ -172,6 +172,27 @@ fn diagnose_watches_without_changing_the_run_and_names_a_blow_up() {
         .iter()
         .map(|f| f["kind"].as_str().unwrap())
         .collect();
-    assert_eq!(kinds, ["non-finite", "non-finite"], "{findings:?}");
-    assert_eq!(findings[1]["subject"], "matmul", "the anomaly names the op");
+    assert_eq!(
+        kinds,
+        ["rate-above-stable-limit", "non-finite", "non-finite"],
+        "{findings:?}"
+    );
+    assert_eq!(findings[2]["subject"], "matmul", "the anomaly names the op");
+
+    // Plain SGD's rate is judged against the curvature at the first step.
+    run(&with(&[
+        "--save",
+        "ckpt-rate",
+        "--diagnose",
+        "--optimizer",
+        "sgd",
+        "--lr",
+        "20",
+        "--clip",
+        "0",
+    ]))
+    .unwrap();
+    let first = read("ckpt-rate")["findings"][0].clone();
+    assert_eq!(first["kind"], "rate-above-stable-limit", "{first}");
+    assert_eq!(first["step"], 0);
 }

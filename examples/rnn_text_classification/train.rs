@@ -17,7 +17,7 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 
 use crate::data::{Batch, batches};
-use crate::diagnose::{INSPECT_EVERY, announce, locate_non_finite};
+use crate::diagnose::{INSPECT_EVERY, announce, inspect_curvature, locate_non_finite};
 use crate::model::Classifier;
 
 /// A data set: labels, raw texts and token ids.
@@ -77,6 +77,14 @@ impl Method {
                 let curvature = curvature.unwrap_or_else(|| Grads::from_entries(Vec::new()));
                 o.update(model, &grads, &curvature)
             }
+        }
+    }
+    /// Plain or heavy-ball SGD's rate and momentum, which the doctor can
+    /// compare with the curvature (not Nesterov's, Adam's or SDLM's).
+    pub fn sgd_rate(&self) -> Option<(f64, f64)> {
+        match self {
+            Method::Sgd(o) if !o.nesterov => Some((o.lr, o.momentum)),
+            _ => None,
         }
     }
     pub fn state(&self) -> origami::optim::OptimState<f32> {
@@ -201,6 +209,10 @@ pub fn train<C: Classifier + Sync>(
                     locate_non_finite(d, step, model, batch, &train.texts_of(batch));
                 } else if step % INSPECT_EVERY == 0 {
                     model.inspect(d, step, batch);
+                }
+                if let (0, Some((rate, momentum))) = (number, method.sgd_rate()) {
+                    let texts = train.texts_of(batch);
+                    inspect_curvature(d, step, &*model, batch, &texts, rate, momentum);
                 }
                 announce(&d.findings()[before..], &bar);
             }

@@ -145,7 +145,12 @@ pub(crate) fn curvature(
     let x = rate * lambda_max;
     let limit = 2.0 * (1.0 + momentum);
     let eta_opt = 1.0 / lambda_max;
-    let evidence = format!("η·λ_max = {rate:.3e} × {lambda_max:.3e} = {x:.3}");
+    let product = if x < 1e4 {
+        format!("{x:.3}")
+    } else {
+        format!("{x:.3e}")
+    };
+    let evidence = format!("η·λ_max = {rate:.3e} × {lambda_max:.3e} = {product}");
     if x > limit {
         return Some(Finding {
             kind: Kind::RateAboveStableLimit,

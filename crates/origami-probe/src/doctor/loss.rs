@@ -122,16 +122,23 @@ impl LossTrack {
         {
             return None;
         }
+        let progress = if start > best {
+            format!(
+                "giving back {:.0}% of the progress from {start:.4}",
+                100.0 * rise / (start - best)
+            )
+        } else {
+            format!("never below its start {start:.4}")
+        };
         Some(Finding {
             kind: Kind::UnstableLoss,
             step,
             subject: None,
             evidence: format!(
-                "the mean of the last {} steps, {now:.4}, is {:.2}× the best earlier such mean {best:.4} (threshold {RISE_FACTOR}×), {:.1} times its noise, giving back {:.0}% of the progress from {start:.4}",
+                "the mean of the last {} steps, {now:.4}, is {:.2}× the best earlier such mean {best:.4} (threshold {RISE_FACTOR}×), {:.1} times its noise, {progress}",
                 LEVEL * self.window,
                 now / best,
-                rise / noise.max(1e-300),
-                100.0 * rise / (start - best).max(1e-300)
+                rise / noise.max(1e-300)
             ),
             advice: "Training is unstable: lower the rate, clip the gradient norm, or decay the rate over time".into(),
             confidence: Confidence::from_excess(now / best / RISE_FACTOR * 5.0),

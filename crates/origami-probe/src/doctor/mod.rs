@@ -268,6 +268,18 @@ impl Doctor {
         momentum: f64,
     ) -> &[Finding] {
         let found = inspect::curvature(step, lambda_max, rate, momentum, self.loss.unlearned());
+        // A rate already seen to be too large is not called too small when
+        // the wrecked net's curvature collapses (saturated units).
+        let too_large = self.findings.iter().any(|f| {
+            matches!(
+                f.kind,
+                Kind::RateAboveStableLimit
+                    | Kind::UnstableLoss
+                    | Kind::ExplodingGradient
+                    | Kind::NonFinite
+            )
+        });
+        let found = found.filter(|f| !(f.kind == Kind::RateTooSmall && too_large));
         self.add(found)
     }
 
@@ -279,7 +291,10 @@ impl Doctor {
                 self.window
             );
         }
-        let mut out = format!("doctor: {} finding(s)", self.findings.len());
+        let mut out = format!(
+            "doctor: {} finding(s), in the order first seen (the earliest is often the cause of the rest)",
+            self.findings.len()
+        );
         for f in &self.findings {
             out.push_str("\n  ");
             out.push_str(&f.to_string());
