@@ -161,9 +161,16 @@ fn zip_broadcast_here<T: Float>(
             }
         }
     };
-    if shape.len() == 2 && inner > 0 && (ia, ib) == (1, 1) && (sa[0] == 0 || sb[0] == 0) {
+    let full = |strides: &[usize], data: &[T]| strides[0] == inner && data.len() == n;
+    if shape.len() == 2
+        && inner > 0
+        && (ia, ib) == (1, 1)
+        && ((sb[0] == 0 && full(&sa, da)) || (sa[0] == 0 && full(&sb, db)))
+    {
         // A row added to every row of a matrix (a bias over a batch): the
         // common case, with the repeated row's slice fixed outside the loop.
+        // The full operand has exactly the output's rows, so the zips below
+        // visit every row.
         let rows = spare.chunks_exact_mut(inner);
         if sb[0] == 0 {
             let ys = &db[..inner];
