@@ -29,6 +29,9 @@ mod data;
 #[path = "rnn_text_classification/diagnose.rs"]
 mod diagnose;
 #[allow(dead_code)]
+#[path = "rnn_text_classification/metrics.rs"]
+mod metrics;
+#[allow(dead_code)]
 #[path = "rnn_text_classification/model.rs"]
 mod model;
 #[allow(dead_code)]

@@ -28,6 +28,8 @@ training --optimizer sgd|momentum|nesterov|adam|sdlm (adam)  --lr F (0.002)
          --diagnose                 origami's training doctor watches: findings as
                                     they appear, a summary, DIR/diagnosis.json
 files    --save DIR  --load DIR  --predict TEXT
+         --metrics FILE             test metrics (per class precision, recall, F1;
+                                    macro-F1; confusion; the doctor's findings) as JSON
 (the head-depth study is the lab example: cargo run --release --example head_depth)
 ";
 
@@ -60,6 +62,7 @@ pub struct Args {
     pub save: Option<PathBuf>,
     pub load: Option<PathBuf>,
     pub predict: Option<String>,
+    pub metrics: Option<PathBuf>,
 }
 
 const SWITCHES: [&str; 4] = ["--bidirectional", "--no-baseline", "--quiet", "--diagnose"];
@@ -130,6 +133,7 @@ impl Args {
             "--save",
             "--load",
             "--predict",
+            "--metrics",
         ];
         if let Some(bad) = flags.keys().find(|k| !KNOWN.contains(&k.as_str())) {
             return Err(format!("unknown flag {bad}\n\n{USAGE}"));
@@ -189,6 +193,7 @@ impl Args {
             save: flags.get("--save").map(PathBuf::from),
             load: flags.get("--load").map(PathBuf::from),
             predict: flags.get("--predict").cloned(),
+            metrics: flags.get("--metrics").map(PathBuf::from),
         };
         args.check()?;
         Ok(args)
@@ -226,6 +231,15 @@ impl Args {
         }
         if self.train.is_some() != self.test.is_some() {
             return Err("--train and --test go together".to_string());
+        }
+        if let Some(path) = &self.metrics {
+            let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
+            if parent.is_some_and(|p| !p.is_dir()) {
+                return Err(format!(
+                    "--metrics {}: the directory does not exist",
+                    path.display()
+                ));
+            }
         }
         if self.predict.is_some() && self.load.is_none() {
             return Err("--predict needs --load DIR (a model saved with --save)".to_string());

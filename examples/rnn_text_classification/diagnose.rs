@@ -16,9 +16,10 @@ use origami::probe::{Doctor, doctor::Finding};
 use origami::probe::{time_step_gradient_norms, top_hessian_eigenvalue};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::data::Batch;
+use crate::metrics::write_json;
 use crate::model::{Classifier, RnnClassifier};
 
 /// Steps between the costlier inspections.
@@ -109,7 +110,15 @@ pub fn inspect_rnn(model: &RnnClassifier, doctor: &mut Doctor, step: usize, batc
 /// Prints the summary and writes `diagnosis.json` into `dir`.
 pub fn report(doctor: &Doctor, dir: &Path) -> Result<(), String> {
     println!("{}", doctor.summary());
-    let findings: Vec<_> = doctor
+    let path = dir.join("diagnosis.json");
+    write_json(&path, &json!({ "findings": findings(doctor) }))?;
+    println!("diagnosis: {}", path.display());
+    Ok(())
+}
+
+/// The doctor's findings as JSON objects.
+pub fn findings(doctor: &Doctor) -> Value {
+    doctor
         .findings()
         .iter()
         .map(|f| {
@@ -123,11 +132,5 @@ pub fn report(doctor: &Doctor, dir: &Path) -> Result<(), String> {
                 "source": f.source,
             })
         })
-        .collect();
-    let path = dir.join("diagnosis.json");
-    let text = serde_json::to_string_pretty(&json!({ "findings": findings }))
-        .map_err(|e| e.to_string())?;
-    std::fs::write(&path, text + "\n").map_err(|e| format!("{}: {e}", path.display()))?;
-    println!("diagnosis: {}", path.display());
-    Ok(())
+        .collect()
 }

@@ -18,6 +18,7 @@ mod cli;
 mod corpus;
 mod data;
 mod diagnose;
+mod metrics;
 mod model;
 mod report;
 #[cfg(test)]
@@ -116,8 +117,7 @@ fn run(args: &Args) -> Result<(), String> {
             scores.accuracy
         );
         if args.model == "ngram" {
-            report::print_confusion(&labels, &scores.confusion);
-            return Ok(());
+            return test_report(args, &labels, &scores.confusion, None);
         }
     }
     let config = RnnConfig {
@@ -179,7 +179,6 @@ fn run(args: &Args) -> Result<(), String> {
     let logs = trained?;
     let scores = evaluate(&model, &test, args.batch_size, labels.len());
     println!("rnn: test accuracy {:.4}", scores.accuracy);
-    report::print_confusion(&labels, &scores.confusion);
     let plot = dir.join("training.svg");
     report::plot(&plot, &logs)?;
     println!("plot: {}", plot.display());
@@ -195,6 +194,29 @@ fn run(args: &Args) -> Result<(), String> {
             args.epochs,
         )?;
         println!("saved: {}", dir.display());
+    }
+    // After saving, so a report that cannot be written loses no model.
+    test_report(args, &labels, &scores.confusion, doctor.as_ref())
+}
+
+/// Prints the confusion matrix and per-class metrics of the test set and,
+/// with `--metrics FILE`, writes them (and the doctor's findings) as JSON.
+fn test_report(
+    args: &Args,
+    labels: &[String],
+    confusion: &[Vec<usize>],
+    doctor: Option<&Doctor>,
+) -> Result<(), String> {
+    report::print_confusion(labels, confusion);
+    let metrics = metrics::Metrics::new(labels, confusion);
+    metrics.print();
+    if let Some(path) = &args.metrics {
+        let mut value = metrics.to_json();
+        if let Some(doctor) = doctor {
+            value["diagnosis"] = diagnose::findings(doctor);
+        }
+        metrics::write_json(path, &value)?;
+        println!("metrics: {}", path.display());
     }
     Ok(())
 }

@@ -196,3 +196,61 @@ fn diagnose_watches_without_changing_the_run_and_names_a_blow_up() {
     assert_eq!(first["kind"], "rate-above-stable-limit", "{first}");
     assert_eq!(first["step"], 0);
 }
+
+#[test]
+fn per_class_metrics_follow_their_definitions() {
+    let labels = ["a", "b", "c"].map(String::from);
+    // Class a: 8 right, 2 taken for b; b: 5 right, 5 taken for a; c: absent
+    // from the test set and never predicted.
+    let m = crate::metrics::Metrics::new(&labels, &[vec![8, 2, 0], vec![5, 5, 0], vec![0, 0, 0]]);
+    let f1 = |p: f64, r: f64| 2.0 * p * r / (p + r);
+    let close = |a: f64, b: f64| (a - b).abs() < 1e-12;
+    let (a, b, c) = (&m.classes[0], &m.classes[1], &m.classes[2]);
+    assert!(close(a.precision, 8.0 / 13.0) && close(a.recall, 0.8) && a.support == 10);
+    assert!(close(b.precision, 5.0 / 7.0) && close(b.recall, 0.5) && b.support == 10);
+    assert!(close(a.f1, f1(8.0 / 13.0, 0.8)) && close(b.f1, f1(5.0 / 7.0, 0.5)));
+    assert_eq!((c.precision, c.recall, c.f1, c.support), (0.0, 0.0, 0.0, 0));
+    assert!(close(m.accuracy, 0.65));
+    assert!(close(m.macro_f1, (a.f1 + b.f1) / 3.0));
+}
+
+#[test]
+fn metrics_file_holds_the_test_scores_and_the_findings() {
+    let dir = workspace("metrics");
+    let file = dir.join("metrics.json");
+    let path = file.display().to_string();
+    run(&args(
+        &dir,
+        &[
+            "--epochs",
+            "1",
+            "--valid-split",
+            "0",
+            "--diagnose",
+            "--metrics",
+            &path,
+        ],
+    )
+    .unwrap())
+    .unwrap();
+    let value: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let classes = value["classes"].as_array().unwrap();
+    assert_eq!(classes.len(), 2);
+    let support: u64 = classes.iter().map(|c| c["support"].as_u64().unwrap()).sum();
+    assert_eq!(support, 60, "every test example counted once");
+    assert!((0.0..=1.0).contains(&value["macro_f1"].as_f64().unwrap()));
+    assert!(value["diagnosis"].is_array());
+    let bad = dir
+        .join("no-such-dir")
+        .join("metrics.json")
+        .display()
+        .to_string();
+    let err = args(&dir, &["--epochs", "1", "--metrics", &bad])
+        .err()
+        .unwrap();
+    assert!(
+        err.contains("no-such-dir") && err.contains("does not exist"),
+        "{err}"
+    );
+}

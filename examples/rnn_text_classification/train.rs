@@ -271,14 +271,15 @@ pub fn train<C: Classifier + Sync>(
             seconds: start.elapsed().as_secs_f64(),
         };
         if !settings.quiet {
+            // Without a validation split there is no accuracy to show.
+            let valid = if valid.len() > 0 {
+                format!("  valid acc {:.4}", log.valid_accuracy)
+            } else {
+                String::new()
+            };
             println!(
-                "epoch {:>2}  train loss {:.4}  valid acc {:.4}  |grad| rnn {:.3e} head {:.3e}  {:.1}s",
-                log.epoch,
-                log.train_loss,
-                log.valid_accuracy,
-                log.rnn_grad_norm,
-                log.head_grad_norm,
-                log.seconds
+                "epoch {:>2}  train loss {:.4}{valid}  |grad| rnn {:.3e} head {:.3e}  {:.1}s",
+                log.epoch, log.train_loss, log.rnn_grad_norm, log.head_grad_norm, log.seconds
             );
         }
         logs.push(log);
