@@ -3,9 +3,9 @@
 //! [`INSPECT_EVERY`] steps the gradient over the RNN's time steps and its
 //! units' saturation; with plain or heavy-ball SGD, the rate against the
 //! top Hessian eigenvalue at each epoch's start; after every epoch the
-//! validation loss. Findings are
-//! printed as they appear, summarised at the end and written to
-//! `diagnosis.json` in the output directory.
+//! validation loss. Findings are printed as they appear, summarised at the
+//! end and written to `diagnosis.json` in the output directory (and into
+//! `--metrics FILE`).
 
 use std::path::Path;
 

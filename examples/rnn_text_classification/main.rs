@@ -1,7 +1,8 @@
 //! # rnn_text_classification — why a recurrent net reads word order
 //!
 //! Trains a recurrent text classifier and, next to it, a bag-of-words
-//! baseline, then reports test accuracy, a confusion matrix and a plot.
+//! baseline, then reports test accuracy, a confusion matrix, per-class
+//! precision, recall and F1, and a plot.
 //!
 //! `cargo run --release --example rnn_text_classification` uses a built-in
 //! corpus of short reviews whose labels depend on word order ("good but not
