@@ -3,7 +3,8 @@
 //! `gemm` was chosen over `matrixmultiply` after timing both on this project's
 //! shapes (see the commit that introduced it); it selects AVX2 / AVX-512
 //! micro-kernels at run time, so a default build runs well on any x86-64.
-//! Transposed operands are passed as strides: no copy is made.
+//! Transposed operands are passed as strides, except in large `A·Bᵀ`
+//! products, which may be laid out anew first ([`transposed_rhs`]).
 //!
 //! Large products can be spread over threads ([`set_threads`]): the rows
 //! (or columns) of C are cut into chunks that scoped threads take from a shared counter
@@ -21,7 +22,7 @@ use std::time::Instant;
 
 use super::backoff::ThreadBackoff;
 use super::narrow;
-use super::transpose::transpose_into;
+use super::transposed_rhs::{self, Route};
 use crate::buffer::Buffer;
 
 /// Threads a large matrix product may use (1 until changed).
@@ -30,7 +31,8 @@ static THREADS: AtomicUsize = AtomicUsize::new(1);
 /// Whether threaded products have been paying off lately.
 static BACKOFF: ThreadBackoff = ThreadBackoff::new();
 
-/// `A·Bᵀ` products from this many multiply-adds transpose `B` first.
+/// `A·Bᵀ` products from this many multiply-adds may be laid out anew
+/// first ([`transposed_rhs`]).
 const FLIP_MIN_WORK: usize = 1 << 20;
 
 /// Products below this many multiply-adds stay on the calling thread:
@@ -172,21 +174,16 @@ pub(crate) fn matmul_uninit<T: GemmScalar>(
     if narrow::try_products(batch, m, k, n, a, ta, b, tb, out) {
         return;
     }
-    // `A·Bᵀ` with both operands long along k runs at ~60% of the `gemm`
-    // crate's speed for the other layouts (AVX-512 EPYC, 256×1024×1024:
-    // 147 against 249 GFLOP/s); laying `Bᵀ` out row-major first costs one
-    // pass over B, small next to the product once A has many rows.
     let laid_out: Buffer<T>;
-    let (b, tb) = if tb && !ta && m >= 64 && m * n * k >= FLIP_MIN_WORK {
-        let mut flipped = Buffer::with_capacity(batch * k * n);
-        let blocks = b.chunks_exact(k * n).take(batch);
-        for (block, into) in blocks.zip(flipped.spare_capacity_mut().chunks_exact_mut(k * n)) {
-            transpose_into(block, n, k, into);
+    let (b, tb) = if tb && !ta && m * n * k >= FLIP_MIN_WORK {
+        match transposed_rhs::route(m, k, n, transposed_rhs::avx512()) {
+            Route::Swap => return transposed_rhs::swapped(batch, m, k, n, a, b, out),
+            Route::FlipB => {
+                laid_out = transposed_rhs::transposed_blocks(b, batch, n, k);
+                (&laid_out[..], false)
+            }
+            Route::Strided => (b, tb),
         }
-        // SAFETY: the loop wrote all `batch` blocks of k·n elements.
-        unsafe { flipped.set_len(batch * k * n) };
-        laid_out = flipped;
-        (&laid_out[..], false)
     } else {
         (b, tb)
     };
@@ -416,17 +413,20 @@ mod tests {
 
     #[test]
     fn batched_blocks_are_independent_products() {
-        let (m, k, n) = (3, 4, 5);
-        let a: Vec<f64> = (0..2 * m * k).map(|i| (i % 7) as f64 - 3.0).collect();
-        let b: Vec<f64> = (0..2 * k * n).map(|i| (i % 5) as f64 - 2.0).collect();
-        let both = matmul_new(2, m, k, n, &a, false, &b, true);
-        for i in 0..2 {
-            let a_i = &a[i * m * k..(i + 1) * m * k];
-            let b_i = &b[i * k * n..(i + 1) * k * n];
-            assert_eq!(
-                both[i * m * n..(i + 1) * m * n],
-                naive(m, k, n, a_i, false, b_i, true)
-            );
+        // The second shape takes `A·Bᵀ`'s swapped route.
+        for (m, k, n) in [(3, 4, 5), (16, 128, 512)] {
+            let a: Vec<f64> = (0..2 * m * k).map(|i| (i % 7) as f64 - 3.0).collect();
+            let b: Vec<f64> = (0..2 * k * n).map(|i| (i % 5) as f64 - 2.0).collect();
+            let both = matmul_new(2, m, k, n, &a, false, &b, true);
+            for i in 0..2 {
+                let a_i = &a[i * m * k..(i + 1) * m * k];
+                let b_i = &b[i * k * n..(i + 1) * k * n];
+                assert_eq!(
+                    both[i * m * n..(i + 1) * m * n],
+                    naive(m, k, n, a_i, false, b_i, true),
+                    "{m}x{k}x{n}"
+                );
+            }
         }
     }
 
@@ -442,8 +442,10 @@ mod tests {
             (256, 16, 16),
             (70, 40, 33),
             (130, 600, 2),
-            // From FLIP_MIN_WORK on, `A·Bᵀ` lays out `Bᵀ` first.
+            // From FLIP_MIN_WORK on, `A·Bᵀ` takes one of three routes.
             (64, 128, 128),
+            (64, 512, 32),
+            (128, 128, 64),
         ] {
             check::<f32>(m, k, n);
             check::<f64>(m, k, n);

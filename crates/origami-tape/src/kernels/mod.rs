@@ -5,4 +5,5 @@ pub(crate) mod gemm;
 pub(crate) mod math;
 pub(crate) mod narrow;
 pub(crate) mod transpose;
+pub(crate) mod transposed_rhs;
 pub(crate) mod wide;
