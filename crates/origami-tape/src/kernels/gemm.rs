@@ -171,7 +171,10 @@ pub(crate) fn matmul_uninit<T: GemmScalar>(
         out.fill(MaybeUninit::new(T::ZERO));
         return;
     }
-    if narrow::try_products(batch, m, k, n, a, ta, b, tb, out) {
+    // Narrow products run on the calling thread: large ones go to `gemm`
+    // when it may spread them over threads.
+    let threaded = batch * m * n * k >= PARALLEL_MIN_WORK && threads() > 1;
+    if !threaded && narrow::try_products(batch, m, k, n, a, ta, b, tb, out) {
         return;
     }
     let laid_out: Buffer<T>;
