@@ -23,6 +23,9 @@
 mod lab;
 
 #[allow(dead_code)]
+#[path = "rnn_text_classification/best.rs"]
+mod best;
+#[allow(dead_code)]
 #[path = "rnn_text_classification/data.rs"]
 mod data;
 #[allow(dead_code)]
@@ -179,8 +182,12 @@ fn trained(
         threads: 1,
         quiet: true,
         classes: data.classes,
+        lr,
+        schedule: origami::optim::Schedule::Constant,
+        patience: None,
     };
-    let logs = train::train(
+    // The study reads the model after its last epoch (not the best one).
+    let trained = train::train(
         &mut m,
         &mut method,
         &data.train,
@@ -191,7 +198,10 @@ fn trained(
     )
     .expect("training runs");
     let accuracy = train::evaluate(&m, &data.test, 256, data.classes).accuracy;
-    (accuracy, logs.last().map_or(0.0, |l| l.rnn_grad_norm))
+    (
+        accuracy,
+        trained.logs.last().map_or(0.0, |l| l.rnn_grad_norm),
+    )
 }
 
 fn main() -> Result<(), String> {

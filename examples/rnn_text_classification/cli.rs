@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::str::FromStr;
 
 use origami::nn::CellKind;
+use origami::optim::Schedule;
 
 use crate::data::Tokens;
 use crate::model::Pool;
@@ -13,9 +14,15 @@ use crate::model::Pool;
 pub const USAGE: &str = "\
 usage: rnn_text_classification [flags]
 
+preset   --preset strong            GRU on characters or words (chosen from the
+                                    data), max pooling, dropout 0.2, clip 1, a
+                                    cosine rate schedule; every flag given
+                                    still overrides it
 data     --train FILE --test FILE   TSV, label<TAB>text (default: built-in corpus)
          --valid-split F            fraction of training data held out (0.1)
-         --tokens word|char         (word)   --max-len N   (99th percentile)
+         --tokens word|char|auto    (word; auto: characters when many words of
+                                    the validation split are not in the training
+                                    vocabulary)      --max-len N   (99th percentile)
 model    --model rnn|ngram          (rnn)    --cell elman|gru|lstm (elman)
          --embed N (32)  --hidden N (128)  --layers N (1)  --bidirectional
          --pool last|mean|max (last)       --head-depth D (1)
@@ -23,11 +30,17 @@ model    --model rnn|ngram          (rnn)    --cell elman|gru|lstm (elman)
          --ngram N                  largest n-gram of the baseline (1 word, 3 char)
 training --optimizer sgd|momentum|nesterov|adam|sdlm (adam)  --lr F (0.002)
          --clip F (5)  --epochs N (10)  --batch-size N (32)  --seed N (1)
+         --schedule constant|cosine (constant)  learning rate over the epochs
+         --patience N               stop after N epochs without a better
+                                    validation score (the best epoch's model
+                                    is kept in any case)
          --threads N (1)            each minibatch split over N threads
          --no-baseline  --quiet
          --diagnose                 origami's training doctor watches: findings as
                                     they appear, a summary, DIR/diagnosis.json
 files    --save DIR  --load DIR  --predict TEXT
+         --predict-file FILE        with --load: for each non-empty line, its number,
+                                    label and class probabilities (TSV, stdout)
          --metrics FILE             test metrics (per class precision, recall, F1;
                                     macro-F1; confusion; the doctor's findings) as JSON
 (the head-depth study is the lab example: cargo run --release --example head_depth)
@@ -37,7 +50,8 @@ pub struct Args {
     pub train: Option<PathBuf>,
     pub test: Option<PathBuf>,
     pub valid_split: f64,
-    pub tokens: Tokens,
+    /// `None`: chosen from the data (`--tokens auto`).
+    pub tokens: Option<Tokens>,
     pub max_len: Option<usize>,
     pub model: String,
     pub cell: CellKind,
@@ -52,6 +66,8 @@ pub struct Args {
     pub optimizer: String,
     pub lr: f64,
     pub clip: Option<f64>,
+    pub schedule: Schedule,
+    pub patience: Option<usize>,
     pub epochs: usize,
     pub batch_size: usize,
     pub seed: u64,
@@ -62,8 +78,21 @@ pub struct Args {
     pub save: Option<PathBuf>,
     pub load: Option<PathBuf>,
     pub predict: Option<String>,
+    pub predict_file: Option<PathBuf>,
     pub metrics: Option<PathBuf>,
 }
+
+/// `--preset strong`: the flags it sets when they are not given. Chosen
+/// on the validation splits of three data sets (`scripts/showcase_study.py
+/// search`; the README's table).
+const STRONG: [(&str, &str); 6] = [
+    ("--cell", "gru"),
+    ("--tokens", "auto"),
+    ("--pool", "max"),
+    ("--dropout", "0.2"),
+    ("--clip", "1"),
+    ("--schedule", "cosine"),
+];
 
 const SWITCHES: [&str; 4] = ["--bidirectional", "--no-baseline", "--quiet", "--diagnose"];
 
@@ -105,6 +134,7 @@ impl Args {
             i += 2;
         }
         const KNOWN: &[&str] = &[
+            "--preset",
             "--train",
             "--test",
             "--valid-split",
@@ -123,6 +153,8 @@ impl Args {
             "--optimizer",
             "--lr",
             "--clip",
+            "--schedule",
+            "--patience",
             "--epochs",
             "--batch-size",
             "--seed",
@@ -133,10 +165,22 @@ impl Args {
             "--save",
             "--load",
             "--predict",
+            "--predict-file",
             "--metrics",
         ];
         if let Some(bad) = flags.keys().find(|k| !KNOWN.contains(&k.as_str())) {
             return Err(format!("unknown flag {bad}\n\n{USAGE}"));
+        }
+        match flags.get("--preset").map(String::as_str) {
+            None => {}
+            Some("strong") => {
+                for (name, value) in STRONG {
+                    flags
+                        .entry(name.to_string())
+                        .or_insert_with(|| value.to_string());
+                }
+            }
+            Some(other) => return Err(format!("--preset: {other:?} is not strong")),
         }
         let text = |name: &str, default: &str| {
             flags
@@ -149,9 +193,10 @@ impl Args {
             test: flags.get("--test").map(PathBuf::from),
             valid_split: number(&flags, "--valid-split", 0.1)?,
             tokens: match text("--tokens", "word").as_str() {
-                "word" => Tokens::Word,
-                "char" => Tokens::Char,
-                other => return Err(format!("--tokens: {other:?} is not word or char")),
+                "word" => Some(Tokens::Word),
+                "char" => Some(Tokens::Char),
+                "auto" => None,
+                other => return Err(format!("--tokens: {other:?} is not word, char or auto")),
             },
             max_len: flags
                 .get("--max-len")
@@ -184,6 +229,18 @@ impl Args {
             lr: number(&flags, "--lr", 0.002)?,
             clip: Some(number(&flags, "--clip", 5.0)?).filter(|&c| c > 0.0),
             epochs: number(&flags, "--epochs", 10)?,
+            schedule: match text("--schedule", "constant").as_str() {
+                "constant" => Schedule::Constant,
+                "cosine" => Schedule::Cosine {
+                    epochs: number(&flags, "--epochs", 10)?,
+                    min: 0.0,
+                },
+                other => return Err(format!("--schedule: {other:?} is not constant or cosine")),
+            },
+            patience: flags
+                .get("--patience")
+                .map(|_| number(&flags, "--patience", 1))
+                .transpose()?,
             batch_size: number(&flags, "--batch-size", 32)?,
             seed: number(&flags, "--seed", 1)?,
             threads: number(&flags, "--threads", 1)?,
@@ -193,6 +250,7 @@ impl Args {
             save: flags.get("--save").map(PathBuf::from),
             load: flags.get("--load").map(PathBuf::from),
             predict: flags.get("--predict").cloned(),
+            predict_file: flags.get("--predict-file").map(PathBuf::from),
             metrics: flags.get("--metrics").map(PathBuf::from),
         };
         args.check()?;
@@ -223,8 +281,11 @@ impl Args {
         if !(self.lr > 0.0 && self.lr.is_finite()) {
             return Err(format!("--lr {} must be positive", self.lr));
         }
-        if self.max_len == Some(0) || self.ngram == Some(0) {
-            return Err("--max-len and --ngram must be at least 1".to_string());
+        if self.max_len == Some(0) || self.ngram == Some(0) || self.patience == Some(0) {
+            return Err("--max-len, --ngram and --patience must be at least 1".to_string());
+        }
+        if self.patience.is_some() && self.valid_split == 0.0 {
+            return Err("--patience needs a validation split (--valid-split above 0)".to_string());
         }
         if self.model != "rnn" && self.model != "ngram" {
             return Err(format!("--model: {:?} is not rnn or ngram", self.model));
@@ -241,8 +302,14 @@ impl Args {
                 ));
             }
         }
-        if self.predict.is_some() && self.load.is_none() {
-            return Err("--predict needs --load DIR (a model saved with --save)".to_string());
+        if (self.predict.is_some() || self.predict_file.is_some()) && self.load.is_none() {
+            return Err(
+                "--predict and --predict-file need --load DIR (a model saved with --save)"
+                    .to_string(),
+            );
+        }
+        if self.predict.is_some() && self.predict_file.is_some() {
+            return Err("--predict and --predict-file: give one of the two".to_string());
         }
         Ok(())
     }

@@ -26,6 +26,39 @@ impl Tokens {
     }
 }
 
+/// `--tokens auto` reads characters when more than this share of the
+/// words of the checked texts never occur in the training texts: word ids
+/// would then be mostly "unknown". (Word OOV rates on the validation split:
+/// the built-in corpus 0, fortune topics 0.18, fortune languages 0.28,
+/// single-word language ID 1.0; `scripts/showcase_study.py search`.)
+pub const MAX_WORD_OOV: f64 = 0.1;
+
+/// Words or characters for `train` texts, by the share of the words of
+/// `check` (the validation texts; the odd-numbered training texts when
+/// there are none) missing from the rest; returns that share too.
+pub fn choose_tokens(train: &[&str], check: &[&str]) -> (Tokens, f64) {
+    let (known, check): (Vec<&str>, Vec<&str>) = if check.is_empty() {
+        let (even, odd): (Vec<_>, Vec<_>) = train.iter().enumerate().partition(|(i, _)| i % 2 == 0);
+        (
+            even.into_iter().map(|(_, t)| *t).collect(),
+            odd.into_iter().map(|(_, t)| *t).collect(),
+        )
+    } else {
+        (train.to_vec(), check.to_vec())
+    };
+    let vocab: std::collections::HashSet<String> =
+        known.iter().flat_map(|t| Tokens::Word.split(t)).collect();
+    let words: Vec<String> = check.iter().flat_map(|t| Tokens::Word.split(t)).collect();
+    let missing = words.iter().filter(|w| !vocab.contains(*w)).count();
+    let share = missing as f64 / words.len().max(1) as f64;
+    let tokens = if share > MAX_WORD_OOV {
+        Tokens::Char
+    } else {
+        Tokens::Word
+    };
+    (tokens, share)
+}
+
 /// A labelled example: label index and text.
 pub type Example = (usize, String);
 

@@ -15,6 +15,8 @@
 //! `--bidirectional`) → last real state (or `--pool mean|max`) → a dense
 //! head of `--head-depth` layers → softmax cross-entropy.
 
+mod best;
+mod checkpoint;
 mod cli;
 mod corpus;
 mod data;
@@ -26,10 +28,11 @@ mod report;
 mod tests;
 mod train;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use origami::nn::{CellKind, Dropout, Metadata, RnnConfig};
+use origami::nn::{Dropout, RnnConfig};
+use origami::optim::Schedule;
 use origami::prelude::*;
 use origami::probe::Doctor;
 use rand::SeedableRng;
@@ -37,8 +40,8 @@ use rand::rngs::StdRng;
 
 use cli::Args;
 use data::{Example, Tokens, Vocab, length_quantile, read_labelled};
-use model::{Classifier, NgramClassifier, RnnClassifier};
-use train::{Method, Settings, Split, evaluate};
+use model::{NgramClassifier, RnnClassifier};
+use train::{Method, Settings, Split, Trained, evaluate};
 
 fn main() -> ExitCode {
     let args = match Args::parse(std::env::args().skip(1)) {
@@ -59,7 +62,10 @@ fn main() -> ExitCode {
 
 fn run(args: &Args) -> Result<(), String> {
     if let (Some(text), Some(dir)) = (&args.predict, &args.load) {
-        return predict(dir, text);
+        return checkpoint::predict(dir, text);
+    }
+    if let (Some(file), Some(dir)) = (&args.predict_file, &args.load) {
+        return checkpoint::predict_file(dir, file);
     }
     let Loaded {
         train: examples,
@@ -68,15 +74,28 @@ fn run(args: &Args) -> Result<(), String> {
     } = load_data(args)?;
     let (train_set, valid_set) = split(examples, args.valid_split, args.seed);
     let texts: Vec<&str> = train_set.iter().map(|(_, t)| t.as_str()).collect();
+    let tokens = match args.tokens {
+        Some(tokens) => tokens,
+        None => {
+            let check: Vec<&str> = valid_set.iter().map(|(_, t)| t.as_str()).collect();
+            let (tokens, share) = data::choose_tokens(&texts, &check);
+            println!(
+                "tokens: {tokens:?} ({:.0}% of the words checked are not in the training texts; characters above {:.0}%)",
+                100.0 * share,
+                100.0 * data::MAX_WORD_OOV
+            );
+            tokens
+        }
+    };
     let max_len = args
         .max_len
-        .unwrap_or_else(|| length_quantile(&texts, args.tokens, 0.99));
-    let vocab = Vocab::build(&texts, args.tokens, 1);
+        .unwrap_or_else(|| length_quantile(&texts, tokens, 0.99));
+    let vocab = Vocab::build(&texts, tokens, 1);
     let encode = |set: &[Example]| Split {
         texts: set.iter().map(|(_, t)| t.clone()).collect(),
         encoded: set
             .iter()
-            .map(|(l, t)| (*l, vocab.encode(t, args.tokens, max_len)))
+            .map(|(l, t)| (*l, vocab.encode(t, tokens, max_len)))
             .collect(),
     };
     let (train, valid, test) = (encode(&train_set), encode(&valid_set), encode(&test));
@@ -87,7 +106,7 @@ fn run(args: &Args) -> Result<(), String> {
         test.len(),
         labels.len(),
         vocab.len(),
-        args.tokens
+        tokens
     );
     let settings = Settings {
         epochs: args.epochs,
@@ -97,28 +116,44 @@ fn run(args: &Args) -> Result<(), String> {
         threads: args.threads,
         quiet: args.quiet,
         classes: labels.len(),
+        lr: args.lr,
+        schedule: args.schedule,
+        patience: args.patience,
     };
     let mut rng = StdRng::seed_from_u64(args.seed);
     let ngram_n = args
         .ngram
-        .unwrap_or(if args.tokens == Tokens::Char { 3 } else { 1 });
+        .unwrap_or(if tokens == Tokens::Char { 3 } else { 1 });
+    let mut baseline_scores = serde_json::Value::Null;
     if args.model == "ngram" || args.baseline {
-        let mut baseline =
-            NgramClassifier::new(args.tokens, ngram_n, 1 << 14, labels.len(), &mut rng);
-        let mut method = Method::Adam(Adam::new(0.05));
+        let mut baseline = NgramClassifier::new(tokens, ngram_n, 1 << 14, labels.len(), &mut rng);
+        let lr = 0.05;
+        let mut method = Method::Adam(Adam::new(lr));
         let quiet = Settings {
             quiet: true,
             epochs: args.epochs.min(10),
+            lr,
+            schedule: Schedule::Constant,
+            patience: None,
             ..settings.clone()
         };
-        train::train(&mut baseline, &mut method, &train, &valid, 0, &quiet, None)?;
+        let trained = train::train(&mut baseline, &mut method, &train, &valid, 0, &quiet, None)?;
+        let valid_accuracy = trained.best.as_ref().map(|b| b.accuracy);
+        if let Some(best) = trained.best {
+            best.restore(&mut baseline, &mut method)?;
+        }
         let scores = evaluate(&baseline, &test, args.batch_size, labels.len());
         println!(
             "baseline: bag of {ngram_n}-grams (logistic regression), test accuracy {:.4}",
             scores.accuracy
         );
+        baseline_scores = serde_json::json!({
+            "model": format!("bag of {ngram_n}-grams"),
+            "valid_accuracy": valid_accuracy,
+            "test_accuracy": scores.accuracy,
+        });
         if args.model == "ngram" {
-            return test_report(args, &labels, &scores.confusion, None);
+            return test_report(args, &labels, &scores.confusion, None, None);
         }
     }
     let config = RnnConfig {
@@ -141,7 +176,7 @@ fn run(args: &Args) -> Result<(), String> {
     let mut method = Method::parse(&args.optimizer, args.lr)?;
     let mut first = 0;
     if let Some(dir) = &args.load {
-        first = resume(dir, &mut model, &mut method)?;
+        first = checkpoint::resume(dir, &mut model, &mut method)?;
         println!("resumed from {} after epoch {first}", dir.display());
     }
     println!(
@@ -177,36 +212,58 @@ fn run(args: &Args) -> Result<(), String> {
     if let Some(doctor) = &doctor {
         diagnose::report(doctor, &dir)?;
     }
-    let logs = trained?;
+    let Trained { logs, best } = trained?;
+    // The epoch the model ends at: the best on validation, else the last.
+    let mut epoch = logs.last().map_or(first, |log| log.epoch);
+    let valid_accuracy = best.as_ref().map(|b| b.accuracy);
+    if let Some(best) = best {
+        if best.epoch < epoch {
+            println!(
+                "kept epoch {} (best validation accuracy {:.4}) rather than epoch {epoch}",
+                best.epoch, best.accuracy
+            );
+        }
+        epoch = best.epoch;
+        best.restore(&mut model, &mut method)?;
+    }
     let scores = evaluate(&model, &test, args.batch_size, labels.len());
     println!("rnn: test accuracy {:.4}", scores.accuracy);
     let plot = dir.join("training.svg");
     report::plot(&plot, &logs)?;
     println!("plot: {}", plot.display());
     if args.save.is_some() {
-        save(
-            &dir,
-            &model,
-            &method,
-            args,
-            &vocab,
-            &labels,
-            max_len,
-            args.epochs,
+        checkpoint::save(
+            &dir, &model, &method, args, tokens, &vocab, &labels, max_len, epoch,
         )?;
         println!("saved: {}", dir.display());
     }
     // After saving, so a report that cannot be written loses no model.
-    test_report(args, &labels, &scores.confusion, doctor.as_ref())
+    let seconds: f64 = logs.iter().map(|log| log.seconds).sum();
+    let training = serde_json::json!({
+        "epochs_trained": logs.len() + first,
+        "kept_epoch": epoch,
+        "valid_accuracy": valid_accuracy,
+        "seconds_per_epoch": seconds / logs.len().max(1) as f64,
+        "baseline": baseline_scores,
+    });
+    test_report(
+        args,
+        &labels,
+        &scores.confusion,
+        doctor.as_ref(),
+        Some(training),
+    )
 }
 
 /// Prints the confusion matrix and per-class metrics of the test set and,
-/// with `--metrics FILE`, writes them (and the doctor's findings) as JSON.
+/// with `--metrics FILE`, writes them (and the doctor's findings, and how
+/// many epochs ran and which was kept) as JSON.
 fn test_report(
     args: &Args,
     labels: &[String],
     confusion: &[Vec<usize>],
     doctor: Option<&Doctor>,
+    training: Option<serde_json::Value>,
 ) -> Result<(), String> {
     report::print_confusion(labels, confusion);
     let metrics = metrics::Metrics::new(labels, confusion);
@@ -215,6 +272,9 @@ fn test_report(
         let mut value = metrics.to_json();
         if let Some(doctor) = doctor {
             value["diagnosis"] = diagnose::findings(doctor);
+        }
+        if let Some(training) = training {
+            value["training"] = training;
         }
         metrics::write_json(path, &value)?;
         println!("metrics: {}", path.display());
@@ -270,176 +330,4 @@ fn split(examples: Vec<Example>, fraction: f64, seed: u64) -> (Vec<Example>, Vec
         std::mem::swap(&mut train, &mut valid);
     }
     (train, valid)
-}
-
-#[allow(clippy::too_many_arguments)]
-fn save(
-    dir: &Path,
-    model: &RnnClassifier,
-    method: &Method,
-    args: &Args,
-    vocab: &Vocab,
-    labels: &[String],
-    max_len: usize,
-    epoch: usize,
-) -> Result<(), String> {
-    let cell = match args.cell {
-        CellKind::Gru => "gru",
-        CellKind::Lstm => "lstm",
-        _ => "elman",
-    };
-    let tokens = if args.tokens == Tokens::Char {
-        "char"
-    } else {
-        "word"
-    };
-    let pool = format!("{:?}", args.pool).to_lowercase();
-    let config = format!(
-        "cell={cell};embed={};hidden={};layers={};bidirectional={};pool={pool};head_depth={};tokens={tokens};max_len={max_len};epoch={epoch};optimizer={};lr={}",
-        args.embed,
-        args.hidden,
-        args.layers,
-        args.bidirectional,
-        args.head_depth,
-        args.optimizer,
-        args.lr
-    );
-    let meta = Metadata::from([
-        ("config".to_string(), config),
-        ("vocab".to_string(), vocab.tokens.join("\n")),
-        ("labels".to_string(), labels.join("\n")),
-    ]);
-    origami::nn::save(&dir.join("model.safetensors"), model, &meta).map_err(|e| e.to_string())?;
-    let state = method.state();
-    let tensors: Vec<(String, &Tensor<f32>)> =
-        state.tensors.iter().map(|(n, t)| (n.clone(), t)).collect();
-    let scalars = state
-        .scalars
-        .iter()
-        .map(|(k, v)| (k.clone(), v.to_string()))
-        .collect();
-    origami::nn::save_tensors(&dir.join("optimizer.safetensors"), &tensors, &scalars)
-        .map_err(|e| e.to_string())
-}
-
-/// The saved configuration as key → value.
-fn saved_config(meta: &Metadata) -> Result<std::collections::HashMap<String, String>, String> {
-    let config = meta
-        .get("config")
-        .ok_or("the checkpoint has no configuration")?;
-    Ok(config
-        .split(';')
-        .filter_map(|kv| kv.split_once('='))
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect())
-}
-
-fn resume(dir: &Path, model: &mut RnnClassifier, method: &mut Method) -> Result<usize, String> {
-    let meta =
-        origami::nn::load(&dir.join("model.safetensors"), model).map_err(|e| e.to_string())?;
-    let (tensors, scalars) = origami::nn::load_tensors::<f32>(&dir.join("optimizer.safetensors"))
-        .map_err(|e| e.to_string())?;
-    let scalars = scalars
-        .into_iter()
-        .map(|(k, v)| {
-            v.parse()
-                .map(|x| (k.clone(), x))
-                .map_err(|_| format!("optimizer state: {k}={v:?}"))
-        })
-        .collect::<Result<_, _>>()?;
-    method
-        .load_state(origami::optim::OptimState { tensors, scalars })
-        .map_err(|e| e.to_string())?;
-    let config = saved_config(&meta)?;
-    config
-        .get("epoch")
-        .and_then(|e| e.parse().ok())
-        .ok_or_else(|| "the checkpoint has no epoch count".to_string())
-}
-
-fn predict(dir: &Path, text: &str) -> Result<(), String> {
-    let path = dir.join("model.safetensors");
-    let (_, meta) = origami::nn::load_tensors::<f32>(&path).map_err(|e| e.to_string())?;
-    let config = saved_config(&meta)?;
-    let get = |k: &str| {
-        config
-            .get(k)
-            .cloned()
-            .ok_or_else(|| format!("{}: configuration lacks {k}", path.display()))
-    };
-    let num = |k: &str| {
-        get(k).and_then(|v| {
-            v.parse::<usize>()
-                .map_err(|_| format!("{}: bad {k}={v}", path.display()))
-        })
-    };
-    let vocab = Vocab::from_list(
-        meta.get("vocab")
-            .ok_or("no vocabulary in the checkpoint")?
-            .split('\n')
-            .map(String::from)
-            .collect(),
-    );
-    let labels: Vec<String> = meta
-        .get("labels")
-        .ok_or("no labels in the checkpoint")?
-        .split('\n')
-        .map(String::from)
-        .collect();
-    let tokens = if get("tokens")? == "char" {
-        Tokens::Char
-    } else {
-        Tokens::Word
-    };
-    let kind = match get("cell")?.as_str() {
-        "gru" => CellKind::Gru,
-        "lstm" => CellKind::Lstm,
-        _ => CellKind::ElmanTanh,
-    };
-    let pool = match get("pool")?.as_str() {
-        "mean" => model::Pool::Mean,
-        "max" => model::Pool::Max,
-        _ => model::Pool::Last,
-    };
-    let config = RnnConfig {
-        kind,
-        input_size: num("embed")?,
-        hidden_size: num("hidden")?,
-        layers: num("layers")?,
-        bidirectional: get("bidirectional")? == "true",
-    };
-    let mut model = RnnClassifier::new(
-        vocab.len(),
-        num("embed")?,
-        config,
-        num("head_depth")?,
-        labels.len(),
-        pool,
-        &mut StdRng::seed_from_u64(0),
-    );
-    origami::nn::load(&path, &mut model).map_err(|e| e.to_string())?;
-    let ids = vocab.encode(text, tokens, num("max_len")?);
-    let batch = data::Batch {
-        indices: vec![0],
-        steps: ids.iter().map(|&i| vec![i]).collect(),
-        lengths: vec![ids.len()],
-        labels: vec![0],
-    };
-    let tape = Tape::inference();
-    let probs = model
-        .logits(&tape, &batch, &[text], None)
-        .softmax(1)
-        .value();
-    let best = (0..labels.len()).fold(0, |b, k| {
-        if probs.data()[k] > probs.data()[b] {
-            k
-        } else {
-            b
-        }
-    });
-    println!("{}", labels[best]);
-    for (l, p) in labels.iter().zip(probs.data()) {
-        println!("  {l:<16} {p:.4}");
-    }
-    Ok(())
 }

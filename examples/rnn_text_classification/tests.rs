@@ -254,3 +254,190 @@ fn metrics_file_holds_the_test_scores_and_the_findings() {
         "{err}"
     );
 }
+
+/// The `"training"` object of a run's `--metrics` file.
+fn training_summary(dir: &Path, extra: &[&str]) -> serde_json::Value {
+    let file = dir.join("metrics.json").display().to_string();
+    run(&args(dir, &[extra, &["--metrics", &file]].concat()).unwrap()).unwrap();
+    let text = std::fs::read_to_string(dir.join("metrics.json")).unwrap();
+    serde_json::from_str::<serde_json::Value>(&text).unwrap()["training"].clone()
+}
+
+#[test]
+fn the_best_validation_epoch_is_kept_and_saved() {
+    let dir = workspace("best");
+    let common = ["--lr", "0.02", "--valid-split", "0.3"];
+    let long = training_summary(
+        &dir,
+        &[&common[..], &["--epochs", "6", "--save", "ckpt-long"]].concat(),
+    );
+    assert_eq!(long["epochs_trained"], 6);
+    let kept = long["kept_epoch"].as_u64().unwrap();
+    assert!((1..=6).contains(&kept), "{long}");
+    // A run that stops at the kept epoch ends with the same parameters:
+    // the long run went back to them.
+    let stop = kept.to_string();
+    run(&args(
+        &dir,
+        &[&common[..], &["--epochs", &stop, "--save", "ckpt-short"]].concat(),
+    )
+    .unwrap())
+    .unwrap();
+    assert_eq!(
+        tensors(dir.join("ckpt-long").join("model.safetensors")),
+        tensors(dir.join("ckpt-short").join("model.safetensors")),
+        "kept epoch {kept}"
+    );
+    // With a patience, training stops that many epochs after the best one
+    // (or at the last epoch).
+    let patient = training_summary(
+        &dir,
+        &[&common[..], &["--epochs", "40", "--patience", "2"]].concat(),
+    );
+    let (trained, kept) = (
+        patient["epochs_trained"].as_u64().unwrap(),
+        patient["kept_epoch"].as_u64().unwrap(),
+    );
+    assert!(trained == kept + 2 || trained == 40, "{patient}");
+}
+
+#[test]
+fn a_cosine_schedule_changes_the_run_and_resumes_exactly() {
+    let dir = workspace("cosine");
+    let with = |extra: &[&str]| {
+        let base = [
+            "--schedule",
+            "cosine",
+            "--epochs",
+            "3",
+            "--valid-split",
+            "0",
+        ];
+        args(&dir, &[&base[..], extra].concat()).unwrap()
+    };
+    run(&with(&["--save", "ckpt-cosine"])).unwrap();
+    run(&args(
+        &dir,
+        &[
+            "--epochs",
+            "3",
+            "--valid-split",
+            "0",
+            "--save",
+            "ckpt-constant",
+        ],
+    )
+    .unwrap())
+    .unwrap();
+    let cosine = tensors(dir.join("ckpt-cosine").join("model.safetensors"));
+    assert_ne!(
+        cosine,
+        tensors(dir.join("ckpt-constant").join("model.safetensors"))
+    );
+    // The rate depends on the epoch only, so a resumed run follows it
+    // (epoch 1's rate is the base rate whatever the schedule's length).
+    run(&args(
+        &dir,
+        &[
+            "--schedule",
+            "cosine",
+            "--epochs",
+            "1",
+            "--valid-split",
+            "0",
+            "--save",
+            "ckpt-part",
+        ],
+    )
+    .unwrap())
+    .unwrap();
+    run(&with(&["--load", "ckpt-part", "--save", "ckpt-resumed"])).unwrap();
+    assert_eq!(
+        cosine,
+        tensors(dir.join("ckpt-resumed").join("model.safetensors"))
+    );
+}
+
+#[test]
+fn predict_file_labels_every_line_like_predict() {
+    let dir = workspace("predict-file");
+    run(&args(&dir, &["--epochs", "2", "--save", "ckpt"]).unwrap()).unwrap();
+    let lines = "good but not cheap\n\nnot good but cheap\r\ncheap\n";
+    std::fs::write(dir.join("input.txt"), lines).unwrap();
+    let model = dir.join("ckpt");
+    let out = crate::checkpoint::predictions(&model, &dir.join("input.txt")).unwrap();
+    let rows: Vec<Vec<&str>> = out.lines().map(|l| l.split('\t').collect()).collect();
+    assert_eq!(rows[0][..2], ["line", "label"]);
+    assert_eq!(rows[0].len(), 2 + corpus::LABELS.len());
+    let numbers: Vec<&str> = rows[1..].iter().map(|r| r[0]).collect();
+    assert_eq!(
+        numbers,
+        ["1", "3", "4"],
+        "blank lines are skipped, numbers kept"
+    );
+    let saved = crate::checkpoint::Saved::load(&model).unwrap();
+    for (row, text) in rows[1..]
+        .iter()
+        .zip(["good but not cheap", "not good but cheap", "cheap"])
+    {
+        let probs: Vec<f32> = row[2..].iter().map(|p| p.parse().unwrap()).collect();
+        assert!((probs.iter().sum::<f32>() - 1.0).abs() < 1e-3, "{row:?}");
+        // Batched with longer lines (padded) or alone: the same answer.
+        let alone = &saved.probabilities(&[text])[0];
+        let printed: Vec<String> = alone.iter().map(|p| format!("{p:.4}")).collect();
+        assert_eq!(row[2..], printed, "{text}");
+    }
+    std::fs::write(dir.join("bad.txt"), b"fine\n\xff\xfe\n").unwrap();
+    let err = crate::checkpoint::predictions(&model, &dir.join("bad.txt")).unwrap_err();
+    assert!(err.contains("bad.txt:2") && err.contains("UTF-8"), "{err}");
+    let err = args(&dir, &["--predict-file", "input.txt"]).err().unwrap();
+    assert!(err.contains("--load"), "{err}");
+}
+
+#[test]
+fn the_strong_preset_sets_only_what_is_not_given() {
+    let dir = workspace("preset");
+    let strong = args(&dir, &["--preset", "strong"]).unwrap();
+    assert_eq!(strong.cell, origami::nn::CellKind::Gru);
+    assert_eq!(
+        (strong.tokens, strong.pool, strong.clip),
+        (None, crate::model::Pool::Max, Some(1.0))
+    );
+    assert!(matches!(
+        strong.schedule,
+        origami::optim::Schedule::Cosine { epochs: 10, .. }
+    ));
+    let mine = args(
+        &dir,
+        &[
+            "--preset", "strong", "--cell", "lstm", "--tokens", "word", "--clip", "0",
+        ],
+    )
+    .unwrap();
+    assert_eq!(mine.cell, origami::nn::CellKind::Lstm);
+    assert_eq!(
+        (mine.tokens, mine.clip),
+        (Some(crate::data::Tokens::Word), None)
+    );
+    let err = args(&dir, &["--preset", "fast"]).err().unwrap();
+    assert!(err.contains("--preset") && err.contains("fast"), "{err}");
+}
+
+#[test]
+fn auto_tokens_read_characters_when_words_are_mostly_unseen() {
+    use crate::data::{Tokens, choose_tokens};
+    let reviews: Vec<String> = corpus::generate(200, 5)
+        .into_iter()
+        .map(|(_, t)| t)
+        .collect();
+    let reviews: Vec<&str> = reviews.iter().map(String::as_str).collect();
+    let (tokens, share) = choose_tokens(&reviews[..150], &reviews[150..]);
+    assert!(
+        tokens == Tokens::Word && share < crate::data::MAX_WORD_OOV,
+        "{share}"
+    );
+    // Without checked texts, half of the training texts are checked.
+    let words = ["tree", "house", "river", "stone", "cloud", "field"];
+    let (tokens, share) = choose_tokens(&words, &[]);
+    assert_eq!((tokens, share), (Tokens::Char, 1.0));
+}

@@ -1,14 +1,16 @@
-//! The training loop: shuffled minibatches, clipping, the optimizer step,
-//! a progress bar, one line per epoch, the doctor's hooks (`--diagnose`),
-//! and evaluation with a confusion matrix and the mean loss.
+//! The training loop: shuffled minibatches, clipping, the optimizer step at
+//! the epoch's scheduled rate, a progress bar, one line per epoch, the best
+//! validation epoch kept (and early stopping with a patience), the doctor's
+//! hooks (`--diagnose`), and evaluation with a confusion matrix and the
+//! mean loss.
 
 use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use origami::nn::Params;
 use origami::optim::{
-    OptimError, OutputLoss, Sdlm, clip_grad_norm, gauss_newton_diagonal_sample, global_norm,
-    grads_like, loss_fn, sharded_gradient,
+    OptimError, OutputLoss, Schedule, Sdlm, clip_grad_norm, gauss_newton_diagonal_sample,
+    global_norm, grads_like, loss_fn, sharded_gradient,
 };
 use origami::prelude::*;
 use origami::probe::Doctor;
@@ -16,6 +18,7 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 
+use crate::best::Best;
 use crate::data::{Batch, batches};
 use crate::diagnose::{INSPECT_EVERY, announce, inspect_curvature, locate_non_finite};
 use crate::model::Classifier;
@@ -79,6 +82,14 @@ impl Method {
             }
         }
     }
+    /// Sets the learning rate of the next updates.
+    fn set_rate(&mut self, lr: f64) {
+        match self {
+            Method::Sgd(o) => o.lr = lr,
+            Method::Adam(o) => o.lr = lr,
+            Method::Sdlm(o) => o.lr = lr,
+        }
+    }
     /// Plain or heavy-ball SGD's rate and momentum, which the doctor can
     /// compare with the curvature (not Nesterov's, Adam's or SDLM's).
     pub fn sgd_rate(&self) -> Option<(f64, f64)> {
@@ -114,6 +125,18 @@ pub struct Settings {
     pub threads: usize,
     pub quiet: bool,
     pub classes: usize,
+    /// The base learning rate and its schedule over the epochs.
+    pub lr: f64,
+    pub schedule: Schedule,
+    /// Stop after this many epochs without a better validation score.
+    pub patience: Option<usize>,
+}
+
+/// What a run produced: one log per epoch and, with a validation split,
+/// the best epoch (whose parameters the caller restores).
+pub struct Trained {
+    pub logs: Vec<EpochLog>,
+    pub best: Option<Best>,
 }
 
 /// What one epoch did.
@@ -142,8 +165,11 @@ fn norm_of(model: &impl Params<f32>, grads: &Grads<f32>, prefix: &str) -> f64 {
         .sqrt()
 }
 
-/// Trains epochs `first..settings.epochs`; returns one log per epoch.
-/// A `doctor` watches every step (`--diagnose`).
+/// Trains epochs `first..settings.epochs`, or fewer when the validation
+/// score has not improved for `settings.patience` epochs. A resumed run
+/// (`first > 0`) counts the model it starts from as a candidate for the
+/// best epoch, so it ends where an uninterrupted run would. A `doctor`
+/// watches every step (`--diagnose`).
 pub fn train<C: Classifier + Sync>(
     model: &mut C,
     method: &mut Method,
@@ -152,10 +178,16 @@ pub fn train<C: Classifier + Sync>(
     first: usize,
     settings: &Settings,
     mut doctor: Option<&mut Doctor>,
-) -> Result<Vec<EpochLog>, String> {
+) -> Result<Trained, String> {
     let mut logs = Vec::new();
+    let validating = valid.len() > 0;
+    let mut best = (first > 0 && validating).then(|| {
+        let scores = evaluate(model, valid, settings.batch_size, settings.classes);
+        Best::snapshot(first, &scores, model, method)
+    });
     for epoch in first..settings.epochs {
         let start = Instant::now();
+        method.set_rate(settings.schedule.rate(settings.lr, epoch));
         // The shuffle depends only on (seed, epoch): a resumed run sees
         // exactly the batches an uninterrupted one would.
         let mut order: Vec<usize> = (0..train.len()).collect();
@@ -270,10 +302,15 @@ pub fn train<C: Classifier + Sync>(
             head_grad_norm: head_norm / n,
             seconds: start.elapsed().as_secs_f64(),
         };
+        let improved = validating && best.as_ref().is_none_or(|b| b.beaten_by(&scores));
+        if improved {
+            best = Some(Best::snapshot(epoch + 1, &scores, model, method));
+        }
         if !settings.quiet {
             // Without a validation split there is no accuracy to show.
-            let valid = if valid.len() > 0 {
-                format!("  valid acc {:.4}", log.valid_accuracy)
+            let valid = if validating {
+                let mark = if improved { " *" } else { "  " };
+                format!("  valid acc {:.4}{mark}", log.valid_accuracy)
             } else {
                 String::new()
             };
@@ -283,8 +320,15 @@ pub fn train<C: Classifier + Sync>(
             );
         }
         logs.push(log);
+        let since_best = best.as_ref().map_or(0, |b| epoch + 1 - b.epoch);
+        if settings.patience.is_some_and(|p| since_best >= p) {
+            if !settings.quiet {
+                println!("early stop: no better validation score in {since_best} epochs");
+            }
+            break;
+        }
     }
-    Ok(logs)
+    Ok(Trained { logs, best })
 }
 
 /// How a model does on a data set.
