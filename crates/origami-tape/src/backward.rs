@@ -241,7 +241,9 @@ impl<'t, T: Float> Var<'t, T> {
     /// listed in [`Grads::unreached`]. Records nothing on the tape.
     ///
     /// # Panics
-    /// If the value has more than one element.
+    /// If the value has more than one element; and on an anomaly-checking
+    /// tape, at the first non-finite value (use [`Var::try_backward`] to
+    /// get it as an error instead).
     ///
     /// ```
     /// # use origami_tape::{Tape, Tensor};
@@ -251,10 +253,6 @@ impl<'t, T: Float> Var<'t, T> {
     /// let grads = (wv * wv).sum_all().backward();
     /// assert_eq!(grads.get(0).unwrap().data(), &[2.0, -4.0]);
     /// ```
-    ///
-    /// # Panics
-    /// On an anomaly-checking tape, at the first non-finite value; use
-    /// [`Var::try_backward`] to get it as an error instead.
     pub fn backward(self) -> Grads<T> {
         self.try_backward().unwrap_or_else(|a| panic!("{a}"))
     }

@@ -79,7 +79,8 @@ specs! {
         matmul_operands(2, false, false)].boxed(), |v, _| v[0].matmul(v[1]);
     matmul_t: (0usize..4).prop_flat_map(|flags| {
         let (ta, tb) = (flags & 1 == 1, flags & 2 == 2);
-        prop_oneof![matmul_operands(0, ta, tb), matmul_operands(1, ta, tb)]
+        prop_oneof![matmul_operands(0, ta, tb), matmul_operands(1, ta, tb),
+            matmul_operands(2, ta, tb)]
             .prop_map(move |c| Case { choice: flags, ..c })
     }).boxed(), |v, c| v[0].matmul_t(v[1], c & 1 == 1, c & 2 == 2);
     // Reductions.

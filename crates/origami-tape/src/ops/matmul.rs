@@ -128,15 +128,24 @@ impl<'t, T: Float> Var<'t, T> {
     /// let a = tape.var(Tensor::from_vec(&[1, 2], vec![1.0, 2.0]).unwrap());
     /// assert_eq!(a.matmul_t(a, false, true).value().data(), &[5.0]);
     /// ```
+    ///
+    /// A 3-D `self` times a 2-D `other` shares `other` across the batch,
+    /// as in [`Var::matmul`], with either operand transposed.
     #[track_caller]
     pub fn matmul_t(self, other: Self, ta: bool, tb: bool) -> Self {
         let (sa, sb) = (self.shape(), other.shape());
-        if sa.len() == 3 && sb.len() == 2 && !ta {
-            // Fold the batch into the rows: one GEMM instead of b small ones.
-            let (b, m, k) = (sa[0], sa[1], sa[2]);
-            let flat = Algebra::reshape(&self, &[b * m, k]).matmul_t(other, false, tb);
-            let n = flat.shape()[1];
-            return Algebra::reshape(&flat, &[b, m, n]);
+        if sa.len() == 3 && sb.len() == 2 {
+            if !ta {
+                // Fold the batch into the rows: one GEMM instead of b small ones.
+                let (b, m, k) = (sa[0], sa[1], sa[2]);
+                let flat = Algebra::reshape(&self, &[b * m, k]).matmul_t(other, false, tb);
+                let n = flat.shape()[1];
+                return Algebra::reshape(&flat, &[b, m, n]);
+            }
+            // Transposed blocks do not stack into one matrix: give every
+            // block its own copy of `other` (its gradient sums them back).
+            let shared = other.broadcast_to(&[sa[0], sb[0], sb[1]]);
+            return self.apply(Op::Matmul(Matmul { ta, tb }), &[shared]);
         }
         self.apply(Op::Matmul(Matmul { ta, tb }), &[other])
     }
