@@ -407,14 +407,28 @@ fn the_strong_preset_sets_only_what_is_not_given() {
         strong.schedule,
         origami::optim::Schedule::Cosine { epochs: 10, .. }
     ));
+    assert!(strong.bidirectional);
     let mine = args(
         &dir,
         &[
-            "--preset", "strong", "--cell", "lstm", "--tokens", "word", "--clip", "0",
+            "--preset",
+            "strong",
+            "--cell",
+            "lstm",
+            "--tokens",
+            "word",
+            "--clip",
+            "0",
+            "--unidirectional",
         ],
     )
     .unwrap();
     assert_eq!(mine.cell, origami::nn::CellKind::Lstm);
+    assert!(!mine.bidirectional);
+    let err = args(&dir, &["--bidirectional", "--unidirectional"])
+        .err()
+        .unwrap();
+    assert!(err.contains("one of the two"), "{err}");
     assert_eq!(
         (mine.tokens, mine.clip),
         (Some(crate::data::Tokens::Word), None)
