@@ -1,10 +1,11 @@
 //! First-order updates equal their closed-form recurrences (proptest over
-//! random parameters, gradients and hyperparameters, several steps); a
+//! random parameters, gradients, hyperparameters and a per-group rate
+//! scale, several steps); a
 //! parameter without a gradient is an error naming it; state round-trips
 //! so training resumes exactly.
 
 use origami_nn::{Dense, Params};
-use origami_optim::{Adam, FirstOrder, OptimError, Optimizer, Sgd, clip_grad_norm};
+use origami_optim::{Adam, FirstOrder, Group, Groups, OptimError, Optimizer, Sgd, clip_grad_norm};
 use origami_tape::{Grads, Tape, Tensor};
 use proptest::prelude::*;
 use rand::SeedableRng;
@@ -52,6 +53,21 @@ fn run(
     (start, gs, traj)
 }
 
+/// One group for everything with weight decay `wd`, and one for the bias
+/// that also scales its rate by `bias_scale`.
+fn groups(wd: f64, bias_scale: f64) -> Groups {
+    Groups::uniform(wd).with(Group {
+        weight_decay: wd,
+        ..Group::new("bias", bias_scale)
+    })
+}
+
+/// The rate of flat parameter `i` of [`run`]'s layer: its 6 weights come
+/// first, then its 2 biases.
+fn rate(lr: f64, bias_scale: f64, i: usize) -> f64 {
+    if i < 6 { lr } else { lr * bias_scale }
+}
+
 fn assert_close(a: &[f64], b: &[f64]) -> Result<(), TestCaseError> {
     for (x, y) in a.iter().zip(b) {
         prop_assert!((x - y).abs() <= 1e-12 * (1.0 + y.abs()), "{x} vs {y}");
@@ -64,12 +80,13 @@ proptest! {
 
     #[test]
     fn sgd_momentum_and_nesterov_follow_pytorch(lr in 0.001f64..1.0, mu in 0.0f64..0.99, wd in 0.0f64..0.1,
-                                                damp in 0.0f64..0.5, nesterov: bool, seed: u64) {
+                                                damp in 0.0f64..0.5, nesterov: bool, seed: u64,
+                                                bias_scale in 0.1f64..3.0) {
         let mut opt = Sgd::<f64>::new(lr);
         opt.momentum = mu;
         opt.nesterov = nesterov && mu > 0.0;
         opt.dampening = if opt.nesterov { 0.0 } else { damp };
-        opt.groups = origami_optim::Groups::uniform(wd);
+        opt.groups = groups(wd, bias_scale);
         let (mut p, gs, traj) = run(&mut opt, seed, 5);
         let mut buf = vec![0.0; p.len()];
         for (t, (g, want)) in gs.iter().zip(&traj).enumerate() {
@@ -79,7 +96,7 @@ proptest! {
                     buf[i] = if t == 0 { d } else { mu * buf[i] + (1.0 - opt.dampening) * d };
                     d = if opt.nesterov { d + mu * buf[i] } else { buf[i] };
                 }
-                p[i] -= lr * d;
+                p[i] -= rate(lr, bias_scale, i) * d;
             }
             assert_close(want, &p)?;
         }
@@ -87,10 +104,10 @@ proptest! {
 
     #[test]
     fn adam_and_adamw_follow_pytorch(lr in 0.0001f64..0.1, b1 in 0.5f64..0.99, b2 in 0.9f64..0.9999,
-                                     wd in 0.0f64..0.1, decoupled: bool, seed: u64) {
-        let mut opt = if decoupled { Adam::<f64>::adamw(lr, wd) } else {
-            Adam::<f64>::new(lr).with_groups(origami_optim::Groups::uniform(wd))
-        };
+                                     wd in 0.0f64..0.1, decoupled: bool, seed: u64,
+                                     bias_scale in 0.1f64..3.0) {
+        let mut opt = if decoupled { Adam::<f64>::adamw(lr, wd) } else { Adam::<f64>::new(lr) }
+            .with_groups(groups(wd, bias_scale));
         opt.beta1 = b1;
         opt.beta2 = b2;
         let (mut p, gs, traj) = run(&mut opt, seed, 5);
@@ -98,7 +115,7 @@ proptest! {
         for (t, (g, want)) in gs.iter().zip(&traj).enumerate() {
             let t = t as i32 + 1;
             for i in 0..p.len() {
-                let mut gi = g[i];
+                let (lr, mut gi) = (rate(lr, bias_scale, i), g[i]);
                 if decoupled { p[i] *= 1.0 - lr * wd } else { gi += wd * p[i] }
                 m[i] = b1 * m[i] + (1.0 - b1) * gi;
                 v[i] = b2 * v[i] + (1.0 - b2) * gi * gi;
