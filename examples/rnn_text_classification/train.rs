@@ -13,7 +13,7 @@ use origami::optim::{
     global_norm, grads_like, loss_fn, sharded_gradient,
 };
 use origami::prelude::*;
-use origami::probe::Doctor;
+use origami::probe::{Doctor, layer_gradient_norms};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
@@ -150,21 +150,6 @@ pub struct EpochLog {
     pub seconds: f64,
 }
 
-/// The gradient norm over the parameters whose names start with `prefix`.
-fn norm_of(model: &impl Params<f32>, grads: &Grads<f32>, prefix: &str) -> f64 {
-    let ids: Vec<_> = model
-        .params_with_prefix(prefix)
-        .iter()
-        .map(|(_, p)| p.id())
-        .collect();
-    ids.iter()
-        .filter_map(|id| grads.get(*id))
-        .flat_map(|g| g.data())
-        .map(|&x| (x as f64).powi(2))
-        .sum::<f64>()
-        .sqrt()
-}
-
 /// Trains epochs `first..settings.epochs`, or fewer when the validation
 /// score has not improved for `settings.patience` epochs. A resumed run
 /// (`first > 0`) counts the model it starts from as a candidate for the
@@ -254,8 +239,15 @@ pub fn train<C: Classifier + Sync>(
                     epoch + 1
                 ));
             }
-            rnn_norm += norm_of(model, &grads, "rnn.");
-            head_norm += norm_of(model, &grads, "head.");
+            let norms = layer_gradient_norms(&*model, &grads);
+            let norm_of = |layer: &str| {
+                norms
+                    .iter()
+                    .find(|(name, _)| name == layer)
+                    .map_or(0.0, |(_, norm)| *norm)
+            };
+            rnn_norm += norm_of("rnn.");
+            head_norm += norm_of("head.");
             if let Some(max) = settings.clip {
                 clip_grad_norm(&mut grads, max).map_err(|e| e.to_string())?;
             } else if !global_norm(&grads).is_finite() {

@@ -84,7 +84,6 @@ pub(crate) fn transposed_blocks<T: Copy>(
 
 /// The `batch` products `A_i·B_iᵀ` into `out` by [`Route::Swap`]: every
 /// element of `out` is written.
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn swapped<T: GemmScalar>(
     batch: usize,
     m: usize,
