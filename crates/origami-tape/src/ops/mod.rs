@@ -3,7 +3,7 @@
 //! enum the tape stores; each arm delegates to its family.
 
 pub(crate) mod binary;
-mod gather;
+mod indexing;
 mod inner;
 mod layout;
 mod loss;
@@ -22,7 +22,7 @@ use crate::float::Float;
 use crate::tensor::Tensor;
 
 pub(crate) use binary::Binary;
-pub(crate) use gather::Indexing;
+pub(crate) use indexing::Indexing;
 pub(crate) use inner::Inner;
 pub(crate) use layout::Layout;
 pub(crate) use loss::Loss;
