@@ -5,49 +5,64 @@
 
 use std::path::Path;
 
-use origami::nn::{CellKind, Metadata, RnnConfig};
+use origami::nn::{CellKind, Metadata, Params, RnnConfig};
 use origami::prelude::*;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
 use crate::cli::Args;
 use crate::data::{self, Tokens, Vocab};
-use crate::model::{self, Classifier, RnnClassifier};
+use crate::model::{self, Classifier, NgramClassifier, RnnClassifier};
 use crate::train::Method;
 
-#[allow(clippy::too_many_arguments)]
-pub fn save(
-    dir: &Path,
-    model: &RnnClassifier,
-    method: &Method,
-    args: &Args,
-    tokens: Tokens,
-    vocab: &Vocab,
-    labels: &[String],
-    max_len: usize,
-    epoch: usize,
-) -> Result<(), String> {
+/// The configuration an RNN checkpoint records (`model=rnn`).
+pub fn rnn_config(args: &Args, tokens: Tokens, max_len: usize, epoch: usize) -> String {
     let cell = match args.cell {
         CellKind::Gru => "gru",
         CellKind::Lstm => "lstm",
         _ => "elman",
     };
-    let tokens = if tokens == Tokens::Char {
-        "char"
-    } else {
-        "word"
-    };
     let pool = format!("{:?}", args.pool).to_lowercase();
-    let config = format!(
-        "cell={cell};embed={};hidden={};layers={};bidirectional={};pool={pool};head_depth={};tokens={tokens};max_len={max_len};epoch={epoch};optimizer={};lr={}",
+    format!(
+        "model=rnn;cell={cell};embed={};hidden={};layers={};bidirectional={};pool={pool};head_depth={};tokens={};max_len={max_len};epoch={epoch};optimizer={};lr={}",
         args.embed,
         args.hidden,
         args.layers,
         args.bidirectional,
         args.head_depth,
+        token_name(tokens),
         args.optimizer,
         args.lr
-    );
+    )
+}
+
+/// The configuration a bag-of-n-grams checkpoint records (`model=ngram`).
+pub fn ngram_config(model: &NgramClassifier, max_len: usize, epoch: usize) -> String {
+    format!(
+        "model=ngram;ngram={};buckets={};tokens={};max_len={max_len};epoch={epoch}",
+        model.max_n,
+        model.buckets,
+        token_name(model.tokens)
+    )
+}
+
+fn token_name(tokens: Tokens) -> &'static str {
+    match tokens {
+        Tokens::Char => "char",
+        Tokens::Word => "word",
+    }
+}
+
+/// Writes `model` with `config` (from [`rnn_config`] or [`ngram_config`]),
+/// the vocabulary and labels as metadata, and the optimizer state.
+pub fn save(
+    dir: &Path,
+    model: &impl Params<f32>,
+    config: String,
+    method: &Method,
+    vocab: &Vocab,
+    labels: &[String],
+) -> Result<(), String> {
     let meta = Metadata::from([
         ("config".to_string(), config),
         ("vocab".to_string(), vocab.tokens.join("\n")),
@@ -79,6 +94,17 @@ fn saved_config(meta: &Metadata) -> Result<std::collections::HashMap<String, Str
 }
 
 pub fn resume(dir: &Path, model: &mut RnnClassifier, method: &mut Method) -> Result<usize, String> {
+    let path = dir.join("model.safetensors");
+    let (_, meta) = origami::nn::load_tensors::<f32>(&path).map_err(|e| e.to_string())?;
+    if saved_config(&meta)?
+        .get("model")
+        .is_some_and(|m| m == "ngram")
+    {
+        return Err(format!(
+            "{}: holds a bag-of-n-grams model; --load resumes RNN training only (use it with --predict or --predict-file)",
+            path.display()
+        ));
+    }
     let meta =
         origami::nn::load(&dir.join("model.safetensors"), model).map_err(|e| e.to_string())?;
     let (tensors, scalars) = origami::nn::load_tensors::<f32>(&dir.join("optimizer.safetensors"))
@@ -103,12 +129,23 @@ pub fn resume(dir: &Path, model: &mut RnnClassifier, method: &mut Method) -> Res
 
 /// A model saved with `--save`, ready to classify text.
 pub struct Saved {
-    model: RnnClassifier,
+    model: SavedModel,
     vocab: Vocab,
     labels: Vec<String>,
     tokens: Tokens,
     max_len: usize,
 }
+
+/// The two kinds of model a checkpoint can hold.
+enum SavedModel {
+    Rnn(RnnClassifier),
+    Ngram(NgramClassifier),
+}
+
+/// Largest bucket count and n-gram length a checkpoint may ask for (the
+/// example uses 2¹⁴ buckets and n ≤ 3 by default).
+const MAX_BUCKETS: usize = 1 << 24;
+const MAX_NGRAM: usize = 16;
 
 impl Saved {
     /// Reads `DIR/model.safetensors` and rebuilds the model it describes.
@@ -146,33 +183,49 @@ impl Saved {
         } else {
             Tokens::Word
         };
-        let kind = match get("cell")?.as_str() {
-            "gru" => CellKind::Gru,
-            "lstm" => CellKind::Lstm,
-            _ => CellKind::ElmanTanh,
+        let rng = &mut StdRng::seed_from_u64(0);
+        let model = if config.get("model").is_some_and(|m| m == "ngram") {
+            let buckets = num("buckets")?;
+            if buckets == 0 || buckets > MAX_BUCKETS {
+                return Err(format!("{}: bad buckets={buckets}", path.display()));
+            }
+            let n = num("ngram")?;
+            if n == 0 || n > MAX_NGRAM {
+                return Err(format!("{}: bad ngram={n}", path.display()));
+            }
+            let mut model = NgramClassifier::new(tokens, n, buckets, labels.len(), rng);
+            origami::nn::load(&path, &mut model).map_err(|e| e.to_string())?;
+            SavedModel::Ngram(model)
+        } else {
+            let kind = match get("cell")?.as_str() {
+                "gru" => CellKind::Gru,
+                "lstm" => CellKind::Lstm,
+                _ => CellKind::ElmanTanh,
+            };
+            let pool = match get("pool")?.as_str() {
+                "mean" => model::Pool::Mean,
+                "max" => model::Pool::Max,
+                _ => model::Pool::Last,
+            };
+            let config = RnnConfig {
+                kind,
+                input_size: num("embed")?,
+                hidden_size: num("hidden")?,
+                layers: num("layers")?,
+                bidirectional: get("bidirectional")? == "true",
+            };
+            let mut model = RnnClassifier::new(
+                vocab.len(),
+                num("embed")?,
+                config,
+                num("head_depth")?,
+                labels.len(),
+                pool,
+                rng,
+            );
+            origami::nn::load(&path, &mut model).map_err(|e| e.to_string())?;
+            SavedModel::Rnn(model)
         };
-        let pool = match get("pool")?.as_str() {
-            "mean" => model::Pool::Mean,
-            "max" => model::Pool::Max,
-            _ => model::Pool::Last,
-        };
-        let config = RnnConfig {
-            kind,
-            input_size: num("embed")?,
-            hidden_size: num("hidden")?,
-            layers: num("layers")?,
-            bidirectional: get("bidirectional")? == "true",
-        };
-        let mut model = RnnClassifier::new(
-            vocab.len(),
-            num("embed")?,
-            config,
-            num("head_depth")?,
-            labels.len(),
-            pool,
-            &mut StdRng::seed_from_u64(0),
-        );
-        origami::nn::load(&path, &mut model).map_err(|e| e.to_string())?;
         let max_len = num("max_len")?;
         Ok(Self {
             model,
@@ -195,11 +248,11 @@ impl Saved {
         for batch in data::batches(&encoded, &order, PREDICT_BATCH) {
             let tape = Tape::inference();
             let batch_texts: Vec<&str> = batch.indices.iter().map(|&i| texts[i]).collect();
-            let probs = self
-                .model
-                .logits(&tape, &batch, &batch_texts, None)
-                .softmax(1)
-                .value();
+            let logits = match &self.model {
+                SavedModel::Rnn(m) => m.logits(&tape, &batch, &batch_texts, None),
+                SavedModel::Ngram(m) => m.logits(&tape, &batch, &batch_texts, None),
+            };
+            let probs = logits.softmax(1).value();
             rows.extend(probs.data().chunks(classes).map(<[f32]>::to_vec));
         }
         rows

@@ -302,6 +302,9 @@ impl Args {
         if self.max_len == Some(0) || self.ngram == Some(0) || self.patience == Some(0) {
             return Err("--max-len, --ngram and --patience must be at least 1".to_string());
         }
+        if self.ngram.is_some_and(|n| n > 16) {
+            return Err("--ngram must be at most 16".to_string());
+        }
         if self.patience.is_some() && self.valid_split == 0.0 {
             return Err("--patience needs a validation split (--valid-split above 0)".to_string());
         }

@@ -139,6 +139,7 @@ fn run(args: &Args) -> Result<(), String> {
         };
         let trained = train::train(&mut baseline, &mut method, &train, &valid, 0, &quiet, None)?;
         let valid_accuracy = trained.best.as_ref().map(|b| b.accuracy);
+        let kept_epoch = trained.best.as_ref().map(|b| b.epoch);
         if let Some(best) = trained.best {
             best.restore(&mut baseline, &mut method)?;
         }
@@ -153,6 +154,14 @@ fn run(args: &Args) -> Result<(), String> {
             "test_accuracy": scores.accuracy,
         });
         if args.model == "ngram" {
+            if let Some(dir) = &args.save {
+                std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+                let epoch = trained.logs.last().map_or(0, |log| log.epoch);
+                let epoch = kept_epoch.unwrap_or(epoch);
+                let config = checkpoint::ngram_config(&baseline, max_len, epoch);
+                checkpoint::save(dir, &baseline, config, &method, &vocab, &labels)?;
+                println!("saved: {}", dir.display());
+            }
             return test_report(args, &labels, &scores.confusion, None, None);
         }
     }
@@ -232,9 +241,8 @@ fn run(args: &Args) -> Result<(), String> {
     report::plot(&plot, &logs)?;
     println!("plot: {}", plot.display());
     if args.save.is_some() {
-        checkpoint::save(
-            &dir, &model, &method, args, tokens, &vocab, &labels, max_len, epoch,
-        )?;
+        let config = checkpoint::rnn_config(args, tokens, max_len, epoch);
+        checkpoint::save(&dir, &model, config, &method, &vocab, &labels)?;
         println!("saved: {}", dir.display());
     }
     // After saving, so a report that cannot be written loses no model.

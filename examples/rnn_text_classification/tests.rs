@@ -455,3 +455,26 @@ fn auto_tokens_read_characters_when_words_are_mostly_unseen() {
     let (tokens, share) = choose_tokens(&words, &[]);
     assert_eq!((tokens, share), (Tokens::Char, 1.0));
 }
+
+#[test]
+fn an_ngram_model_is_saved_and_predicts_but_is_not_resumed() {
+    let dir = workspace("ngram-save");
+    run(&args(
+        &dir,
+        &["--model", "ngram", "--epochs", "3", "--save", "ckpt"],
+    )
+    .unwrap())
+    .unwrap();
+    std::fs::write(dir.join("input.txt"), "good but not cheap\ncheap\n").unwrap();
+    let out = crate::checkpoint::predictions(&dir.join("ckpt"), &dir.join("input.txt")).unwrap();
+    let rows: Vec<Vec<&str>> = out.lines().map(|l| l.split('\t').collect()).collect();
+    assert_eq!(rows.len(), 3, "{out}");
+    assert!(corpus::LABELS.contains(&rows[1][1]), "{out}");
+    let probs: f32 = rows[2][2..].iter().map(|p| p.parse::<f32>().unwrap()).sum();
+    assert!((probs - 1.0).abs() < 1e-3, "{out}");
+    let err = run(&args(&dir, &["--epochs", "4", "--load", "ckpt"]).unwrap()).unwrap_err();
+    assert!(
+        err.contains("bag-of-n-grams") && err.contains("ckpt"),
+        "{err}"
+    );
+}
