@@ -236,6 +236,12 @@ impl Saved {
         })
     }
 
+    /// Whether the checkpoint holds the bag-of-n-grams model.
+    #[cfg(test)]
+    pub fn is_ngram(&self) -> bool {
+        matches!(self.model, SavedModel::Ngram(_))
+    }
+
     /// Class probabilities for each text (one row per text).
     pub fn probabilities(&self, texts: &[&str]) -> Vec<Vec<f32>> {
         let classes = self.labels.len();

@@ -28,7 +28,7 @@ mod report;
 mod tests;
 mod train;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use origami::nn::{Dropout, RnnConfig};
@@ -121,49 +121,28 @@ fn run(args: &Args) -> Result<(), String> {
         patience: args.patience,
     };
     let mut rng = StdRng::seed_from_u64(args.seed);
-    let ngram_n = args
-        .ngram
-        .unwrap_or(if tokens == Tokens::Char { 3 } else { 1 });
-    let mut baseline_scores = serde_json::Value::Null;
-    if args.model == "ngram" || args.baseline {
-        let mut baseline = NgramClassifier::new(tokens, ngram_n, 1 << 14, labels.len(), &mut rng);
-        let lr = 0.05;
-        let mut method = Method::Adam(Adam::new(lr));
-        let quiet = Settings {
-            quiet: true,
-            epochs: args.epochs.min(10),
-            lr,
-            schedule: Schedule::Constant,
-            patience: None,
-            ..settings.clone()
-        };
-        let trained = train::train(&mut baseline, &mut method, &train, &valid, 0, &quiet, None)?;
-        let valid_accuracy = trained.best.as_ref().map(|b| b.accuracy);
-        let kept_epoch = trained.best.as_ref().map(|b| b.epoch);
-        if let Some(best) = trained.best {
-            best.restore(&mut baseline, &mut method)?;
+    let baseline = (args.model != "rnn" || args.baseline)
+        .then(|| {
+            let n = args
+                .ngram
+                .unwrap_or(if tokens == Tokens::Char { 3 } else { 1 });
+            let model = NgramClassifier::new(tokens, n, 1 << 14, labels.len(), &mut rng);
+            train_baseline(model, &settings, &train, &valid, &test)
+        })
+        .transpose()?;
+    let baseline_scores = baseline.as_ref().map_or(serde_json::Value::Null, |b| {
+        serde_json::json!({
+            "model": format!("bag of {}-grams", b.model.max_n),
+            "valid_accuracy": b.valid_accuracy,
+            "test_accuracy": b.test.accuracy,
+        })
+    });
+    if let (Some(b), "ngram") = (&baseline, args.model.as_str()) {
+        if let Some(dir) = &args.save {
+            std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+            b.save(dir, max_len, &vocab, &labels)?;
         }
-        let scores = evaluate(&baseline, &test, args.batch_size, labels.len());
-        println!(
-            "baseline: bag of {ngram_n}-grams (logistic regression), test accuracy {:.4}",
-            scores.accuracy
-        );
-        baseline_scores = serde_json::json!({
-            "model": format!("bag of {ngram_n}-grams"),
-            "valid_accuracy": valid_accuracy,
-            "test_accuracy": scores.accuracy,
-        });
-        if args.model == "ngram" {
-            if let Some(dir) = &args.save {
-                std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-                let epoch = trained.logs.last().map_or(0, |log| log.epoch);
-                let epoch = kept_epoch.unwrap_or(epoch);
-                let config = checkpoint::ngram_config(&baseline, max_len, epoch);
-                checkpoint::save(dir, &baseline, config, &method, &vocab, &labels)?;
-                println!("saved: {}", dir.display());
-            }
-            return test_report(args, &labels, &scores.confusion, None, None);
-        }
+        return test_report(args, &labels, &b.test.confusion, None, None);
     }
     let config = RnnConfig {
         kind: args.cell,
@@ -240,27 +219,115 @@ fn run(args: &Args) -> Result<(), String> {
     let plot = dir.join("training.svg");
     report::plot(&plot, &logs)?;
     println!("plot: {}", plot.display());
-    if args.save.is_some() {
-        let config = checkpoint::rnn_config(args, tokens, max_len, epoch);
-        checkpoint::save(&dir, &model, config, &method, &vocab, &labels)?;
-        println!("saved: {}", dir.display());
-    }
+    // `--model auto` keeps the n-gram model unless the RNN did better on
+    // validation (a tie goes to the simpler model).
+    let kept_ngram = match (&baseline, args.model.as_str()) {
+        (Some(b), "auto") => b.valid_accuracy >= valid_accuracy && valid_accuracy.is_some(),
+        _ => false,
+    };
+    let kept = match (&baseline, kept_ngram) {
+        (Some(b), true) => {
+            println!(
+                "kept the bag of n-grams: validation accuracy {:.4} against the rnn's {:.4}",
+                b.valid_accuracy.unwrap_or(0.0),
+                valid_accuracy.unwrap_or(0.0)
+            );
+            if args.save.is_some() {
+                b.save(&dir, max_len, &vocab, &labels)?;
+            }
+            &b.test
+        }
+        _ => {
+            if args.save.is_some() {
+                let config = checkpoint::rnn_config(args, tokens, max_len, epoch);
+                checkpoint::save(&dir, &model, config, &method, &vocab, &labels)?;
+                println!("saved: {}", dir.display());
+            }
+            &scores
+        }
+    };
     // After saving, so a report that cannot be written loses no model.
     let seconds: f64 = logs.iter().map(|log| log.seconds).sum();
     let training = serde_json::json!({
         "epochs_trained": logs.len() + first,
         "kept_epoch": epoch,
         "valid_accuracy": valid_accuracy,
+        "test_accuracy": scores.accuracy,
         "seconds_per_epoch": seconds / logs.len().max(1) as f64,
         "baseline": baseline_scores,
+        "kept_model": if kept_ngram { "ngram" } else { "rnn" },
     });
     test_report(
         args,
         &labels,
-        &scores.confusion,
+        &kept.confusion,
         doctor.as_ref(),
         Some(training),
     )
+}
+
+/// The bag-of-n-grams model after training, at its best validation epoch.
+struct BaselineRun {
+    model: NgramClassifier,
+    method: Method,
+    test: train::Scores,
+    valid_accuracy: Option<f64>,
+    epoch: usize,
+}
+
+/// Trains the baseline (Adam at 0.05, at most 10 epochs, its best
+/// validation epoch kept) and scores it on `test`.
+fn train_baseline(
+    mut model: NgramClassifier,
+    settings: &Settings,
+    train: &Split,
+    valid: &Split,
+    test: &Split,
+) -> Result<BaselineRun, String> {
+    let lr = 0.05;
+    let mut method = Method::Adam(Adam::new(lr));
+    let quiet = Settings {
+        quiet: true,
+        epochs: settings.epochs.min(10),
+        lr,
+        schedule: Schedule::Constant,
+        patience: None,
+        ..settings.clone()
+    };
+    let trained = train::train(&mut model, &mut method, train, valid, 0, &quiet, None)?;
+    let mut epoch = trained.logs.last().map_or(0, |log| log.epoch);
+    let valid_accuracy = trained.best.as_ref().map(|b| b.accuracy);
+    if let Some(best) = trained.best {
+        epoch = best.epoch;
+        best.restore(&mut model, &mut method)?;
+    }
+    let test = evaluate(&model, test, settings.batch_size, settings.classes);
+    println!(
+        "baseline: bag of {}-grams (logistic regression), test accuracy {:.4}",
+        model.max_n, test.accuracy
+    );
+    Ok(BaselineRun {
+        model,
+        method,
+        test,
+        valid_accuracy,
+        epoch,
+    })
+}
+
+impl BaselineRun {
+    fn save(
+        &self,
+        dir: &Path,
+        max_len: usize,
+        vocab: &Vocab,
+        labels: &[String],
+    ) -> Result<(), String> {
+        let config = checkpoint::ngram_config(&self.model, max_len, self.epoch);
+        checkpoint::save(dir, &self.model, config, &self.method, vocab, labels)?;
+        println!("saved: {}", dir.display());
+        Ok(())
+    }
 }
 
 /// Prints the confusion matrix and per-class metrics of the test set and,

@@ -478,3 +478,47 @@ fn an_ngram_model_is_saved_and_predicts_but_is_not_resumed() {
         "{err}"
     );
 }
+
+#[test]
+fn model_auto_keeps_whichever_model_did_better_on_validation() {
+    let dir = workspace("auto");
+    let summary = |extra: &[&str]| {
+        let file = dir.join("metrics.json").display().to_string();
+        let base = [
+            "--model",
+            "auto",
+            "--valid-split",
+            "0.3",
+            "--save",
+            "ckpt",
+            "--metrics",
+            &file,
+        ];
+        run(&args(&dir, &[&base[..], extra].concat()).unwrap()).unwrap();
+        let text = std::fs::read_to_string(dir.join("metrics.json")).unwrap();
+        serde_json::from_str::<serde_json::Value>(&text).unwrap()
+    };
+    // A trained RNN reads word order, which the bag of words cannot; an
+    // RNN that has barely moved from its start reads nothing.
+    for (extra, want) in [
+        (&["--epochs", "15", "--lr", "0.01"][..], "rnn"),
+        (&["--epochs", "1", "--lr", "1e-7"][..], "ngram"),
+    ] {
+        let value = summary(extra);
+        let training = &value["training"];
+        let (rnn, ngram) = (
+            training["valid_accuracy"].as_f64().unwrap(),
+            training["baseline"]["valid_accuracy"].as_f64().unwrap(),
+        );
+        assert_eq!(training["kept_model"], want, "rnn {rnn} ngram {ngram}");
+        assert_eq!(want == "ngram", ngram >= rnn);
+        let test = if want == "ngram" {
+            &training["baseline"]["test_accuracy"]
+        } else {
+            &training["test_accuracy"]
+        };
+        assert_eq!(&value["accuracy"], test, "the report is the kept model's");
+        let saved = crate::checkpoint::Saved::load(&dir.join("ckpt")).unwrap();
+        assert_eq!(saved.is_ngram(), want == "ngram");
+    }
+}
