@@ -41,7 +41,7 @@ use rand::rngs::StdRng;
 use cli::Args;
 use data::{Example, Tokens, Vocab, length_quantile, read_labelled};
 use model::{NgramClassifier, RnnClassifier};
-use train::{Method, Settings, Split, Trained, evaluate};
+use train::{Method, Settings, Split, evaluate};
 
 fn main() -> ExitCode {
     let args = match Args::parse(std::env::args().skip(1)) {
@@ -200,20 +200,16 @@ fn run(args: &Args) -> Result<(), String> {
     if let Some(doctor) = &doctor {
         diagnose::report(doctor, &dir)?;
     }
-    let Trained { logs, best } = trained?;
+    let mut trained = trained?;
+    let last = trained.logs.last().map_or(first, |log| log.epoch);
     // The epoch the model ends at: the best on validation, else the last.
-    let mut epoch = logs.last().map_or(first, |log| log.epoch);
-    let valid_accuracy = best.as_ref().map(|b| b.accuracy);
-    if let Some(best) = best {
-        if best.epoch < epoch {
-            println!(
-                "kept epoch {} (best validation accuracy {:.4}) rather than epoch {epoch}",
-                best.epoch, best.accuracy
-            );
-        }
-        epoch = best.epoch;
-        best.restore(&mut model, &mut method)?;
+    let (epoch, valid_accuracy) = trained.keep_best(first, &mut model, &mut method)?;
+    if let (Some(accuracy), true) = (valid_accuracy, epoch < last) {
+        println!(
+            "kept epoch {epoch} (best validation accuracy {accuracy:.4}) rather than epoch {last}"
+        );
     }
+    let logs = trained.logs;
     let scores = evaluate(&model, &test, args.batch_size, labels.len());
     println!("rnn: test accuracy {:.4}", scores.accuracy);
     let plot = dir.join("training.svg");
@@ -294,13 +290,8 @@ fn train_baseline(
         patience: None,
         ..settings.clone()
     };
-    let trained = train::train(&mut model, &mut method, train, valid, 0, &quiet, None)?;
-    let mut epoch = trained.logs.last().map_or(0, |log| log.epoch);
-    let valid_accuracy = trained.best.as_ref().map(|b| b.accuracy);
-    if let Some(best) = trained.best {
-        epoch = best.epoch;
-        best.restore(&mut model, &mut method)?;
-    }
+    let mut trained = train::train(&mut model, &mut method, train, valid, 0, &quiet, None)?;
+    let (epoch, valid_accuracy) = trained.keep_best(0, &mut model, &mut method)?;
     let test = evaluate(&model, test, settings.batch_size, settings.classes);
     println!(
         "baseline: bag of {}-grams (logistic regression), test accuracy {:.4}",

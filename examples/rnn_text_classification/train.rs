@@ -13,7 +13,7 @@ use origami::optim::{
     global_norm, grads_like, loss_fn, sharded_gradient,
 };
 use origami::prelude::*;
-use origami::probe::{Doctor, layer_gradient_norms};
+use origami::probe::{Doctor, gradient_norm_under};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
@@ -139,6 +139,29 @@ pub struct Trained {
     pub best: Option<Best>,
 }
 
+impl Trained {
+    /// Puts the model and optimizer back to the best validation epoch, if
+    /// there is one; returns the epoch the model now stands at (the last
+    /// one trained, or `first` if none, when there is no best) and that
+    /// epoch's validation accuracy.
+    pub fn keep_best(
+        &mut self,
+        first: usize,
+        model: &mut impl Params<f32>,
+        method: &mut Method,
+    ) -> Result<(usize, Option<f64>), String> {
+        let last = self.logs.last().map_or(first, |log| log.epoch);
+        match self.best.take() {
+            Some(best) => {
+                let kept = (best.epoch, Some(best.accuracy));
+                best.restore(model, method)?;
+                Ok(kept)
+            }
+            None => Ok((last, None)),
+        }
+    }
+}
+
 /// What one epoch did.
 #[derive(Clone, Debug)]
 pub struct EpochLog {
@@ -239,15 +262,8 @@ pub fn train<C: Classifier + Sync>(
                     epoch + 1
                 ));
             }
-            let norms = layer_gradient_norms(&*model, &grads);
-            let norm_of = |layer: &str| {
-                norms
-                    .iter()
-                    .find(|(name, _)| name == layer)
-                    .map_or(0.0, |(_, norm)| *norm)
-            };
-            rnn_norm += norm_of("rnn.");
-            head_norm += norm_of("head.");
+            rnn_norm += gradient_norm_under(&*model, &grads, "rnn.");
+            head_norm += gradient_norm_under(&*model, &grads, "head.");
             if let Some(max) = settings.clip {
                 clip_grad_norm(&mut grads, max).map_err(|e| e.to_string())?;
             } else if !global_norm(&grads).is_finite() {

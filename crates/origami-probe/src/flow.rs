@@ -15,15 +15,26 @@ pub fn layer_gradient_norms<T: Float>(
     layers(model)
         .into_iter()
         .map(|layer| {
-            let sq: f64 = model
-                .params_with_prefix(&layer)
-                .iter()
-                .filter_map(|(_, p)| grads.get(p.id()))
-                .flat_map(|g| g.data().iter().map(|x| x.to_f64().powi(2)))
-                .sum();
-            (layer, sq.sqrt())
+            let norm = gradient_norm_under(model, grads, &layer);
+            (layer, norm)
         })
         .collect()
+}
+
+/// `‖∂L/∂θ‖₂` over the parameters whose names start with `prefix` (e.g.
+/// `"rnn."`); parameters without a gradient count as zero.
+pub fn gradient_norm_under<T: Float>(
+    model: &impl Params<T>,
+    grads: &Grads<T>,
+    prefix: &str,
+) -> f64 {
+    model
+        .params_with_prefix(prefix)
+        .iter()
+        .filter_map(|(_, p)| grads.get(p.id()))
+        .flat_map(|g| g.data().iter().map(|x| x.to_f64().powi(2)))
+        .sum::<f64>()
+        .sqrt()
 }
 
 /// `‖∂L/∂h_t‖₂` for each recorded hidden state `h_t`: how much of the

@@ -8,7 +8,8 @@
 //!   splitting polygons) and [`patterns_on_grid`] (2-D, with the map).
 //! * [`layer_sensitivity`]: accuracy drop and output change when one
 //!   layer's weights get noise scaled to their RMS.
-//! * Gradient flow: [`layer_gradient_norms`], [`time_step_gradient_norms`];
+//! * Gradient flow: [`layer_gradient_norms`], [`gradient_norm_under`],
+//!   [`time_step_gradient_norms`];
 //!   [`saturation`] (saturated and dead units).
 //! * Curvature: [`top_hessian_eigenvalue`],
 //!   [`gauss_newton_diagonal_by_layer`].
@@ -29,7 +30,9 @@ mod trajectory;
 
 pub use curvature::{gauss_newton_diagonal_by_layer, top_hessian_eigenvalue};
 pub use doctor::Doctor;
-pub use flow::{Saturation, layer_gradient_norms, saturation, time_step_gradient_norms};
+pub use flow::{
+    Saturation, gradient_norm_under, layer_gradient_norms, saturation, time_step_gradient_norms,
+};
 pub use polygons::exact_regions_in_box;
 pub use regions::{GridPatterns, ReluNet, SegmentRegions, patterns_on_grid, regions_along_segment};
 pub use sensitivity::{Sensitivity, layer_sensitivity, layers};
