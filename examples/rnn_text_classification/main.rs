@@ -215,16 +215,17 @@ fn run(args: &Args) -> Result<(), String> {
     let plot = dir.join("training.svg");
     report::plot(&plot, &logs)?;
     println!("plot: {}", plot.display());
-    // `--model auto` keeps the n-gram model unless the RNN did better on
-    // validation (a tie goes to the simpler model).
-    let kept_ngram = match (&baseline, args.model.as_str()) {
-        (Some(b), "auto") => b.valid_accuracy >= valid_accuracy && valid_accuracy.is_some(),
+    let kept_ngram = match (&baseline, args.model.as_str(), valid_accuracy) {
+        (Some(b), "auto", Some(rnn)) => {
+            prefer_simpler(b.valid_accuracy.unwrap_or(0.0), rnn, valid.len())
+        }
         _ => false,
     };
     let kept = match (&baseline, kept_ngram) {
         (Some(b), true) => {
             println!(
-                "kept the bag of n-grams: validation accuracy {:.4} against the rnn's {:.4}",
+                "kept the bag of n-grams: validation accuracy {:.4} against the rnn's {:.4} \
+                 (the rnn is kept only if ahead by more than a standard error)",
                 b.valid_accuracy.unwrap_or(0.0),
                 valid_accuracy.unwrap_or(0.0)
             );
@@ -248,6 +249,7 @@ fn run(args: &Args) -> Result<(), String> {
         "epochs_trained": logs.len() + first,
         "kept_epoch": epoch,
         "valid_accuracy": valid_accuracy,
+        "valid_texts": valid.len(),
         "test_accuracy": scores.accuracy,
         "seconds_per_epoch": seconds / logs.len().max(1) as f64,
         "baseline": baseline_scores,
@@ -260,6 +262,16 @@ fn run(args: &Args) -> Result<(), String> {
         doctor.as_ref(),
         Some(training),
     )
+}
+
+/// `--model auto`'s choice: keep the simpler model (the bag of n-grams,
+/// validation accuracy `simple` on `n` texts) unless the RNN's validation
+/// accuracy `rnn` beats it by more than one standard error of `simple`,
+/// sqrt(p(1 - p) / n) — the "one standard error" rule of model selection,
+/// since a smaller gain is within what another validation split could undo.
+fn prefer_simpler(simple: f64, rnn: f64, n: usize) -> bool {
+    let standard_error = (simple * (1.0 - simple) / n.max(1) as f64).sqrt();
+    rnn <= simple + standard_error
 }
 
 /// The bag-of-n-grams model after training, at its best validation epoch.

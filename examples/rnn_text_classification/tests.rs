@@ -480,7 +480,7 @@ fn an_ngram_model_is_saved_and_predicts_but_is_not_resumed() {
 }
 
 #[test]
-fn model_auto_keeps_whichever_model_did_better_on_validation() {
+fn model_auto_keeps_the_rnn_only_when_clearly_better_on_validation() {
     let dir = workspace("auto");
     let summary = |extra: &[&str]| {
         let file = dir.join("metrics.json").display().to_string();
@@ -510,8 +510,12 @@ fn model_auto_keeps_whichever_model_did_better_on_validation() {
             training["valid_accuracy"].as_f64().unwrap(),
             training["baseline"]["valid_accuracy"].as_f64().unwrap(),
         );
-        assert_eq!(training["kept_model"], want, "rnn {rnn} ngram {ngram}");
-        assert_eq!(want == "ngram", ngram >= rnn);
+        let n = training["valid_texts"].as_u64().unwrap() as usize;
+        assert_eq!(
+            training["kept_model"], want,
+            "rnn {rnn} ngram {ngram} on {n}"
+        );
+        assert_eq!(want == "ngram", crate::prefer_simpler(ngram, rnn, n));
         let test = if want == "ngram" {
             &training["baseline"]["test_accuracy"]
         } else {
@@ -521,4 +525,17 @@ fn model_auto_keeps_whichever_model_did_better_on_validation() {
         let saved = crate::checkpoint::Saved::load(&dir.join("ckpt")).unwrap();
         assert_eq!(saved.is_ngram(), want == "ngram");
     }
+}
+
+#[test]
+fn model_auto_needs_the_rnn_ahead_by_more_than_a_standard_error() {
+    // At 0.9 on 100 texts the standard error is 0.03.
+    assert!(crate::prefer_simpler(0.9, 0.9, 100), "a tie");
+    assert!(crate::prefer_simpler(0.9, 0.929, 100), "within one error");
+    assert!(!crate::prefer_simpler(0.9, 0.931, 100), "beyond it");
+    // The same gain counts on 10,000 texts, where the error is 0.003.
+    assert!(!crate::prefer_simpler(0.9, 0.91, 10_000));
+    // A perfect simple model is never replaced; an empty split keeps it too.
+    assert!(crate::prefer_simpler(1.0, 1.0, 50));
+    assert!(crate::prefer_simpler(0.0, 0.0, 0));
 }
