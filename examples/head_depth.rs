@@ -54,7 +54,7 @@ use origami::prelude::*;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use serde_json::json;
-use train::{Method, Settings, Split};
+use train::{Settings, Split};
 
 const DEPTHS: [usize; 4] = [1, 2, 4, 8];
 
@@ -173,7 +173,7 @@ fn trained(
     epochs: usize,
 ) -> (f64, f64) {
     let mut m = model(data, depth, false, seed);
-    let mut method = Method::parse(optimizer, lr).expect("a known optimizer");
+    let mut method = train::optimizer(optimizer, lr).expect("a known optimizer");
     let settings = Settings {
         epochs,
         batch_size: 32,
@@ -185,6 +185,7 @@ fn trained(
         lr,
         schedule: origami::optim::Schedule::Constant,
         patience: None,
+        sgd_momentum: None,
     };
     // The study reads the model after its last epoch (not the best one).
     let trained = train::train(

@@ -26,6 +26,6 @@ pub use origami_tape as tape;
 /// The names most programs need.
 pub mod prelude {
     pub use origami_nn::{Activation, Dense, Embedding, Init, Module, Param, Params};
-    pub use origami_optim::{Adam, Evaluation, FirstOrder, Optimizer, Sgd};
+    pub use origami_optim::{Adam, Evaluation, FirstOrder, Method, Optimizer, Sgd};
     pub use origami_tape::{Float, Grads, ParamId, Reduction, Tape, Tensor, Var};
 }

@@ -6,7 +6,7 @@ use origami::nn::Params;
 use origami::optim::OptimState;
 use origami::prelude::*;
 
-use crate::train::{Method, Scores};
+use crate::train::Scores;
 
 /// The best epoch so far and everything needed to return to it.
 pub struct Best {
@@ -25,7 +25,7 @@ impl Best {
         epoch: usize,
         scores: &Scores,
         model: &impl Params<f32>,
-        method: &Method,
+        method: &dyn Method<f32>,
     ) -> Self {
         Self {
             epoch,
@@ -49,7 +49,11 @@ impl Best {
     }
 
     /// Puts the model and optimizer back to this epoch.
-    pub fn restore(self, model: &mut impl Params<f32>, method: &mut Method) -> Result<(), String> {
+    pub fn restore(
+        self,
+        model: &mut impl Params<f32>,
+        method: &mut dyn Method<f32>,
+    ) -> Result<(), String> {
         for ((_, param), value) in model.params_mut().into_iter().zip(self.params) {
             *param.value_mut() = value;
         }

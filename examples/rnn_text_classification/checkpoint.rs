@@ -13,7 +13,6 @@ use rand::rngs::StdRng;
 use crate::cli::Args;
 use crate::data::{self, Tokens, Vocab};
 use crate::model::{self, Classifier, NgramClassifier, RnnClassifier};
-use crate::train::Method;
 
 /// The configuration an RNN checkpoint records (`model=rnn`).
 pub fn rnn_config(args: &Args, tokens: Tokens, max_len: usize, epoch: usize) -> String {
@@ -59,7 +58,7 @@ pub fn save(
     dir: &Path,
     model: &impl Params<f32>,
     config: String,
-    method: &Method,
+    method: &dyn Method<f32>,
     vocab: &Vocab,
     labels: &[String],
 ) -> Result<(), String> {
@@ -93,7 +92,11 @@ fn saved_config(meta: &Metadata) -> Result<std::collections::HashMap<String, Str
         .collect())
 }
 
-pub fn resume(dir: &Path, model: &mut RnnClassifier, method: &mut Method) -> Result<usize, String> {
+pub fn resume(
+    dir: &Path,
+    model: &mut RnnClassifier,
+    method: &mut dyn Method<f32>,
+) -> Result<usize, String> {
     let path = dir.join("model.safetensors");
     let (_, meta) = origami::nn::load_tensors::<f32>(&path).map_err(|e| e.to_string())?;
     if saved_config(&meta)?

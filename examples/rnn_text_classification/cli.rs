@@ -10,6 +10,7 @@ use origami::optim::Schedule;
 
 use crate::data::Tokens;
 use crate::model::Pool;
+use crate::train::OPTIMIZERS;
 
 pub const USAGE: &str = "\
 usage: rnn_text_classification [flags]
@@ -33,7 +34,7 @@ model    --model rnn|ngram|auto     (rnn; auto: both, keeping the rnn only if
          --pool last|mean|max (last)       --head-depth D (1)
          --dropout P (0)            on embeddings and the pooled state, in training
          --ngram N                  largest n-gram of the baseline (1 word, 3 char)
-training --optimizer sgd|momentum|nesterov|adam|sdlm (adam)  --lr F (0.002)
+training --optimizer sgd|momentum|nesterov|adam|adamw|sdlm (adam)  --lr F (0.002)
          --clip F (5)  --epochs N (10)  --batch-size N (32)  --seed N (1)
          --schedule constant|cosine (constant)  learning rate over the epochs
          --patience N               stop after N epochs without a better
@@ -319,6 +320,13 @@ impl Args {
             return Err(format!(
                 "--model: {:?} is not rnn, ngram or auto",
                 self.model
+            ));
+        }
+        if !OPTIMIZERS.contains(&self.optimizer.as_str()) {
+            return Err(format!(
+                "--optimizer: unknown method {:?} ({})",
+                self.optimizer,
+                OPTIMIZERS.join(", ")
             ));
         }
         if self.unidirectional && self.bidirectional {

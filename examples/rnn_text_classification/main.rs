@@ -41,7 +41,7 @@ use rand::rngs::StdRng;
 use cli::Args;
 use data::{Example, Tokens, Vocab, length_quantile, read_labelled};
 use model::{NgramClassifier, RnnClassifier};
-use train::{Method, Settings, Split, evaluate};
+use train::{Optim, Settings, Split, evaluate};
 
 fn main() -> ExitCode {
     let args = match Args::parse(std::env::args().skip(1)) {
@@ -119,6 +119,7 @@ fn run(args: &Args) -> Result<(), String> {
         lr: args.lr,
         schedule: args.schedule,
         patience: args.patience,
+        sgd_momentum: train::sgd_momentum(&args.optimizer),
     };
     let mut rng = StdRng::seed_from_u64(args.seed);
     let baseline = (args.model != "rnn" || args.baseline)
@@ -161,10 +162,10 @@ fn run(args: &Args) -> Result<(), String> {
         &mut rng,
     );
     model.dropout = Dropout::new(args.dropout).map_err(|e| e.to_string())?;
-    let mut method = Method::parse(&args.optimizer, args.lr)?;
+    let mut method = train::optimizer(&args.optimizer, args.lr)?;
     let mut first = 0;
     if let Some(dir) = &args.load {
-        first = checkpoint::resume(dir, &mut model, &mut method)?;
+        first = checkpoint::resume(dir, &mut model, &mut *method)?;
         println!("resumed from {} after epoch {first}", dir.display());
     }
     println!(
@@ -203,7 +204,7 @@ fn run(args: &Args) -> Result<(), String> {
     let mut trained = trained?;
     let last = trained.logs.last().map_or(first, |log| log.epoch);
     // The epoch the model ends at: the best on validation, else the last.
-    let (epoch, valid_accuracy) = trained.keep_best(first, &mut model, &mut method)?;
+    let (epoch, valid_accuracy) = trained.keep_best(first, &mut model, &mut *method)?;
     if let (Some(accuracy), true) = (valid_accuracy, epoch < last) {
         println!(
             "kept epoch {epoch} (best validation accuracy {accuracy:.4}) rather than epoch {last}"
@@ -237,7 +238,7 @@ fn run(args: &Args) -> Result<(), String> {
         _ => {
             if args.save.is_some() {
                 let config = checkpoint::rnn_config(args, tokens, max_len, epoch);
-                checkpoint::save(&dir, &model, config, &method, &vocab, &labels)?;
+                checkpoint::save(&dir, &model, config, &*method, &vocab, &labels)?;
                 println!("saved: {}", dir.display());
             }
             &scores
@@ -277,7 +278,7 @@ fn prefer_simpler(simple: f64, rnn: f64, n: usize) -> bool {
 /// The bag-of-n-grams model after training, at its best validation epoch.
 struct BaselineRun {
     model: NgramClassifier,
-    method: Method,
+    method: Optim<NgramClassifier>,
     test: train::Scores,
     valid_accuracy: Option<f64>,
     epoch: usize,
@@ -293,17 +294,18 @@ fn train_baseline(
     test: &Split,
 ) -> Result<BaselineRun, String> {
     let lr = 0.05;
-    let mut method = Method::Adam(Adam::new(lr));
+    let mut method: Optim<NgramClassifier> = Box::new(Adam::new(lr));
     let quiet = Settings {
         quiet: true,
         epochs: settings.epochs.min(10),
         lr,
         schedule: Schedule::Constant,
         patience: None,
+        sgd_momentum: None,
         ..settings.clone()
     };
     let mut trained = train::train(&mut model, &mut method, train, valid, 0, &quiet, None)?;
-    let (epoch, valid_accuracy) = trained.keep_best(0, &mut model, &mut method)?;
+    let (epoch, valid_accuracy) = trained.keep_best(0, &mut model, &mut *method)?;
     let test = evaluate(&model, test, settings.batch_size, settings.classes);
     println!(
         "baseline: bag of {}-grams (logistic regression), test accuracy {:.4}",
@@ -327,7 +329,7 @@ impl BaselineRun {
         labels: &[String],
     ) -> Result<(), String> {
         let config = checkpoint::ngram_config(&self.model, max_len, self.epoch);
-        checkpoint::save(dir, &self.model, config, &self.method, vocab, labels)?;
+        checkpoint::save(dir, &self.model, config, &*self.method, vocab, labels)?;
         println!("saved: {}", dir.display());
         Ok(())
     }

@@ -126,6 +126,10 @@ fn bad_flags_are_named() {
             "--cell: \"transformer\" is not elman, gru or lstm",
         ),
         (&["--epochs"][..], "--epochs needs a value"),
+        (
+            &["--optimizer", "lbfgs"][..],
+            "--optimizer: unknown method \"lbfgs\" (sgd, momentum, nesterov, adam, adamw, sdlm)",
+        ),
     ] {
         let err = args(&dir, extra)
             .err()

@@ -9,7 +9,7 @@ use std::time::Instant;
 use indicatif::{ProgressBar, ProgressStyle};
 use origami::nn::Params;
 use origami::optim::{
-    OptimError, OutputLoss, Schedule, Sdlm, clip_grad_norm, gauss_newton_diagonal_sample,
+    Needs, OptimError, OutputLoss, Schedule, by_name, clip_grad_norm, gauss_newton_diagonal_sample,
     global_norm, grads_like, loss_fn, sharded_gradient,
 };
 use origami::prelude::*;
@@ -42,75 +42,26 @@ impl Split {
     }
 }
 
-/// The optimizers the example offers.
-pub enum Method {
-    Sgd(Sgd<f32>),
-    Adam(Adam<f32>),
-    /// Stochastic diagonal Levenberg–Marquardt: per-weight rates from a
-    /// running Gauss–Newton diagonal (one extra backward pass per batch).
-    Sdlm(Sdlm<f32>),
+/// The methods `--optimizer` offers: those of `origami_optim::by_name`
+/// that take minibatches (L-BFGS and Hessian-free want the full batch).
+pub const OPTIMIZERS: [&str; 6] = ["sgd", "momentum", "nesterov", "adam", "adamw", "sdlm"];
+
+/// The optimizer `--optimizer name` chooses (one of [`OPTIMIZERS`], which
+/// the command line checks), at rate `lr`.
+pub fn optimizer<C: Params<f32>>(name: &str, lr: f64) -> Result<Optim<C>, String> {
+    by_name(name, lr).map_err(|e| format!("--optimizer: {e}"))
 }
 
-impl Method {
-    pub fn parse(name: &str, lr: f64) -> Result<Self, String> {
-        Ok(match name {
-            "sgd" => Method::Sgd(Sgd::new(lr)),
-            "momentum" => Method::Sgd(Sgd::momentum(lr, 0.9)),
-            "nesterov" => Method::Sgd(Sgd::nesterov(lr, 0.9)),
-            "adam" => Method::Adam(Adam::new(lr)),
-            "sdlm" => Method::Sdlm(Sdlm::new(lr, 0.1, 0.05)),
-            other => {
-                return Err(format!(
-                    "--optimizer: unknown method {other:?} (sgd, momentum, nesterov, adam, sdlm)"
-                ));
-            }
-        })
-    }
-    /// One update; SDLM also needs `curvature`, the Gauss–Newton diagonal.
-    fn update<C: Params<f32>>(
-        &mut self,
-        model: &mut C,
-        grads: Grads<f32>,
-        curvature: Option<Grads<f32>>,
-    ) -> Result<(), OptimError> {
-        match self {
-            Method::Sgd(o) => o.update(model, &grads),
-            Method::Adam(o) => o.update(model, &grads),
-            Method::Sdlm(o) => {
-                let curvature = curvature.unwrap_or_else(|| Grads::from_entries(Vec::new()));
-                o.update(model, &grads, &curvature)
-            }
-        }
-    }
-    /// Sets the learning rate of the next updates.
-    fn set_rate(&mut self, lr: f64) {
-        match self {
-            Method::Sgd(o) => o.lr = lr,
-            Method::Adam(o) => o.lr = lr,
-            Method::Sdlm(o) => o.lr = lr,
-        }
-    }
-    /// Plain or heavy-ball SGD's rate and momentum, which the doctor can
-    /// compare with the curvature (not Nesterov's, Adam's or SDLM's).
-    pub fn sgd_rate(&self) -> Option<(f64, f64)> {
-        match self {
-            Method::Sgd(o) if !o.nesterov => Some((o.lr, o.momentum)),
-            _ => None,
-        }
-    }
-    pub fn state(&self) -> origami::optim::OptimState<f32> {
-        match self {
-            Method::Sgd(o) => o.state(),
-            Method::Adam(o) => o.state(),
-            Method::Sdlm(o) => o.state(),
-        }
-    }
-    pub fn load_state(&mut self, s: origami::optim::OptimState<f32>) -> Result<(), OptimError> {
-        match self {
-            Method::Sgd(o) => o.load_state(s),
-            Method::Adam(o) => o.load_state(s),
-            Method::Sdlm(o) => o.load_state(s),
-        }
+/// Any optimizer of the family, training a model of type `C`.
+pub type Optim<C> = Box<dyn Optimizer<f32, C>>;
+
+/// The momentum of plain (0) or heavy-ball SGD as `by_name` builds them,
+/// which the doctor compares with the curvature; `None` for the others.
+pub fn sgd_momentum(name: &str) -> Option<f64> {
+    match name {
+        "sgd" => Some(0.0),
+        "momentum" => Some(0.9),
+        _ => None,
     }
 }
 
@@ -130,6 +81,8 @@ pub struct Settings {
     pub schedule: Schedule,
     /// Stop after this many epochs without a better validation score.
     pub patience: Option<usize>,
+    /// [`sgd_momentum`] of the optimizer, for the doctor.
+    pub sgd_momentum: Option<f64>,
 }
 
 /// What a run produced: one log per epoch and, with a validation split,
@@ -148,7 +101,7 @@ impl Trained {
         &mut self,
         first: usize,
         model: &mut impl Params<f32>,
-        method: &mut Method,
+        method: &mut dyn Method<f32>,
     ) -> Result<(usize, Option<f64>), String> {
         let last = self.logs.last().map_or(first, |log| log.epoch);
         match self.best.take() {
@@ -180,7 +133,7 @@ pub struct EpochLog {
 /// watches every step (`--diagnose`).
 pub fn train<C: Classifier + Sync>(
     model: &mut C,
-    method: &mut Method,
+    method: &mut Optim<C>,
     train: &Split,
     valid: &Split,
     first: usize,
@@ -191,11 +144,12 @@ pub fn train<C: Classifier + Sync>(
     let validating = valid.len() > 0;
     let mut best = (first > 0 && validating).then(|| {
         let scores = evaluate(model, valid, settings.batch_size, settings.classes);
-        Best::snapshot(first, &scores, model, method)
+        Best::snapshot(first, &scores, model, &**method)
     });
     for epoch in first..settings.epochs {
         let start = Instant::now();
-        method.set_rate(settings.schedule.rate(settings.lr, epoch));
+        method.set_learning_rate(settings.schedule.rate(settings.lr, epoch));
+        let (rate, needs) = (method.learning_rate(), method.needs());
         // The shuffle depends only on (seed, epoch): a resumed run sees
         // exactly the batches an uninterrupted one would.
         let mut order: Vec<usize> = (0..train.len()).collect();
@@ -228,64 +182,72 @@ pub fn train<C: Classifier + Sync>(
                 std::slice::from_ref(batch)
             };
             let size = batch.labels.len() as f32;
-            let (loss, mut grads) = sharded_gradient(shards.len(), settings.threads, |i| {
-                let shard = &shards[i];
-                let mut noise = StdRng::seed_from_u64(
-                    settings.seed ^ (epoch as u64) << 40 ^ (number as u64) << 8 ^ i as u64,
-                );
-                let tape = Tape::new();
-                let loss = model
-                    .logits(&tape, shard, &train.texts_of(shard), Some(&mut noise))
-                    .cross_entropy(&shard.labels, Reduction::Sum)
-                    / size;
-                Ok((loss.value().item() as f64, loss.backward()))
-            })
-            .map_err(|e| e.to_string())?;
-            if let Some(d) = doctor.as_deref_mut() {
-                announce(d.observe_labels(step, &batch.labels), &bar);
-                announce(d.observe(step, model, &grads, loss), &bar);
-                let before = d.findings().len();
+            // Why the step failed, in the example's words, when it was
+            // the closure that stopped it.
+            let mut failure = None;
+            let stepped = method.step(model, &mut |model: &C| {
+                let (loss, mut grads) = sharded_gradient(shards.len(), settings.threads, |i| {
+                    let shard = &shards[i];
+                    let mut noise = StdRng::seed_from_u64(
+                        settings.seed ^ (epoch as u64) << 40 ^ (number as u64) << 8 ^ i as u64,
+                    );
+                    let tape = Tape::new();
+                    let loss = model
+                        .logits(&tape, shard, &train.texts_of(shard), Some(&mut noise))
+                        .cross_entropy(&shard.labels, Reduction::Sum)
+                        / size;
+                    Ok((loss.value().item() as f64, loss.backward()))
+                })?;
+                if let Some(d) = doctor.as_deref_mut() {
+                    announce(d.observe_labels(step, &batch.labels), &bar);
+                    announce(d.observe(step, model, &grads, loss), &bar);
+                    let before = d.findings().len();
+                    if !loss.is_finite() {
+                        locate_non_finite(d, step, model, batch, &train.texts_of(batch));
+                    } else if step % INSPECT_EVERY == 0 {
+                        model.inspect(d, step, batch);
+                    }
+                    if let (0, Some(momentum)) = (number, settings.sgd_momentum) {
+                        let texts = train.texts_of(batch);
+                        inspect_curvature(d, step, model, batch, &texts, rate, momentum);
+                    }
+                    announce(&d.findings()[before..], &bar);
+                }
                 if !loss.is_finite() {
-                    locate_non_finite(d, step, model, batch, &train.texts_of(batch));
-                } else if step % INSPECT_EVERY == 0 {
-                    model.inspect(d, step, batch);
+                    failure = Some(format!(
+                        "epoch {}: the loss became {loss}; lower --lr or set --clip",
+                        epoch + 1
+                    ));
+                    return Err(OptimError::NonFinite {
+                        what: format!("loss {loss}"),
+                    });
                 }
-                if let (0, Some((rate, momentum))) = (number, method.sgd_rate()) {
-                    let texts = train.texts_of(batch);
-                    inspect_curvature(d, step, &*model, batch, &texts, rate, momentum);
+                rnn_norm += gradient_norm_under(model, &grads, "rnn.");
+                head_norm += gradient_norm_under(model, &grads, "head.");
+                if let Some(max) = settings.clip {
+                    clip_grad_norm(&mut grads, max)?;
+                } else if !global_norm(&grads).is_finite() {
+                    failure = Some(format!(
+                        "epoch {}: non-finite gradient; set --clip",
+                        epoch + 1
+                    ));
+                    return Err(OptimError::NonFinite {
+                        what: "gradient".to_string(),
+                    });
                 }
-                announce(&d.findings()[before..], &bar);
-            }
-            if !loss.is_finite() {
-                return Err(format!(
-                    "epoch {}: the loss became {loss}; lower --lr or set --clip",
-                    epoch + 1
-                ));
-            }
-            rnn_norm += gradient_norm_under(&*model, &grads, "rnn.");
-            head_norm += gradient_norm_under(&*model, &grads, "head.");
-            if let Some(max) = settings.clip {
-                clip_grad_norm(&mut grads, max).map_err(|e| e.to_string())?;
-            } else if !global_norm(&grads).is_finite() {
-                return Err(format!(
-                    "epoch {}: non-finite gradient; set --clip",
-                    epoch + 1
-                ));
-            }
-            let curvature = matches!(method, Method::Sdlm(_)).then(|| {
+                let evaluation = Evaluation::new(loss, grads);
+                if needs != Needs::CurvatureDiagonal {
+                    return Ok(evaluation);
+                }
                 let texts = train.texts_of(batch);
                 let outputs = loss_fn(|t, m: &C| m.logits(t, batch, &texts, None));
                 let target = OutputLoss::CrossEntropy(batch.labels.clone());
                 let mut rng =
                     StdRng::seed_from_u64(settings.seed ^ (epoch as u64) << 20 ^ seen as u64);
-                grads_like(
-                    model,
-                    &gauss_newton_diagonal_sample(&outputs, &target, model, &mut rng),
-                )
+                let diagonal = gauss_newton_diagonal_sample(&outputs, &target, model, &mut rng);
+                Ok(evaluation.with_curvature(grads_like(model, &diagonal)))
             });
-            method
-                .update(model, grads, curvature)
-                .map_err(|e| e.to_string())?;
+            let loss = stepped.map_err(|e| failure.take().unwrap_or_else(|| e.to_string()))?;
             loss_sum += loss * batch.labels.len() as f64;
             seen += batch.labels.len();
             bar.inc(1);
@@ -312,7 +274,7 @@ pub fn train<C: Classifier + Sync>(
         };
         let improved = validating && best.as_ref().is_none_or(|b| b.beaten_by(&scores));
         if improved {
-            best = Some(Best::snapshot(epoch + 1, &scores, model, method));
+            best = Some(Best::snapshot(epoch + 1, &scores, model, &**method));
         }
         if !settings.quiet {
             // Without a validation split there is no accuracy to show.

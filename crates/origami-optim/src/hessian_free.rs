@@ -16,7 +16,9 @@ use origami_tape::Float;
 use crate::cg::{CgStop, conjugate_gradient};
 use crate::error::OptimError;
 use crate::flat::{dot, flatten_grads, flatten_params, unflatten_into};
-use crate::optimizer::{Closure, Evaluation, OptimState, Optimizer, check_finite_loss};
+use crate::optimizer::{
+    Closure, Evaluation, Method, Needs, OptimState, Optimizer, check_finite_loss,
+};
 
 /// The Hessian-free method.
 #[derive(Clone, Debug)]
@@ -51,16 +53,8 @@ impl HessianFree {
     }
 }
 
-impl<T: Float> Optimizer<T> for HessianFree {
-    fn name(&self) -> &'static str {
-        "hessian_free"
-    }
-
-    fn step<M: Params<T>>(
-        &mut self,
-        model: &mut M,
-        closure: &mut Closure<'_, T, M>,
-    ) -> Result<f64, OptimError> {
+impl<T: Float, M: Params<T>> Optimizer<T, M> for HessianFree {
+    fn step(&mut self, model: &mut M, closure: &mut Closure<'_, T, M>) -> Result<f64, OptimError> {
         let theta = flatten_params(model);
         let (loss0, g, kept, gp_of_best) = {
             let eval: Evaluation<'_, T> = closure(model)?;
@@ -159,6 +153,16 @@ impl<T: Float> Optimizer<T> for HessianFree {
         self.previous = p;
         self.step_count += 1;
         Ok(loss0)
+    }
+}
+
+impl<T: Float> Method<T> for HessianFree {
+    fn name(&self) -> &'static str {
+        "hessian_free"
+    }
+
+    fn needs(&self) -> Needs {
+        Needs::CurvatureProduct
     }
 
     fn learning_rate(&self) -> f64 {

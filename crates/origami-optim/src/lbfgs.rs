@@ -12,7 +12,7 @@ use origami_tape::{Float, Tensor};
 use crate::error::OptimError;
 use crate::flat::{dot, flatten_grads, flatten_params, unflatten_into};
 use crate::line_search::{WolfeSettings, strong_wolfe};
-use crate::optimizer::{Closure, OptimState, Optimizer, check_finite_loss};
+use crate::optimizer::{Closure, Method, OptimState, Optimizer, check_finite_loss};
 
 /// The L-BFGS method.
 #[derive(Clone, Debug)]
@@ -112,16 +112,8 @@ fn max_abs(v: &[f64]) -> f64 {
     v.iter().fold(0.0f64, |m, x| m.max(x.abs()))
 }
 
-impl<T: Float> Optimizer<T> for Lbfgs {
-    fn name(&self) -> &'static str {
-        "lbfgs"
-    }
-
-    fn step<M: Params<T>>(
-        &mut self,
-        model: &mut M,
-        closure: &mut Closure<'_, T, M>,
-    ) -> Result<f64, OptimError> {
+impl<T: Float, M: Params<T>> Optimizer<T, M> for Lbfgs {
+    fn step(&mut self, model: &mut M, closure: &mut Closure<'_, T, M>) -> Result<f64, OptimError> {
         let mut evaluate = |model: &mut M, x: &[f64]| -> Result<(f64, Vec<f64>), OptimError> {
             unflatten_into(model, x);
             let (loss, grads) = {
@@ -223,6 +215,12 @@ impl<T: Float> Optimizer<T> for Lbfgs {
         }
         unflatten_into(model, &x);
         Ok(first_loss)
+    }
+}
+
+impl<T: Float> Method<T> for Lbfgs {
+    fn name(&self) -> &'static str {
+        "lbfgs"
     }
 
     fn learning_rate(&self) -> f64 {

@@ -2,8 +2,11 @@
 //!
 //! Optimizers for origami models, one family: every method implements
 //! [`Optimizer`], driven by a closure that evaluates loss and gradients at
-//! the model's current parameters; first-order methods also take
-//! gradients directly through [`FirstOrder::update`].
+//! the model's current parameters (plus the curvature [`Method::needs`]
+//! asks for); first-order methods also take gradients directly through
+//! [`FirstOrder::update`]. The trait is object-safe: [`by_name`] picks a
+//! method at run time as a `Box<dyn Optimizer<T, M>>`, and
+//! [`Method::state`] / [`Method::load_state`] resume any of them exactly.
 //!
 //! * First order: [`Sgd`] (momentum, Nesterov, weight decay, PyTorch's
 //!   exact semantics), [`Adam`] and AdamW.
@@ -43,6 +46,7 @@
 #![warn(missing_docs)]
 
 mod adam;
+mod by_name;
 mod cg;
 mod clip;
 mod curvature;
@@ -61,6 +65,7 @@ mod sgd;
 mod state_io;
 
 pub use adam::Adam;
+pub use by_name::{METHOD_NAMES, by_name};
 pub use cg::{CgResult, CgStop, conjugate_gradient};
 pub use clip::{clip_grad_norm, clip_grad_value, global_norm};
 pub use curvature::{
@@ -77,8 +82,8 @@ pub use layer_curvature::layer_top_eigenvalues;
 pub use lbfgs::Lbfgs;
 pub use line_search::{Probe, WolfeSettings, strong_wolfe};
 pub use optimizer::{
-    Closure, CurvatureProduct, Evaluation, FirstOrder, OptimState, Optimizer, check_finite_loss,
-    pair_grads,
+    Closure, CurvatureProduct, Evaluation, FirstOrder, Method, Needs, OptimState, Optimizer,
+    check_finite_loss, pair_grads,
 };
 pub use parallel::sharded_gradient;
 pub use schedule::{BoldDriver, Schedule};

@@ -67,24 +67,31 @@ pub struct OptimState<T: Float> {
     pub scalars: Vec<(String, f64)>,
 }
 
-/// An optimization method.
-pub trait Optimizer<T: Float> {
+/// What a method needs the closure to put in its [`Evaluation`] besides
+/// the loss and the gradients: ask [`Method::needs`] before building one,
+/// so a closure computes curvature only for the methods that use it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Needs {
+    /// Nothing more (SGD, Adam, L-BFGS).
+    Gradient,
+    /// A diagonal curvature estimate, [`Evaluation::with_curvature`]
+    /// (SDLM; see [`crate::gauss_newton_diagonal_sample`]).
+    CurvatureDiagonal,
+    /// A curvature-vector product, [`Evaluation::with_product`]
+    /// (Hessian-free; see [`crate::gauss_newton_vector`]).
+    CurvatureProduct,
+}
+
+/// What every optimization method has whatever model it trains: a name,
+/// a rate, what its closure must supply, and the state to resume from.
+pub trait Method<T: Float> {
     /// The method's name, for messages and state files.
     fn name(&self) -> &'static str;
 
-    /// Improves `model` using `closure`, which evaluates loss and
-    /// gradients at the model's current parameters. Returns the loss of
-    /// the first evaluation.
-    ///
-    /// # Errors
-    /// The closure's errors; [`OptimError::MissingGradient`] naming a
-    /// parameter without a gradient; [`OptimError::NonFinite`] for a NaN
-    /// or infinite loss.
-    fn step<M: Params<T>>(
-        &mut self,
-        model: &mut M,
-        closure: &mut Closure<'_, T, M>,
-    ) -> Result<f64, OptimError>;
+    /// What the closure must supply besides loss and gradients.
+    fn needs(&self) -> Needs {
+        Needs::Gradient
+    }
 
     /// The base learning rate (schedules change it between steps).
     fn learning_rate(&self) -> f64;
@@ -95,15 +102,32 @@ pub trait Optimizer<T: Float> {
     /// Everything needed to resume exactly.
     fn state(&self) -> OptimState<T>;
 
-    /// Restores [`Optimizer::state`].
+    /// Restores [`Method::state`].
     ///
     /// # Errors
     /// [`OptimError::State`] if the state belongs to another method.
     fn load_state(&mut self, state: OptimState<T>) -> Result<(), OptimError>;
 }
 
+/// An optimization method training models of type `M`. The trait is
+/// object-safe, so a method can be chosen at run time as a
+/// `Box<dyn Optimizer<T, M>>` ([`crate::by_name`] builds one from a name).
+pub trait Optimizer<T: Float, M: Params<T>>: Method<T> {
+    /// Improves `model` using `closure`, which evaluates loss and
+    /// gradients at the model's current parameters (and what
+    /// [`Method::needs`] asks for). Returns the loss of the first
+    /// evaluation.
+    ///
+    /// # Errors
+    /// The closure's errors; [`OptimError::MissingGradient`] naming a
+    /// parameter without a gradient; [`OptimError::NonFinite`] for a NaN
+    /// or infinite loss; [`OptimError::InvalidHyperparameter`] if the
+    /// evaluation lacks what [`Method::needs`] asks for.
+    fn step(&mut self, model: &mut M, closure: &mut Closure<'_, T, M>) -> Result<f64, OptimError>;
+}
+
 /// Methods that need nothing but the gradient at the current point.
-pub trait FirstOrder<T: Float>: Optimizer<T> {
+pub trait FirstOrder<T: Float>: Method<T> {
     /// One update from gradients already computed.
     ///
     /// # Errors
@@ -116,11 +140,8 @@ pub trait FirstOrder<T: Float>: Optimizer<T> {
 /// one update.
 macro_rules! first_order_optimizer {
     ($ty:ident, $name:literal) => {
-        impl<T: Float> crate::optimizer::Optimizer<T> for $ty<T> {
-            fn name(&self) -> &'static str {
-                $name
-            }
-            fn step<M: origami_nn::Params<T>>(
+        impl<T: Float, M: origami_nn::Params<T>> crate::optimizer::Optimizer<T, M> for $ty<T> {
+            fn step(
                 &mut self,
                 model: &mut M,
                 closure: &mut crate::optimizer::Closure<'_, T, M>,
@@ -132,6 +153,11 @@ macro_rules! first_order_optimizer {
                 crate::optimizer::check_finite_loss(loss)?;
                 crate::optimizer::FirstOrder::update(self, model, &grads)?;
                 Ok(loss)
+            }
+        }
+        impl<T: Float> crate::optimizer::Method<T> for $ty<T> {
+            fn name(&self) -> &'static str {
+                $name
             }
             fn learning_rate(&self) -> f64 {
                 self.lr

@@ -10,7 +10,9 @@ use origami_nn::Params;
 use origami_tape::{Float, Grads};
 
 use crate::error::OptimError;
-use crate::optimizer::{Closure, OptimState, Optimizer, Slots, check_finite_loss, pair_grads};
+use crate::optimizer::{
+    Closure, Method, Needs, OptimState, Optimizer, Slots, check_finite_loss, pair_grads,
+};
 
 /// The SDLM method.
 #[derive(Clone, Debug)]
@@ -82,16 +84,8 @@ impl<T: Float> Sdlm<T> {
     }
 }
 
-impl<T: Float> Optimizer<T> for Sdlm<T> {
-    fn name(&self) -> &'static str {
-        "sdlm"
-    }
-
-    fn step<M: Params<T>>(
-        &mut self,
-        model: &mut M,
-        closure: &mut Closure<'_, T, M>,
-    ) -> Result<f64, OptimError> {
+impl<T: Float, M: Params<T>> Optimizer<T, M> for Sdlm<T> {
+    fn step(&mut self, model: &mut M, closure: &mut Closure<'_, T, M>) -> Result<f64, OptimError> {
         let (loss, grads, curvature) = {
             let eval = closure(model)?;
             (eval.loss, eval.grads, eval.curvature)
@@ -108,6 +102,16 @@ impl<T: Float> Optimizer<T> for Sdlm<T> {
         };
         self.update(model, &grads, &curvature)?;
         Ok(loss)
+    }
+}
+
+impl<T: Float> Method<T> for Sdlm<T> {
+    fn name(&self) -> &'static str {
+        "sdlm"
+    }
+
+    fn needs(&self) -> Needs {
+        Needs::CurvatureDiagonal
     }
 
     fn learning_rate(&self) -> f64 {

@@ -5,7 +5,7 @@
 //! so training resumes exactly.
 
 use origami_nn::{Dense, Params};
-use origami_optim::{Adam, FirstOrder, Group, Groups, OptimError, Optimizer, Sgd, clip_grad_norm};
+use origami_optim::{Adam, FirstOrder, Group, Groups, Method, OptimError, Sgd, clip_grad_norm};
 use origami_tape::{Grads, Tape, Tensor};
 use proptest::prelude::*;
 use rand::SeedableRng;

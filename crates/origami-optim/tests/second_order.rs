@@ -5,8 +5,9 @@
 
 use origami_nn::{Activation, Init, Module, Param, Params, mlp};
 use origami_optim::{
-    CgStop, Evaluation, Lbfgs, Optimizer, OutputLoss, Sgd, conjugate_gradient, flatten_params,
-    gauss_newton_diagonal_sample, gauss_newton_vector, hessian_vector, loss_fn, top_eigenvalue,
+    CgStop, Evaluation, Lbfgs, Method, Optimizer, OutputLoss, Sgd, conjugate_gradient,
+    flatten_params, gauss_newton_diagonal_sample, gauss_newton_vector, hessian_vector, loss_fn,
+    top_eigenvalue,
 };
 use origami_tape::{Reduction, Tape, Tensor, Var};
 use rand::SeedableRng;

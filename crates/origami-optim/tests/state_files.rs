@@ -5,7 +5,8 @@ use std::path::Path;
 
 use origami_nn::{Dense, Params};
 use origami_optim::{
-    Adam, Evaluation, FirstOrder, Lbfgs, OptimError, Optimizer, Sgd, decode_state, save_state,
+    Adam, Evaluation, FirstOrder, Lbfgs, Method, OptimError, Optimizer, Sgd, decode_state,
+    save_state,
 };
 use origami_tape::{Grads, Tape, Tensor};
 use proptest::prelude::*;
@@ -86,20 +87,22 @@ fn a_state_for_other_parameters_is_refused() {
 fn an_lbfgs_history_for_another_model_is_refused() {
     let mut small = layer(3);
     let mut lbfgs = Lbfgs::new(1.0);
-    Optimizer::<f32>::step(&mut lbfgs, &mut small, &mut |m| {
-        let (loss, g) = loss_and_grads(m);
-        Ok(Evaluation::new(loss, g))
-    })
-    .unwrap();
-    let state = Optimizer::<f32>::state(&lbfgs);
+    lbfgs
+        .step(&mut small, &mut |m| {
+            let (loss, g) = loss_and_grads(m);
+            Ok(Evaluation::new(loss, g))
+        })
+        .unwrap();
+    let state = Method::<f32>::state(&lbfgs);
     let mut big = layer(5);
     let mut resumed = Lbfgs::new(1.0);
-    Optimizer::<f32>::load_state(&mut resumed, state).unwrap();
-    let err = Optimizer::<f32>::step(&mut resumed, &mut big, &mut |m| {
-        let (loss, g) = loss_and_grads(m);
-        Ok(Evaluation::new(loss, g))
-    })
-    .unwrap_err();
+    Method::<f32>::load_state(&mut resumed, state).unwrap();
+    let err = resumed
+        .step(&mut big, &mut |m| {
+            let (loss, g) = loss_and_grads(m);
+            Ok(Evaluation::new(loss, g))
+        })
+        .unwrap_err();
     assert!(
         err.to_string().contains("lbfgs: the saved history"),
         "{err}"

@@ -1,0 +1,167 @@
+//! Methods chosen at run time: every name `by_name` knows builds its
+//! method, a boxed method trains exactly as the concrete one does, and its
+//! state resumes a run bit for bit through the box.
+
+use origami_nn::{Activation, Init, Module, Params, Sequential, mlp};
+use origami_optim::{
+    Adam, Evaluation, HessianFree, Lbfgs, METHOD_NAMES, Needs, OptimError, Optimizer, OutputLoss,
+    Sdlm, Sgd, by_name, gauss_newton_diagonal_sample, gauss_newton_vector, grads_like, loss_fn,
+};
+use origami_tape::{Reduction, Tape, Tensor};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+
+type Net = Sequential<f64>;
+
+fn net() -> Net {
+    mlp(
+        &[2, 6, 2],
+        Activation::Tanh,
+        Init::LecunNormal,
+        &mut StdRng::seed_from_u64(5),
+    )
+}
+
+fn data() -> (Tensor<f64>, Vec<usize>) {
+    let x = (0..16).map(|i| ((i * 7 % 11) as f64 - 5.0) / 5.0).collect();
+    let y = (0..8).map(|i| i % 2).collect();
+    (Tensor::from_vec(&[8, 2], x).unwrap(), y)
+}
+
+/// `steps` steps of `opt` on the same full batch; the closure supplies
+/// whatever the method says it needs (SDLM's curvature samples are drawn
+/// from `rng`). Returns the parameters after.
+fn train(
+    opt: &mut dyn Optimizer<f64, Net>,
+    model: &mut Net,
+    steps: usize,
+    rng: &mut StdRng,
+) -> Vec<Vec<f64>> {
+    let (x, y) = data();
+    let needs = opt.needs();
+    let outputs = {
+        let x = x.clone();
+        loss_fn(move |t, m: &Net| m.forward(t, t.constant(x.clone())))
+    };
+    let target = OutputLoss::CrossEntropy(y.clone());
+    for _ in 0..steps {
+        opt.step(model, &mut |m| {
+            let tape = Tape::new();
+            let loss = m
+                .forward(&tape, tape.constant(x.clone()))
+                .cross_entropy(&y, Reduction::Mean);
+            let evaluation = Evaluation::new(loss.value().item(), loss.backward());
+            Ok(match needs {
+                Needs::Gradient => evaluation,
+                Needs::CurvatureDiagonal => {
+                    let diagonal = gauss_newton_diagonal_sample(&outputs, &target, m, rng);
+                    evaluation.with_curvature(grads_like(m, &diagonal))
+                }
+                Needs::CurvatureProduct => {
+                    let (outputs, target) = (outputs.clone(), target.clone());
+                    evaluation.with_product(move |v| gauss_newton_vector(&outputs, &target, m, v))
+                }
+            })
+        })
+        .unwrap();
+    }
+    model
+        .params()
+        .iter()
+        .map(|(_, p)| p.value().data().to_vec())
+        .collect()
+}
+
+/// The concrete method each name stands for, as `by_name`'s table says.
+fn concrete(name: &str, lr: f64) -> Box<dyn Optimizer<f64, Net>> {
+    match name {
+        "sgd" => Box::new(Sgd::new(lr)),
+        "momentum" => Box::new(Sgd::momentum(lr, 0.9)),
+        "nesterov" => Box::new(Sgd::nesterov(lr, 0.9)),
+        "adam" => Box::new(Adam::new(lr)),
+        "adamw" => Box::new(Adam::adamw(lr, 0.01)),
+        "sdlm" => Box::new(Sdlm::new(lr, 0.1, 0.05)),
+        "lbfgs" => Box::new(Lbfgs::new(lr)),
+        "hessian_free" => Box::new(HessianFree::new(1.0 / lr, 20)),
+        other => panic!("no concrete method for {other}"),
+    }
+}
+
+#[test]
+fn every_name_builds_the_method_its_table_names() {
+    for name in METHOD_NAMES {
+        let lr = if matches!(name, "lbfgs" | "hessian_free") {
+            1.0
+        } else {
+            0.05
+        };
+        let mut boxed = by_name::<f64, Net>(name, lr).unwrap();
+        let mut plain = concrete(name, lr);
+        assert_eq!(boxed.name(), plain.name(), "{name}");
+        assert_eq!(boxed.needs(), plain.needs(), "{name}");
+        assert_eq!(boxed.learning_rate(), lr, "{name}");
+        let rng = || StdRng::seed_from_u64(9);
+        let (mut a, mut b) = (net(), net());
+        let before = train(&mut *plain, &mut net(), 0, &mut rng());
+        let trained = train(&mut *boxed, &mut a, 3, &mut rng());
+        assert_eq!(trained, train(&mut *plain, &mut b, 3, &mut rng()), "{name}");
+        assert_ne!(trained, before, "{name} did not move the model");
+    }
+}
+
+#[test]
+fn needs_name_what_the_closure_must_add() {
+    let needs = |name| by_name::<f64, Net>(name, 0.1).unwrap().needs();
+    assert_eq!(needs("adam"), Needs::Gradient);
+    assert_eq!(needs("lbfgs"), Needs::Gradient);
+    assert_eq!(needs("sdlm"), Needs::CurvatureDiagonal);
+    assert_eq!(needs("hessian_free"), Needs::CurvatureProduct);
+}
+
+#[test]
+fn a_boxed_method_resumes_bit_for_bit() {
+    for name in METHOD_NAMES {
+        let lr = if matches!(name, "lbfgs" | "hessian_free") {
+            1.0
+        } else {
+            0.05
+        };
+        let (mut whole, mut halves) = (net(), net());
+        let mut uninterrupted = by_name::<f64, Net>(name, lr).unwrap();
+        let want = train(
+            &mut *uninterrupted,
+            &mut whole,
+            4,
+            &mut StdRng::seed_from_u64(9),
+        );
+        let mut rng = StdRng::seed_from_u64(9);
+        let mut first = by_name::<f64, Net>(name, lr).unwrap();
+        train(&mut *first, &mut halves, 2, &mut rng);
+        let mut second = by_name::<f64, Net>(name, lr).unwrap();
+        second.load_state(first.state()).unwrap();
+        assert_eq!(
+            train(&mut *second, &mut halves, 2, &mut rng),
+            want,
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn unknown_names_and_bad_rates_are_refused_with_the_reason() {
+    let err = by_name::<f64, Net>("adagrad", 0.1).err().unwrap();
+    assert!(matches!(err, OptimError::InvalidHyperparameter { .. }));
+    let listed = METHOD_NAMES.join(", ");
+    assert!(
+        err.to_string()
+            .contains(&format!("\"adagrad\" (known: {listed})")),
+        "{err}"
+    );
+    for lr in [0.0, -1.0, f64::NAN, f64::INFINITY] {
+        let err = by_name::<f64, Net>("sgd", lr).err().unwrap();
+        assert!(
+            err.to_string().contains("positive and finite"),
+            "{lr}: {err}"
+        );
+    }
+}
