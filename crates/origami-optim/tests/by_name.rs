@@ -72,6 +72,16 @@ fn train(
         .collect()
 }
 
+/// A rate that suits the method: a step scale of 1 for L-BFGS and an
+/// initial damping of 1 for Hessian-free, a small step for the others.
+fn rate(name: &str) -> f64 {
+    if matches!(name, "lbfgs" | "hessian_free") {
+        1.0
+    } else {
+        0.05
+    }
+}
+
 /// The concrete method each name stands for, as `by_name`'s table says.
 fn concrete(name: &str, lr: f64) -> Box<dyn Optimizer<f64, Net>> {
     match name {
@@ -90,11 +100,7 @@ fn concrete(name: &str, lr: f64) -> Box<dyn Optimizer<f64, Net>> {
 #[test]
 fn every_name_builds_the_method_its_table_names() {
     for name in METHOD_NAMES {
-        let lr = if matches!(name, "lbfgs" | "hessian_free") {
-            1.0
-        } else {
-            0.05
-        };
+        let lr = rate(name);
         let mut boxed = by_name::<f64, Net>(name, lr).unwrap();
         let mut plain = concrete(name, lr);
         assert_eq!(boxed.name(), plain.name(), "{name}");
@@ -121,11 +127,7 @@ fn needs_name_what_the_closure_must_add() {
 #[test]
 fn a_boxed_method_resumes_bit_for_bit() {
     for name in METHOD_NAMES {
-        let lr = if matches!(name, "lbfgs" | "hessian_free") {
-            1.0
-        } else {
-            0.05
-        };
+        let lr = rate(name);
         let (mut whole, mut halves) = (net(), net());
         let mut uninterrupted = by_name::<f64, Net>(name, lr).unwrap();
         let want = train(
