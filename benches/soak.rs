@@ -4,9 +4,7 @@
 //! memory every 1,000 steps. Everything a step allocates is freed by its
 //! end, so the figures stay flat after warm-up.
 
-use origami::nn::{
-    CellKind, Dense, Embedding, Module, Param, Params, Rnn, RnnConfig, prefixed, prefixed_mut,
-};
+use origami::nn::{CellKind, Dense, Embedding, Module, Rnn, RnnConfig, impl_params};
 use origami::optim::clip_grad_norm;
 use origami::prelude::*;
 use rand::rngs::StdRng;
@@ -20,20 +18,7 @@ struct Classifier {
     head: Dense<f32>,
 }
 
-impl Params<f32> for Classifier {
-    fn params(&self) -> Vec<(String, &Param<f32>)> {
-        let mut all = prefixed("embedding", self.embedding.params());
-        all.extend(prefixed("rnn", self.rnn.params()));
-        all.extend(prefixed("head", self.head.params()));
-        all
-    }
-    fn params_mut(&mut self) -> Vec<(String, &mut Param<f32>)> {
-        let mut all = prefixed_mut("embedding", self.embedding.params_mut());
-        all.extend(prefixed_mut("rnn", self.rnn.params_mut()));
-        all.extend(prefixed_mut("head", self.head.params_mut()));
-        all
-    }
-}
+impl_params!(f32 for Classifier { embedding, rnn, head });
 
 pub fn run() {
     let mut rng = StdRng::seed_from_u64(1);

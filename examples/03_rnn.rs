@@ -9,7 +9,7 @@
 //!
 //! Run with `cargo run --release --example 03_rnn`.
 
-use origami::nn::{CellKind, Rnn, RnnConfig, prefixed, prefixed_mut};
+use origami::nn::{CellKind, Rnn, RnnConfig, impl_params};
 use origami::prelude::*;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -72,9 +72,10 @@ fn batch(reviews: &[&(String, usize)], vocab: &[&str]) -> Batch {
     }
 }
 
-/// Embedding → GRU → Dense. `Params` lists the parameters with dotted
-/// names ("embedding.weight", "gru.weight_ih_l0", ...) for optimizers and
-/// checkpoints: each part's own names, prefixed with the part's name.
+/// Embedding → GRU → Dense. Optimizers and checkpoints find parameters
+/// through `Params`, by dotted names: `impl_params!` below lists each
+/// field's parameters under the field's name ("embedding.weight",
+/// "gru.weight_ih_l0", ..., "head.bias").
 struct Classifier {
     embedding: Embedding<f32>,
     gru: Rnn<f32>,
@@ -109,20 +110,7 @@ impl Classifier {
     }
 }
 
-impl Params<f32> for Classifier {
-    fn params(&self) -> Vec<(String, &Param<f32>)> {
-        let mut all = prefixed("embedding", self.embedding.params());
-        all.extend(prefixed("gru", self.gru.params()));
-        all.extend(prefixed("head", self.head.params()));
-        all
-    }
-    fn params_mut(&mut self) -> Vec<(String, &mut Param<f32>)> {
-        let mut all = prefixed_mut("embedding", self.embedding.params_mut());
-        all.extend(prefixed_mut("gru", self.gru.params_mut()));
-        all.extend(prefixed_mut("head", self.head.params_mut()));
-        all
-    }
-}
+impl_params!(f32 for Classifier { embedding, gru, head });
 
 fn accuracy(model: &Classifier, batch: &Batch) -> f64 {
     let tape = Tape::new();

@@ -12,11 +12,12 @@
 //! validation loss; every 100 steps λ_max against the rate. The recurrent
 //! runs inspect the gradient over 40 time steps of an Elman cell.
 
-use origami::nn::{Params, Sequential, mlp, prefixed, prefixed_mut};
+use origami::nn::{Params, Sequential, impl_params, mlp};
+use origami::optim::top_hessian_eigenvalue;
 use origami::optim::{FirstOrder, Sgd, loss_fn};
 use origami::prelude::*;
+use origami::probe::Doctor;
 use origami::probe::doctor::{Finding, Kind};
-use origami::probe::{Doctor, top_hessian_eigenvalue};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
@@ -161,18 +162,7 @@ struct Net {
     head: Sequential<f64>,
 }
 
-impl Params<f64> for Net {
-    fn params(&self) -> Vec<(String, &Param<f64>)> {
-        let mut all = prefixed("body", self.body.params());
-        all.extend(prefixed("head", self.head.params()));
-        all
-    }
-    fn params_mut(&mut self) -> Vec<(String, &mut Param<f64>)> {
-        let mut all = prefixed_mut("body", self.body.params_mut());
-        all.extend(prefixed_mut("head", self.head.params_mut()));
-        all
-    }
-}
+impl_params!(f64 for Net { body, head });
 
 impl Module<f64> for Net {
     fn forward<'t>(&self, tape: &'t Tape<f64>, input: Var<'t, f64>) -> Var<'t, f64> {

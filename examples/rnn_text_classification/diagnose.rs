@@ -11,9 +11,10 @@ use std::path::Path;
 
 use origami::nn::CellKind;
 use origami::optim::loss_fn;
+use origami::optim::top_hessian_eigenvalue;
 use origami::prelude::*;
+use origami::probe::time_step_gradient_norms;
 use origami::probe::{Doctor, doctor::Finding};
-use origami::probe::{time_step_gradient_norms, top_hessian_eigenvalue};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use serde_json::{Value, json};

@@ -3,8 +3,7 @@
 //! → one dense layer, i.e. logistic regression).
 
 use origami::nn::{
-    Activation, Dense, Dropout, Embedding, Init, Module, Param, Params, Rnn, RnnConfig, mlp,
-    prefixed, prefixed_mut,
+    Activation, Dense, Dropout, Embedding, Init, Module, Params, Rnn, RnnConfig, impl_params, mlp,
 };
 use origami::prelude::*;
 use origami::probe::Doctor;
@@ -152,20 +151,7 @@ impl RnnClassifier {
     }
 }
 
-impl Params<f32> for RnnClassifier {
-    fn params(&self) -> Vec<(String, &Param<f32>)> {
-        let mut all = prefixed("embedding", self.embedding.params());
-        all.extend(prefixed("rnn", self.rnn.params()));
-        all.extend(prefixed("head", self.head.params()));
-        all
-    }
-    fn params_mut(&mut self) -> Vec<(String, &mut Param<f32>)> {
-        let mut all = prefixed_mut("embedding", self.embedding.params_mut());
-        all.extend(prefixed_mut("rnn", self.rnn.params_mut()));
-        all.extend(prefixed_mut("head", self.head.params_mut()));
-        all
-    }
-}
+impl_params!(f32 for RnnClassifier { embedding, rnn, head });
 
 impl Classifier for RnnClassifier {
     fn logits<'t>(
@@ -185,7 +171,7 @@ impl Classifier for RnnClassifier {
 
 /// Logistic regression on hashed n-gram frequencies.
 pub struct NgramClassifier {
-    pub layer: Dense<f32>,
+    pub ngram: Dense<f32>,
     pub tokens: Tokens,
     pub max_n: usize,
     pub buckets: usize,
@@ -200,7 +186,7 @@ impl NgramClassifier {
         rng: &mut StdRng,
     ) -> Self {
         Self {
-            layer: Dense::with_init(buckets, classes, Init::Zeros, 1.0, true, rng),
+            ngram: Dense::with_init(buckets, classes, Init::Zeros, 1.0, true, rng),
             tokens,
             max_n,
             buckets,
@@ -232,14 +218,7 @@ fn fnv(s: &str) -> usize {
     }) as usize
 }
 
-impl Params<f32> for NgramClassifier {
-    fn params(&self) -> Vec<(String, &Param<f32>)> {
-        prefixed("ngram", self.layer.params())
-    }
-    fn params_mut(&mut self) -> Vec<(String, &mut Param<f32>)> {
-        prefixed_mut("ngram", self.layer.params_mut())
-    }
-}
+impl_params!(f32 for NgramClassifier { ngram });
 
 impl Classifier for NgramClassifier {
     fn logits<'t>(
@@ -249,7 +228,7 @@ impl Classifier for NgramClassifier {
         texts: &[&str],
         _noise: Option<&mut StdRng>,
     ) -> Var<'t, f32> {
-        self.layer
+        self.ngram
             .forward(tape, tape.constant(self.features(texts)))
     }
 }

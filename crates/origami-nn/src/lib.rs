@@ -6,6 +6,8 @@
 //! * Every parameter is a [`Param`] (a tensor and a process-unique id);
 //!   layers enumerate theirs through [`Params`] with PyTorch's dotted
 //!   names, so optimizers, probes and checkpoints speak the same names.
+//!   A model of your own made of modules needs one line,
+//!   [`impl_params!`]; [`Params::modules`] lists its top-level parts.
 //! * [`Module`] is one input to one output: [`Dense`], [`Sequential`]
 //!   (see [`mlp`]), [`Activation`]. [`Embedding`] looks up ids;
 //!   [`Dropout`] regularises during training.
@@ -56,8 +58,14 @@ pub use embedding::Embedding;
 pub use error::NnError;
 pub use init::{Init, fans};
 pub use loss::{CrossEntropy, bce_with_logits, mse};
-pub use module::{Module, Params, prefixed, prefixed_mut};
+pub use module::{Module, Params, module_of, prefixed, prefixed_mut};
 pub use param::Param;
+
+/// What [`impl_params!`] names from other crates, whatever the caller imports.
+#[doc(hidden)]
+pub mod __private {
+    pub use origami_tape::Float;
+}
 pub use rnn::{
     Cell, CellKind, CellWeights, Elman, Gru, Lstm, Rnn, RnnConfig, RnnOutput, SeqOutput, State,
     reverse_in_time, unroll,

@@ -93,17 +93,10 @@ impl Groups {
         decay: f64,
         weight_decay: f64,
     ) -> Self {
-        let mut tops: Vec<String> = Vec::new();
-        for (name, _) in model.params() {
-            let top = name.split('.').next().unwrap_or("").to_string();
-            if !tops.contains(&top) {
-                tops.push(top);
-            }
-        }
         let mut groups = Self::uniform(weight_decay);
-        for (k, top) in tops.into_iter().enumerate() {
+        for (k, prefix) in model.modules().into_iter().enumerate() {
             let group = Group {
-                prefix: format!("{top}."),
+                prefix,
                 lr_scale: decay.powi(k as i32),
                 weight_decay,
             };

@@ -78,7 +78,9 @@ pub use flat::{
 };
 pub use groups::{Group, Groups};
 pub use hessian_free::HessianFree;
-pub use layer_curvature::layer_top_eigenvalues;
+pub use layer_curvature::{
+    gauss_newton_diagonal_by_layer, layer_top_eigenvalues, top_hessian_eigenvalue,
+};
 pub use lbfgs::Lbfgs;
 pub use line_search::{Probe, WolfeSettings, strong_wolfe};
 pub use optimizer::{

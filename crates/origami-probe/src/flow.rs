@@ -5,14 +5,13 @@
 use origami_nn::{Activation, Params};
 use origami_tape::{Float, Grads, Tape, Tensor, Var};
 
-use crate::sensitivity::layers;
-
 /// `‖∂L/∂θ_l‖₂` for each top-level layer `l` (name prefix), in order.
 pub fn layer_gradient_norms<T: Float>(
     model: &impl Params<T>,
     grads: &Grads<T>,
 ) -> Vec<(String, f64)> {
-    layers(model)
+    model
+        .modules()
         .into_iter()
         .map(|layer| {
             let norm = gradient_norm_under(model, grads, &layer);

@@ -11,8 +11,9 @@
 //! * Gradient flow: [`layer_gradient_norms`], [`gradient_norm_under`],
 //!   [`time_step_gradient_norms`];
 //!   [`saturation`] (saturated and dead units).
-//! * Curvature: [`top_hessian_eigenvalue`],
-//!   [`gauss_newton_diagonal_by_layer`].
+//! * Curvature lives in `origami_optim` (`top_hessian_eigenvalue`,
+//!   `layer_top_eigenvalues`, `gauss_newton_diagonal_by_layer`), beside
+//!   the products it is computed from.
 //! * [`trajectory_lengths`]: the arc length of a curve's image per layer.
 //! * [`doctor`]: a [`Doctor`] that watches training and turns these
 //!   measurements into findings (vanishing gradients, dead units, a rate
@@ -20,7 +21,6 @@
 
 #![warn(missing_docs)]
 
-mod curvature;
 pub mod doctor;
 mod flow;
 mod polygons;
@@ -28,12 +28,11 @@ mod regions;
 mod sensitivity;
 mod trajectory;
 
-pub use curvature::{gauss_newton_diagonal_by_layer, top_hessian_eigenvalue};
 pub use doctor::Doctor;
 pub use flow::{
     Saturation, gradient_norm_under, layer_gradient_norms, saturation, time_step_gradient_norms,
 };
 pub use polygons::exact_regions_in_box;
 pub use regions::{GridPatterns, ReluNet, SegmentRegions, patterns_on_grid, regions_along_segment};
-pub use sensitivity::{Sensitivity, layer_sensitivity, layers};
+pub use sensitivity::{Sensitivity, layer_sensitivity};
 pub use trajectory::{arc_length, circle, trajectory_lengths};

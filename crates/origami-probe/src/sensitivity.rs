@@ -24,18 +24,6 @@ pub struct Sensitivity {
     pub output_change: f64,
 }
 
-/// The distinct top-level prefixes of a model's parameter names, in order.
-pub fn layers<T: Float>(model: &impl Params<T>) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for (name, _) in model.params() {
-        let top = format!("{}.", name.split('.').next().unwrap_or(""));
-        if !out.contains(&top) {
-            out.push(top);
-        }
-    }
-    out
-}
-
 fn rms<T: Float>(t: &Tensor<T>) -> f64 {
     let n = t.numel().max(1) as f64;
     (t.data().iter().map(|x| x.to_f64().powi(2)).sum::<f64>() / n).sqrt()
@@ -52,7 +40,7 @@ pub fn layer_sensitivity<T: Float, M: Params<T>>(
 ) -> Vec<Sensitivity> {
     let (base_metric, base_out) = evaluate(model);
     let mut results = Vec::new();
-    for layer in layers(model) {
+    for layer in model.modules() {
         for &scale in scales {
             let (mut drops, mut changes) = (Vec::new(), Vec::new());
             for _ in 0..draws.max(1) {
