@@ -7,7 +7,7 @@ use std::path::Path;
 
 use libfuzzer_sys::fuzz_target;
 use origami_nn::{Dense, Params};
-use origami_optim::{Adam, FirstOrder, Optimizer, decode_state};
+use origami_optim::{Adam, FirstOrder, Method, decode_state};
 use origami_tape::{Tape, Tensor};
 use rand::SeedableRng;
 

@@ -34,6 +34,11 @@
 
 #![warn(missing_docs)]
 
+/// The README's example, compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeExample;
+
 mod activation;
 mod checkpoint;
 mod dense;

@@ -4,7 +4,7 @@
 //! in both directions; names and shapes follow PyTorch.
 
 use origami_nn::{Activation, Cell, CellKind, Elman, Params, Rnn, RnnConfig, State, unroll};
-use origami_tape::{Tape, Tensor, Var};
+use origami_tape::{Tape, Tensor, Var, check_close};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
@@ -97,13 +97,7 @@ fn padding_never_changes_a_result() {
 /// Equal to a few f32 ulps (the padding's junk, if it leaked, would move
 /// results by far more).
 fn assert_close(got: &[f32], want: &[f32], what: &str) {
-    assert_eq!(got.len(), want.len(), "{what}");
-    for (g, w) in got.iter().zip(want) {
-        assert!(
-            (g - w).abs() <= 1e-6 * (1.0 + w.abs()),
-            "{what}: {got:?} vs {want:?}"
-        );
-    }
+    check_close(got, want, 1e-6).unwrap_or_else(|e| panic!("{what}{e}: {got:?} vs {want:?}"));
 }
 
 #[test]

@@ -81,12 +81,12 @@ pub fn concat<T: Float>(tensors: &[Tensor<T>]) -> Vec<f64> {
 }
 
 /// `⟨a, b⟩`.
-pub fn dot(a: &[f64], b: &[f64]) -> f64 {
+pub(crate) fn dot(a: &[f64], b: &[f64]) -> f64 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
 /// `‖a‖₂`.
-pub fn norm(a: &[f64]) -> f64 {
+pub(crate) fn norm(a: &[f64]) -> f64 {
     dot(a, a).sqrt()
 }
 

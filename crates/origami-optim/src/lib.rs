@@ -45,6 +45,11 @@
 
 #![warn(missing_docs)]
 
+/// The README's example, compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeExample;
+
 mod adam;
 mod by_name;
 mod cg;
@@ -73,9 +78,7 @@ pub use curvature::{
     loss_fn, online_top_eigenvalue, top_eigenvalue,
 };
 pub use error::OptimError;
-pub use flat::{
-    concat, dot, flatten_grads, flatten_params, grads_like, norm, split_like, unflatten_into,
-};
+pub use flat::{flatten_grads, flatten_params, grads_like, unflatten_into};
 pub use groups::{Group, Groups};
 pub use hessian_free::HessianFree;
 pub use layer_curvature::{

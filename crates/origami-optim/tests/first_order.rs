@@ -6,7 +6,7 @@
 
 use origami_nn::{Dense, Params};
 use origami_optim::{Adam, FirstOrder, Group, Groups, Method, OptimError, Sgd, clip_grad_norm};
-use origami_tape::{Grads, Tape, Tensor};
+use origami_tape::{Grads, Tape, Tensor, check_close};
 use proptest::prelude::*;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -69,10 +69,7 @@ fn rate(lr: f64, bias_scale: f64, i: usize) -> f64 {
 }
 
 fn assert_close(a: &[f64], b: &[f64]) -> Result<(), TestCaseError> {
-    for (x, y) in a.iter().zip(b) {
-        prop_assert!((x - y).abs() <= 1e-12 * (1.0 + y.abs()), "{x} vs {y}");
-    }
-    Ok(())
+    check_close(a, b, 1e-12).map_err(TestCaseError::fail)
 }
 
 proptest! {

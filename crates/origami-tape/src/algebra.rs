@@ -75,7 +75,7 @@ pub(crate) trait Algebra<T: Float>: Clone {
     fn unary(&self, u: Unary<T>) -> Self {
         self.apply(Op::Unary(u), &[])
     }
-    fn scale(&self, c: T) -> Self {
+    fn mul_scalar(&self, c: T) -> Self {
         self.unary(Unary::MulScalar(c))
     }
     /// `self` times a constant tensor (a mask or a slope).

@@ -39,10 +39,16 @@
 
 #![warn(missing_docs)]
 
+/// The README's example, compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeExample;
+
 mod algebra;
 mod anomaly;
 mod backward;
 mod buffer;
+mod close;
 mod error;
 mod float;
 mod gradcheck;
@@ -56,6 +62,7 @@ mod tensor;
 
 pub use anomaly::{Anomaly, Phase};
 pub use buffer::cache::{MemoryStats, memory_stats, release_cached_memory};
+pub use close::check_close;
 pub use error::TapeError;
 pub use float::Float;
 pub use gradcheck::{

@@ -48,6 +48,20 @@ pub struct Tape<T: Float> {
 /// A value recorded on a [`Tape`]: a small `Copy` handle (tape + index).
 ///
 /// Arithmetic on `Var`s records new nodes: `(x.matmul(w) + b).tanh()`.
+/// `+ - * /` work element-wise with NumPy broadcasting, between two `Var`s
+/// or with a scalar on either side; broadcasting's gradient sums over the
+/// repeated axes:
+///
+/// ```
+/// use origami_tape::{Tape, Tensor};
+/// let tape = Tape::<f64>::new();
+/// let x = tape.var(Tensor::from_vec(&[2, 3], vec![1., 2., 3., 4., 5., 6.]).unwrap());
+/// let b = tape.var(Tensor::from_vec(&[3], vec![0.5, -1., 2.]).unwrap());
+/// let y = ((x - b) * 2.0 / x + 1.0).sum_all();
+/// let g = tape.grad(&[y], &[x, b], false);
+/// // d/db of Σ 2(x − b)/x = Σ over the rows of −2/x.
+/// assert_eq!(g[1].value().data(), &[-2. / 1. - 2. / 4., -2. / 2. - 2. / 5., -2. / 3. - 2. / 6.]);
+/// ```
 #[derive(Clone, Copy)]
 pub struct Var<'t, T: Float> {
     pub(crate) tape: &'t Tape<T>,

@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use origami_tape::{ElmanScan, Nonlinearity, Tape, Tensor, Var};
+use origami_tape::{ElmanScan, Nonlinearity, Tape, Tensor, Var, check_close};
 use proptest::prelude::*;
 
 /// The states `h_1 … h_T` by the definition, one op at a time.
@@ -79,13 +79,7 @@ fn arb_case() -> impl Strategy<Value = (Vec<Tensor<f64>>, ElmanScan)> {
 
 fn close(a: &Tensor<f64>, b: &Tensor<f64>, what: &str) -> Result<(), TestCaseError> {
     prop_assert_eq!(a.shape(), b.shape(), "{}", what);
-    for (i, (x, y)) in a.data().iter().zip(b.data()).enumerate() {
-        prop_assert!(
-            (x - y).abs() <= 1e-12 * (1.0 + y.abs()),
-            "{what}[{i}]: {x} vs {y}"
-        );
-    }
-    Ok(())
+    check_close(a.data(), b.data(), 1e-12).map_err(|e| TestCaseError::fail(format!("{what}{e}")))
 }
 
 proptest! {

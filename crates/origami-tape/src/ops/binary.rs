@@ -64,20 +64,24 @@ impl Binary {
         let db = |f: &dyn Fn() -> A| need[1].then(|| f().sum_to(&sb));
         match self {
             Binary::Add => smallvec::smallvec![da(&|| g.clone()), db(&|| g.clone())],
-            Binary::Sub => smallvec::smallvec![da(&|| g.clone()), db(&|| g.scale(-T::ONE))],
+            Binary::Sub => smallvec::smallvec![da(&|| g.clone()), db(&|| g.mul_scalar(-T::ONE))],
             Binary::Mul => smallvec::smallvec![da(&|| g.mul(b)), db(&|| g.mul(a))],
             Binary::Div => {
-                smallvec::smallvec![da(&|| g.div(b)), db(&|| g.mul(y).div(b).scale(-T::ONE))]
+                smallvec::smallvec![
+                    da(&|| g.div(b)),
+                    db(&|| g.mul(y).div(b).mul_scalar(-T::ONE))
+                ]
             }
             // a = y (the tanh output), b = the incoming gradient.
             Binary::TanhGrad => smallvec::smallvec![
-                da(&|| g.mul(b).mul(a).scale(T::from_f64(-2.0))),
+                da(&|| g.mul(b).mul(a).mul_scalar(T::from_f64(-2.0))),
                 db(&|| a.apply(Op::Binary(Binary::TanhGrad), &[g]))
             ],
             Binary::SigmoidGrad => smallvec::smallvec![
-                da(&|| g
-                    .mul(b)
-                    .mul(&a.scale(T::from_f64(-2.0)).unary(Unary::AddScalar(T::ONE)))),
+                da(&|| g.mul(b).mul(
+                    &a.mul_scalar(T::from_f64(-2.0))
+                        .unary(Unary::AddScalar(T::ONE))
+                )),
                 db(&|| a.apply(Op::Binary(Binary::SigmoidGrad), &[g]))
             ],
         }

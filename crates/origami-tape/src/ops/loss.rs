@@ -79,7 +79,7 @@ impl Loss {
         match self.reduction {
             Reduction::None => delta.mul(&g.reshape(&[n, 1])),
             Reduction::Sum => delta.mul(g),
-            Reduction::Mean => delta.mul(g).scale(T::ONE / T::from_usize(n)),
+            Reduction::Mean => delta.mul(g).mul_scalar(T::ONE / T::from_usize(n)),
         }
     }
 }

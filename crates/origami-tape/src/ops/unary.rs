@@ -95,17 +95,17 @@ impl<T: Float> Unary<T> {
 
     pub(crate) fn backward<A: Algebra<T>>(&self, x: &A, y: &A, g: &A) -> A {
         match *self {
-            Unary::Neg => g.scale(-T::ONE),
+            Unary::Neg => g.mul_scalar(-T::ONE),
             Unary::Exp => g.mul(y),
             Unary::Log => g.div(x),
             Unary::Tanh => y.apply(Op::Binary(Binary::TanhGrad), &[g]),
             Unary::Sigmoid => y.apply(Op::Binary(Binary::SigmoidGrad), &[g]),
             Unary::Softplus => g.mul(&x.unary(Unary::Sigmoid)),
-            Unary::Sqrt => g.div(y).scale(T::from_f64(0.5)),
-            Unary::Square => g.mul(x).scale(T::from_f64(2.0)),
-            Unary::Powf(p) => g.mul(&x.unary(Unary::Powf(p - T::ONE))).scale(p),
+            Unary::Sqrt => g.div(y).mul_scalar(T::from_f64(0.5)),
+            Unary::Square => g.mul(x).mul_scalar(T::from_f64(2.0)),
+            Unary::Powf(p) => g.mul(&x.unary(Unary::Powf(p - T::ONE))).mul_scalar(p),
             Unary::AddScalar(_) => g.clone(),
-            Unary::MulScalar(c) => g.scale(c),
+            Unary::MulScalar(c) => g.mul_scalar(c),
             Unary::Relu => g.mul_slope(&x.value(), |v| if v > T::ZERO { T::ONE } else { T::ZERO }),
             Unary::LeakyRelu(a) => {
                 g.mul_slope(&x.value(), |v| if v > T::ZERO { T::ONE } else { a })
