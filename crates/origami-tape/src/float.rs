@@ -65,6 +65,12 @@ pub trait Float:
     fn powf(self, p: Self) -> Self;
     /// `ln(1 + x)`, accurate near zero.
     fn ln_1p(self) -> Self;
+    /// `e^x - 1`, accurate near zero.
+    fn exp_m1(self) -> Self;
+    /// Sine (radians).
+    fn sin(self) -> Self;
+    /// Cosine (radians).
+    fn cos(self) -> Self;
     /// True unless the value is NaN or infinite.
     fn is_finite(self) -> bool;
     /// True if the value is NaN.
@@ -158,6 +164,15 @@ macro_rules! impl_float {
             }
             fn ln_1p(self) -> Self {
                 $t::ln_1p(self)
+            }
+            fn exp_m1(self) -> Self {
+                $t::exp_m1(self)
+            }
+            fn sin(self) -> Self {
+                $t::sin(self)
+            }
+            fn cos(self) -> Self {
+                $t::cos(self)
             }
             fn is_finite(self) -> bool {
                 $t::is_finite(self)

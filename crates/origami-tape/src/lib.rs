@@ -14,6 +14,29 @@
 //! * [`gradcheck`], [`gradgradcheck`] and [`hvpcheck`] compare all of this
 //!   against central differences.
 //!
+//! ## The ops
+//!
+//! Every op is a method on [`Var`] (operators for `+ - * /`); each one's
+//! gradient, second derivative and Hessian-vector product are checked
+//! against central differences on random shapes (the op spec table in
+//! `tests/op_spec.rs`, which fails when a public op has no row).
+//!
+//! | family | ops | shapes | derivative notes |
+//! |---|---|---|---|
+//! | element-wise | `-x`, [`exp`](Var::exp), [`log`](Var::log), [`log1p`](Var::log1p), [`expm1`](Var::expm1), [`sqrt`](Var::sqrt), [`square`](Var::square), [`powf`](Var::powf), [`abs`](Var::abs), [`sign`](Var::sign), [`sin`](Var::sin), [`cos`](Var::cos), [`clamp`](Var::clamp), [`add_scalar`](Var::add_scalar), [`mul_scalar`](Var::mul_scalar) | any; same shape out | `abs`, `clamp` take the slope of their piece (0 at `abs`'s kink); `sign` has zero gradient |
+//! | activations | [`tanh`](Var::tanh), [`sigmoid`](Var::sigmoid), [`relu`](Var::relu), [`leaky_relu`](Var::leaky_relu), [`softplus`](Var::softplus), [`silu`](Var::silu), [`gelu_tanh`](Var::gelu_tanh) | any | `relu`'s slope is 0 at 0, as in PyTorch |
+//! | binary | `+ - * /` (also with a scalar on either side), [`maximum`](Var::maximum), [`minimum`](Var::minimum) | NumPy broadcasting | broadcast axes sum their gradient; ties of `maximum`/`minimum` split it |
+//! | products | [`matmul`](Var::matmul), [`matmul_t`](Var::matmul_t) | 2-D, batched 3-D, 3-D × 2-D | `matmul_t` multiplies by transposes without copying |
+//! | reductions | [`sum`](Var::sum), [`mean`](Var::mean), [`sum_all`](Var::sum_all), [`mean_all`](Var::mean_all), [`max`](Var::max), [`min`](Var::min), [`var`](Var::var), [`std`](Var::std), [`logsumexp`](Var::logsumexp); `_keepdim` forms | over axes | `max`/`min` send the gradient to the extreme element |
+//! | softmax and losses | [`softmax`](Var::softmax), [`log_softmax`](Var::log_softmax), [`cross_entropy`](Var::cross_entropy), [`mse`](Var::mse) | along an axis; `[N, C]` logits | fused, stable forms |
+//! | layout | [`reshape`](Var::reshape), [`permute`](Var::permute), [`transpose`](Var::transpose), [`broadcast_to`](Var::broadcast_to), [`unsqueeze`](Var::unsqueeze), [`squeeze`](Var::squeeze), [`flatten`](Var::flatten) | element count kept | |
+//! | slicing and joining | [`narrow`](Var::narrow), [`slice`](Var::slice), [`split`](Var::split), [`chunk`](Var::chunk), [`concat`](Var::concat), [`stack`](Var::stack), [`where_cond`](Var::where_cond), [`masked_fill`](Var::masked_fill) | | a slice's gradient is added into its window |
+//! | indexing | [`index_select`](Var::index_select), [`gather`](Var::gather) | integer ids | repeated ids add their gradients |
+//! | recurrence | [`elman_scan`](Var::elman_scan) | `[steps, batch, hidden]` | one fused node for a whole sequence |
+//!
+//! [`Tensor::argmax`] reads predicted classes from a value (not
+//! differentiable).
+//!
 //! Error policy: composing ops with incompatible shapes is a programming
 //! error and panics with the op and the shapes in the message (like an
 //! index out of bounds); building tensors from outside data returns

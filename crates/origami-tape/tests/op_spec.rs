@@ -60,6 +60,13 @@ specs! {
     clamp: one(0, true, &[AwayFromHalf]), |v, _| v[0].clamp(-0.5, 0.5);
     add_scalar: one(0, true, &[Any]), |v, _| v[0].add_scalar(1.5);
     mul_scalar: one(0, true, &[Any]), |v, _| v[0].mul_scalar(-2.5);
+    sin: one(0, true, &[Any]), |v, _| v[0].sin();
+    cos: one(0, true, &[Any]), |v, _| v[0].cos();
+    log1p: one(0, true, &[Positive]), |v, _| v[0].log1p();
+    expm1: one(0, true, &[Any]), |v, _| v[0].expm1();
+    sign: one(0, true, &[AwayFromZero]), |v, _| v[0].sign() * v[0];
+    silu: one(0, true, &[Any]), |v, _| v[0].silu();
+    gelu_tanh: one(0, true, &[Any]), |v, _| v[0].gelu_tanh();
     // Operators with a scalar on either side.
     add_rhs_scalar: one(0, true, &[Any]), |v, _| v[0] + 1.5;
     sub_rhs_scalar: one(0, true, &[Any]), |v, _| v[0] - 1.5;
@@ -74,6 +81,8 @@ specs! {
     sub: broadcast_pair(&[Any]), |v, _| v[0] - v[1];
     mul: broadcast_pair(&[Any]), |v, _| v[0] * v[1];
     div: broadcast_pair(&[Any, Divisor]), |v, _| v[0] / v[1];
+    maximum: broadcast_pair(&[Any]), |v, _| v[0].maximum(v[1]);
+    minimum: broadcast_pair(&[Any]), |v, _| v[0].minimum(v[1]);
     // Products.
     matmul: prop_oneof![matmul_operands(0, false, false), matmul_operands(1, false, false),
         matmul_operands(2, false, false)].boxed(), |v, _| v[0].matmul(v[1]);
@@ -96,6 +105,18 @@ specs! {
     mean_all: one(0, false, &[Any]), |v, _| v[0].mean_all();
     max: one(1, false, &[Distinct]), |v, c| v[0].max(axis(&v[0], c));
     max_keepdim: one(1, false, &[Distinct]), |v, c| v[0].max_keepdim(axis(&v[0], c));
+    min: one(1, false, &[Distinct]), |v, c| v[0].min(axis(&v[0], c));
+    min_keepdim: one(1, false, &[Distinct]), |v, c| v[0].min_keepdim(axis(&v[0], c));
+    var: one(1, false, &[Any]), |v, c| {
+        let a = axis(&v[0], c);
+        let correction = if v[0].shape()[a] > 1 { (c / 7) % 2 } else { 0 };
+        v[0].var(&[a], correction)
+    };
+    std: one(1, false, &[Distinct]).prop_filter("an axis of 2 or more",
+        |c| c.inputs[0].shape().iter().any(|&d| d >= 2)).boxed(), |v, c| {
+        let wide: Vec<usize> = (0..v[0].shape().len()).filter(|&a| v[0].shape()[a] >= 2).collect();
+        v[0].std(&[wide[c % wide.len()]], (c / 7) % 2)
+    };
     // Layout.
     reshape: one(0, true, &[Any]), |v, c| {
         let shape = v[0].shape();
@@ -120,6 +141,18 @@ specs! {
         v[0].broadcast_to(&target)
     };
     unsqueeze: one(0, true, &[Any]), |v, c| v[0].unsqueeze(c % (v[0].shape().len() + 1));
+    squeeze: one(0, true, &[Any]), |v, c| {
+        // A size-1 axis if there is one, else one made for the purpose.
+        match v[0].shape().iter().position(|&d| d == 1) {
+            Some(a) => v[0].squeeze(a),
+            None => { let a = c % (v[0].shape().len() + 1); v[0].unsqueeze(a).squeeze(a) }
+        }
+    };
+    flatten: one(1, true, &[Any]), |v, c| {
+        let rank = v[0].shape().len();
+        let first = c % rank;
+        v[0].flatten(first, first + (c / 5) % (rank - first))
+    };
     // Slicing and joining.
     narrow: one(1, true, &[Any]), |v, c| {
         let a = axis(&v[0], c);
@@ -141,6 +174,20 @@ specs! {
         vec![s, s1, s2]
     }).boxed(), &[Any]), |v, _| Var::concat(v, 0);
     stack: same(3, 0, &[Any]), |v, c| Var::stack(v, c % (v[0].shape().len() + 1));
+    // The pieces joined in reverse order, so each one's gradient is checked.
+    split: one(1, true, &[Any]), |v, c| {
+        let a = axis(&v[0], c);
+        let first = (c / 3) % (v[0].shape()[a] + 1);
+        let mut parts = v[0].split(&[first, v[0].shape()[a] - first], a);
+        parts.reverse();
+        Var::concat(&parts, a)
+    };
+    chunk: one(1, false, &[Any]), |v, c| {
+        let a = axis(&v[0], c);
+        let mut parts = v[0].chunk(1 + (c / 3) % 3, a);
+        parts.reverse();
+        Var::concat(&parts, a)
+    };
     where_cond: broadcast_pair(&[Any]), |v, c| {
         let n: usize = support_broadcast_numel(v);
         let cond: Vec<bool> = (0..n).map(|i| (c >> (i % 60)) & 1 == 1).collect();

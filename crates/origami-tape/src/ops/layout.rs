@@ -199,4 +199,53 @@ impl<'t, T: Float> Var<'t, T> {
         shape.insert(axis, 1);
         self.reshape(&shape)
     }
+
+    /// Removes `axis`, which must have size 1 (the inverse of
+    /// [`Var::unsqueeze`]).
+    ///
+    /// ```
+    /// # use origami_tape::{Tape, Tensor};
+    /// let tape = Tape::<f32>::new();
+    /// let x = tape.var(Tensor::zeros(&[2, 1, 3]));
+    /// assert_eq!(x.squeeze(1).shape().as_slice(), &[2, 3]);
+    /// ```
+    ///
+    /// # Panics
+    /// If `axis` is out of range or its size is not 1.
+    #[track_caller]
+    pub fn squeeze(self, axis: usize) -> Self {
+        let mut shape = self.shape();
+        assert!(
+            shape.get(axis) == Some(&1),
+            "squeeze: axis {axis} of {shape:?} is not of size 1"
+        );
+        shape.remove(axis);
+        self.reshape(&shape)
+    }
+
+    /// Merges axes `first..=last` into one (row-major, like
+    /// `torch.flatten(x, first, last)`).
+    ///
+    /// ```
+    /// # use origami_tape::{Tape, Tensor};
+    /// let tape = Tape::<f32>::new();
+    /// let x = tape.var(Tensor::zeros(&[2, 3, 4, 5]));
+    /// assert_eq!(x.flatten(1, 2).shape().as_slice(), &[2, 12, 5]);
+    /// ```
+    ///
+    /// # Panics
+    /// If `first > last` or `last` is out of range.
+    #[track_caller]
+    pub fn flatten(self, first: usize, last: usize) -> Self {
+        let shape = self.shape();
+        assert!(
+            first <= last && last < shape.len(),
+            "flatten: axes {first}..={last} out of range for {shape:?}"
+        );
+        let merged: usize = shape[first..=last].iter().product();
+        let mut out: Vec<usize> = shape[..first].to_vec();
+        out.push(merged);
+        out.extend_from_slice(&shape[last + 1..]);
+        self.reshape(&out)
+    }
 }

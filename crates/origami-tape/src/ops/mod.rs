@@ -1,8 +1,11 @@
 //! Every differentiable op, one file per family with its forward kernel,
-//! its backward rule and its public `Var` methods side by side. `Op` is the
-//! enum the tape stores; each arm delegates to its family.
+//! its backward rule and its public `Var` methods side by side (except
+//! `composite`, whose ops are compositions of the others and have no rule
+//! of their own). `Op` is the enum the tape stores; each arm delegates to
+//! its family.
 
 pub(crate) mod binary;
+mod composite;
 mod indexing;
 mod inner;
 mod layout;

@@ -321,4 +321,62 @@ impl<'t, T: Float> Var<'t, T> {
         let fill = self.tape.constant(Tensor::scalar(value));
         Self::where_cond(mask, fill, self)
     }
+
+    /// Consecutive pieces along `axis` of the given `sizes`, which must
+    /// add up to the axis (PyTorch's `split` with a list of sizes).
+    ///
+    /// ```
+    /// # use origami_tape::{Tape, Tensor};
+    /// let tape = Tape::<f32>::new();
+    /// let parts = tape.var(Tensor::arange(5)).split(&[2, 3], 0);
+    /// assert_eq!(parts[1].value().data(), &[2.0, 3.0, 4.0]);
+    /// ```
+    ///
+    /// # Panics
+    /// If `axis` is out of range or the sizes do not add up to it.
+    #[track_caller]
+    pub fn split(self, sizes: &[usize], axis: usize) -> Vec<Self> {
+        let shape = self.shape();
+        let total: usize = sizes.iter().sum();
+        assert!(
+            shape.get(axis) == Some(&total),
+            "split: sizes {sizes:?} do not add up to axis {axis} of {shape:?}"
+        );
+        let mut start = 0;
+        sizes
+            .iter()
+            .map(|&len| {
+                start += len;
+                self.narrow(axis, start - len, len)
+            })
+            .collect()
+    }
+
+    /// `chunks` pieces along `axis` of equal size, the last smaller if the
+    /// axis does not divide evenly (PyTorch's `chunk`: pieces of
+    /// `⌈size / chunks⌉`, so there may be fewer than `chunks`).
+    ///
+    /// ```
+    /// # use origami_tape::{Tape, Tensor};
+    /// let tape = Tape::<f32>::new();
+    /// let parts = tape.var(Tensor::arange(5)).chunk(2, 0);
+    /// assert_eq!((parts[0].shape()[0], parts[1].shape()[0]), (3, 2));
+    /// ```
+    ///
+    /// # Panics
+    /// If `chunks` is 0 or `axis` is out of range.
+    #[track_caller]
+    pub fn chunk(self, chunks: usize, axis: usize) -> Vec<Self> {
+        let shape = self.shape();
+        assert!(chunks > 0, "chunk: 0 chunks");
+        let size = *shape
+            .get(axis)
+            .unwrap_or_else(|| panic!("chunk: axis {axis} out of range for {shape:?}"));
+        let step = size.div_ceil(chunks).max(1);
+        let sizes: Vec<usize> = (0..size)
+            .step_by(step)
+            .map(|start| step.min(size - start))
+            .collect();
+        self.split(&sizes, axis)
+    }
 }

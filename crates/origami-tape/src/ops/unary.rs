@@ -4,7 +4,8 @@
 //! cheaper: `exp' = y`, `tanh' = 1 - y²`, `sigmoid' = y(1 - y)`), so a
 //! second backward differentiates it. Piecewise-linear ops (relu, leaky
 //! relu, abs, clamp) multiply by their slope, a constant: their second
-//! derivative is zero away from the kinks.
+//! derivative is zero away from the kinks. `sign` is flat between its
+//! jumps: its gradient is zero.
 
 use crate::algebra::Algebra;
 use crate::buffer::Buffer;
@@ -33,6 +34,11 @@ pub(crate) enum Unary<T> {
     Clamp(T, T),
     AddScalar(T),
     MulScalar(T),
+    Sin,
+    Cos,
+    Log1p,
+    Expm1,
+    Sign,
 }
 
 impl<T: Float> Unary<T> {
@@ -53,6 +59,11 @@ impl<T: Float> Unary<T> {
             Unary::Clamp(..) => "clamp",
             Unary::AddScalar(_) => "add_scalar",
             Unary::MulScalar(_) => "mul_scalar",
+            Unary::Sin => "sin",
+            Unary::Cos => "cos",
+            Unary::Log1p => "log1p",
+            Unary::Expm1 => "expm1",
+            Unary::Sign => "sign",
         }
     }
 
@@ -89,6 +100,19 @@ impl<T: Float> Unary<T> {
             }),
             Unary::AddScalar(c) => x.map(|v| v + c),
             Unary::MulScalar(c) => x.map(|v| v * c),
+            Unary::Sin => x.map(T::sin),
+            Unary::Cos => x.map(T::cos),
+            Unary::Log1p => x.map(T::ln_1p),
+            Unary::Expm1 => x.map(T::exp_m1),
+            Unary::Sign => x.map(|v| {
+                if v > T::ZERO {
+                    T::ONE
+                } else if v < T::ZERO {
+                    -T::ONE
+                } else {
+                    v
+                }
+            }),
             Unary::Exp | Unary::Log | Unary::Tanh | Unary::Sigmoid => unreachable!(),
         }
     }
@@ -106,6 +130,12 @@ impl<T: Float> Unary<T> {
             Unary::Powf(p) => g.mul(&x.unary(Unary::Powf(p - T::ONE))).mul_scalar(p),
             Unary::AddScalar(_) => g.clone(),
             Unary::MulScalar(c) => g.mul_scalar(c),
+            Unary::Sin => g.mul(&x.unary(Unary::Cos)),
+            Unary::Cos => g.mul(&x.unary(Unary::Sin)).mul_scalar(-T::ONE),
+            Unary::Log1p => g.div(&x.unary(Unary::AddScalar(T::ONE))),
+            Unary::Expm1 => g.mul(&y.unary(Unary::AddScalar(T::ONE))),
+            // Flat between the jumps: no gradient (PyTorch's convention).
+            Unary::Sign => g.mul_scalar(T::ZERO),
             Unary::Relu => g.mul_slope(&x.value(), |v| if v > T::ZERO { T::ONE } else { T::ZERO }),
             Unary::LeakyRelu(a) => {
                 g.mul_slope(&x.value(), |v| if v > T::ZERO { T::ONE } else { a })
@@ -310,6 +340,69 @@ impl<'t, T: Float> Var<'t, T> {
     #[track_caller]
     pub fn mul_scalar(self, c: T) -> Self {
         self.unary(Unary::MulScalar(c))
+    }
+
+    /// Sine, element-wise (radians); `sin' = cos`.
+    ///
+    /// ```
+    /// # use origami_tape::{Tape, Tensor};
+    /// let tape = Tape::<f64>::new();
+    /// let x = tape.var(Tensor::from_vec(&[2], vec![0.0, std::f64::consts::FRAC_PI_2]).unwrap());
+    /// assert_eq!(x.sin().value().data(), &[0.0, 1.0]);
+    /// ```
+    #[track_caller]
+    pub fn sin(self) -> Self {
+        self.unary(Unary::Sin)
+    }
+
+    /// Cosine, element-wise (radians); `cos' = −sin`.
+    ///
+    /// ```
+    /// # use origami_tape::{Tape, Tensor};
+    /// let tape = Tape::<f64>::new();
+    /// assert_eq!(tape.var(Tensor::scalar(0.0)).cos().value().item(), 1.0);
+    /// ```
+    #[track_caller]
+    pub fn cos(self) -> Self {
+        self.unary(Unary::Cos)
+    }
+
+    /// `ln(1 + x)`, accurate for small `x`; `d/dx = 1/(1 + x)`.
+    ///
+    /// ```
+    /// # use origami_tape::{Tape, Tensor};
+    /// let tape = Tape::<f64>::new();
+    /// assert_eq!(tape.var(Tensor::scalar(1e-20)).log1p().value().item(), 1e-20);
+    /// ```
+    #[track_caller]
+    pub fn log1p(self) -> Self {
+        self.unary(Unary::Log1p)
+    }
+
+    /// `e^x − 1`, accurate for small `x`; `d/dx = e^x`.
+    ///
+    /// ```
+    /// # use origami_tape::{Tape, Tensor};
+    /// let tape = Tape::<f64>::new();
+    /// assert_eq!(tape.var(Tensor::scalar(1e-20)).expm1().value().item(), 1e-20);
+    /// ```
+    #[track_caller]
+    pub fn expm1(self) -> Self {
+        self.unary(Unary::Expm1)
+    }
+
+    /// −1, 0 or 1 by the sign of each element (NaN stays NaN). Its
+    /// gradient is zero everywhere, as in PyTorch.
+    ///
+    /// ```
+    /// # use origami_tape::{Tape, Tensor};
+    /// let tape = Tape::<f32>::new();
+    /// let x = tape.var(Tensor::from_vec(&[3], vec![-2.0, 0.0, 0.5]).unwrap());
+    /// assert_eq!(x.sign().value().data(), &[-1.0, 0.0, 1.0]);
+    /// ```
+    #[track_caller]
+    pub fn sign(self) -> Self {
+        self.unary(Unary::Sign)
     }
 }
 

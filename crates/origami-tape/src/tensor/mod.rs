@@ -145,6 +145,45 @@ impl<T: Float> Tensor<T> {
         Self::from_parts(self.shape.clone(), data)
     }
 
+    /// The position of the largest element along `axis`, for every position
+    /// of the other axes in row-major order (the first one among ties; a
+    /// NaN counts as largest, as in PyTorch). Not differentiable: read it
+    /// from a value, e.g. `logits.value().argmax(1)` for predicted classes.
+    ///
+    /// ```
+    /// # use origami_tape::Tensor;
+    /// let x = Tensor::from_vec(&[2, 3], vec![0.1f32, 0.7, 0.2, 0.5, 0.5, -1.0]).unwrap();
+    /// assert_eq!(x.argmax(1), [1, 0]);
+    /// assert_eq!(x.argmax(0), [1, 0, 0]);
+    /// ```
+    ///
+    /// # Panics
+    /// If `axis` is out of range or has size 0.
+    pub fn argmax(&self, axis: usize) -> Vec<usize> {
+        let size = *self
+            .shape
+            .get(axis)
+            .unwrap_or_else(|| panic!("argmax: axis {axis} out of range for {:?}", self.shape));
+        assert!(size > 0, "argmax: axis {axis} of {:?} is empty", self.shape);
+        let inner: usize = self.shape[axis + 1..].iter().product();
+        let outer = self.numel() / (size * inner);
+        let mut out = Vec::with_capacity(outer * inner);
+        for o in 0..outer {
+            for i in 0..inner {
+                let at = |k: usize| self.data[(o * size + k) * inner + i];
+                let mut best = 0;
+                for k in 1..size {
+                    let (v, b) = (at(k), at(best));
+                    if !b.is_nan() && (v > b || v.is_nan()) {
+                        best = k;
+                    }
+                }
+                out.push(best);
+            }
+        }
+        out
+    }
+
     /// Largest absolute element-wise difference to `other` (same shape), as f64.
     ///
     /// # Panics
