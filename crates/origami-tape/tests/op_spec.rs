@@ -26,6 +26,16 @@ struct OpSpec {
 
 use Domain::*;
 
+/// A set of axes from the choice's bits (any subset, the empty one too),
+/// listed in a scrambled order.
+fn axes(v: &Var<'_, f64>, choice: usize) -> Vec<usize> {
+    let rank = v.shape().len();
+    let mut picked: Vec<usize> = (0..rank).filter(|a| (choice >> a) & 1 == 1).collect();
+    let turn = (choice >> 8) % picked.len().max(1);
+    picked.rotate_left(turn);
+    picked
+}
+
 /// Axis `choice % rank`, for ops that need one.
 fn axis(v: &Var<'_, f64>, choice: usize) -> usize {
     choice % v.shape().len()
@@ -76,12 +86,15 @@ specs! {
     sub_lhs_scalar: one(0, true, &[Any]), |v, _| 1.5 - v[0];
     mul_lhs_scalar: one(0, true, &[Any]), |v, _| 3.0 * v[0];
     div_lhs_scalar: one(0, true, &[Divisor]), |v, _| 3.0 / v[0];
+    rsub: one(0, true, &[Any]), |v, _| v[0].rsub(1.5);
+    rdiv: one(0, true, &[Divisor]), |v, _| v[0].rdiv(3.0);
     // Element-wise binary with broadcasting.
     add: broadcast_pair(&[Any]), |v, _| v[0] + v[1];
     sub: broadcast_pair(&[Any]), |v, _| v[0] - v[1];
     mul: broadcast_pair(&[Any]), |v, _| v[0] * v[1];
     div: broadcast_pair(&[Any, Divisor]), |v, _| v[0] / v[1];
     maximum: broadcast_pair(&[Any]), |v, _| v[0].maximum(v[1]);
+    pow: broadcast_pair(&[Positive, Any]), |v, _| v[0].pow(v[1]);
     minimum: broadcast_pair(&[Any]), |v, _| v[0].minimum(v[1]);
     // Products.
     matmul: prop_oneof![matmul_operands(0, false, false), matmul_operands(1, false, false),
@@ -107,6 +120,8 @@ specs! {
     max_keepdim: one(1, false, &[Distinct]), |v, c| v[0].max_keepdim(axis(&v[0], c));
     min: one(1, false, &[Distinct]), |v, c| v[0].min(axis(&v[0], c));
     min_keepdim: one(1, false, &[Distinct]), |v, c| v[0].min_keepdim(axis(&v[0], c));
+    amax: one(1, false, &[Distinct]), |v, c| v[0].amax(&axes(&v[0], c));
+    amin: one(1, false, &[Distinct]), |v, c| v[0].amin(&axes(&v[0], c));
     var: one(1, false, &[Any]), |v, c| {
         let a = axis(&v[0], c);
         let correction = if v[0].shape()[a] > 1 { (c / 7) % 2 } else { 0 };
@@ -228,8 +243,8 @@ specs! {
     // Softmax family and losses.
     softmax: one(1, true, &[Any]), |v, c| v[0].softmax(axis(&v[0], c));
     log_softmax: one(1, true, &[Any]), |v, c| v[0].log_softmax(axis(&v[0], c));
-    logsumexp: one(1, true, &[Any]), |v, c| v[0].logsumexp(axis(&v[0], c));
-    logsumexp_keepdim: one(1, true, &[Any]), |v, c| v[0].logsumexp_keepdim(axis(&v[0], c));
+    logsumexp: one(1, true, &[Any]), |v, c| v[0].logsumexp(&axes(&v[0], c));
+    logsumexp_keepdim: one(1, true, &[Any]), |v, c| v[0].logsumexp_keepdim(&axes(&v[0], c));
     cross_entropy: one(2, false, &[Any]).prop_filter("2-D logits", |c| c.inputs[0].rank() == 2).boxed(), |v, c| {
         let shape = v[0].shape();
         let targets: Vec<usize> = (0..shape[0]).map(|i| (c / 3 + i * 5) % shape[1]).collect();

@@ -230,6 +230,35 @@ impl<'t, T: Float> Var<'t, T> {
     fn scalar_const(self, c: T) -> Self {
         self.tape.constant(Tensor::scalar(c))
     }
+
+    /// `c − x` for a scalar `c`: what `c - x` means for `f32` and `f64`,
+    /// for code generic over [`Float`] (PyTorch's `rsub`).
+    ///
+    /// ```
+    /// # use origami_tape::{Float, Tape, Tensor, Var};
+    /// fn one_minus<T: Float>(x: Var<'_, T>) -> Var<'_, T> {
+    ///     x.rsub(T::ONE)
+    /// }
+    /// let tape = Tape::<f32>::new();
+    /// assert_eq!(one_minus(tape.var(Tensor::scalar(0.25))).value().item(), 0.75);
+    /// ```
+    #[track_caller]
+    pub fn rsub(self, c: T) -> Self {
+        (-self).add_scalar(c)
+    }
+
+    /// `c / x` for a scalar `c`, divided exactly: what `c / x` means for
+    /// `f32` and `f64`, for code generic over [`Float`].
+    ///
+    /// ```
+    /// # use origami_tape::{Tape, Tensor};
+    /// let tape = Tape::<f64>::new();
+    /// assert_eq!(tape.var(Tensor::scalar(4.0)).rdiv(1.0).value().item(), 0.25);
+    /// ```
+    #[track_caller]
+    pub fn rdiv(self, c: T) -> Self {
+        self.scalar_const(c).binary(Binary::Div, self)
+    }
 }
 
 macro_rules! var_operator {
@@ -297,7 +326,7 @@ macro_rules! scalar_lhs {
             type Output = Var<'t, $t>;
             #[track_caller]
             fn sub(self, v: Var<'t, $t>) -> Var<'t, $t> {
-                (-v).add_scalar(self)
+                v.rsub(self)
             }
         }
         impl<'t> std::ops::Mul<Var<'t, $t>> for $t {
@@ -311,7 +340,7 @@ macro_rules! scalar_lhs {
             type Output = Var<'t, $t>;
             #[track_caller]
             fn div(self, v: Var<'t, $t>) -> Var<'t, $t> {
-                v.scalar_const(self).binary(Binary::Div, v)
+                v.rdiv(self)
             }
         }
     };

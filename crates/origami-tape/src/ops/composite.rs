@@ -1,9 +1,10 @@
-//! Ops built from other ops: `silu`, `gelu_tanh`, `maximum` / `minimum`,
-//! `min` / `min_keepdim`, `var` / `std`. Each records the composition it is
+//! Ops built from other ops: `silu`, `gelu_tanh`, `pow`, `maximum` /
+//! `minimum`, `min`, `amax` / `amin` over several axes, `var` / `std`. Each records the composition it is
 //! defined by, so its gradient, its second derivative and its tangent come
 //! from the parts' rules, exactly, with no rule of its own to prove.
 
 use crate::float::Float;
+use crate::ops::reduce::check_axes;
 use crate::shape::broadcast_shapes;
 use crate::tape::Var;
 
@@ -35,6 +36,24 @@ impl<'t, T: Float> Var<'t, T> {
         let scale = T::from_f64((2.0 / std::f64::consts::PI).sqrt());
         let inner = (self + self * self * self * T::from_f64(0.044715)) * scale;
         self * (inner.tanh() + T::ONE) * T::from_f64(0.5)
+    }
+
+    /// `self` raised to the power `exponent`, element-wise with NumPy
+    /// broadcasting, as `e^(exponent · ln self)`: for positive bases (a
+    /// negative base gives NaN; for a constant exponent use
+    /// [`Var::powf`], which takes any base). Differentiable in both.
+    ///
+    /// ```
+    /// # use origami_tape::{Tape, Tensor};
+    /// let tape = Tape::<f64>::new();
+    /// let x = tape.var(Tensor::from_vec(&[2], vec![4.0, 2.0]).unwrap());
+    /// let p = tape.var(Tensor::from_vec(&[2], vec![0.5, 3.0]).unwrap());
+    /// let y = x.pow(p);
+    /// assert!((y.value().data()[0] - 2.0).abs() < 1e-15 && (y.value().data()[1] - 8.0).abs() < 1e-14);
+    /// ```
+    #[track_caller]
+    pub fn pow(self, exponent: Self) -> Self {
+        (exponent * self.log()).exp()
     }
 
     /// The larger of `self` and `other` element-wise, with NumPy
@@ -125,6 +144,39 @@ impl<'t, T: Float> Var<'t, T> {
     #[track_caller]
     pub fn min_keepdim(self, axis: usize) -> Self {
         -(-self).max_keepdim(axis)
+    }
+
+    /// Maximum over several `axes`, removing them (PyTorch's `amax`): the
+    /// maximum over each in turn; the gradient goes to the largest element.
+    ///
+    /// ```
+    /// # use origami_tape::{Tape, Tensor};
+    /// let tape = Tape::<f32>::new();
+    /// let x = tape.var(Tensor::from_vec(&[2, 2, 2], (0..8).map(|i| i as f32).collect()).unwrap());
+    /// assert_eq!(x.amax(&[0, 2]).value().data(), &[5.0, 7.0]);
+    /// ```
+    ///
+    /// # Panics
+    /// If an axis is out of range, listed twice, or of size 0.
+    #[track_caller]
+    pub fn amax(self, axes: &[usize]) -> Self {
+        check_axes("amax", &self.shape(), axes);
+        let mut order = axes.to_vec();
+        order.sort_unstable_by(|a, b| b.cmp(a));
+        order.into_iter().fold(self, |x, axis| x.max(axis))
+    }
+
+    /// Minimum over several `axes`, removing them (PyTorch's `amin`).
+    ///
+    /// ```
+    /// # use origami_tape::{Tape, Tensor};
+    /// let tape = Tape::<f32>::new();
+    /// let x = tape.var(Tensor::from_vec(&[2, 2], vec![3.0, 1.0, 4.0, 2.0]).unwrap());
+    /// assert_eq!(x.amin(&[0, 1]).value().item(), 1.0);
+    /// ```
+    #[track_caller]
+    pub fn amin(self, axes: &[usize]) -> Self {
+        -(-self).amax(axes)
     }
 
     /// Variance over `axes`: the mean squared deviation from the mean,

@@ -11,7 +11,7 @@ mod inner;
 mod layout;
 mod loss;
 pub(crate) mod matmul;
-mod reduce;
+pub(crate) mod reduce;
 mod scan;
 mod scan_backward;
 pub(crate) mod slice;

@@ -36,7 +36,7 @@ fn reduced_shape(shape: &[usize], axes: &[usize], keepdim: bool) -> Shape {
     out
 }
 
-fn check_axes(op: &str, shape: &[usize], axes: &[usize]) {
+pub(crate) fn check_axes(op: &str, shape: &[usize], axes: &[usize]) {
     for (i, &a) in axes.iter().enumerate() {
         assert!(
             a < shape.len(),

@@ -9,6 +9,7 @@ use crate::algebra::Algebra;
 use crate::buffer::Buffer;
 use crate::float::Float;
 use crate::ops::Op;
+use crate::ops::reduce::check_axes;
 use crate::ops::slice::split_at_axis;
 use crate::shape::Shape;
 use crate::tape::Var;
@@ -218,42 +219,48 @@ impl<'t, T: Float> Var<'t, T> {
         self.apply(Op::Softmax(Softmax::LogProbs { axis }), &[])
     }
 
-    /// `ln Σ e^x` along `axis`, removing it.
+    /// `ln Σ e^x` over `axes`, removing them (one fused, stable node per
+    /// axis: the log-sum-exp over several axes is the log-sum-exp over
+    /// each in turn).
     ///
     /// ```
     /// # use origami_tape::{Tape, Tensor};
     /// let tape = Tape::<f64>::new();
     /// let x = tape.var(Tensor::from_vec(&[2], vec![1e4, 1e4]).unwrap());
-    /// assert!((x.logsumexp(0).value().item() - (1e4 + 2f64.ln())).abs() < 1e-9);
+    /// assert!((x.logsumexp(&[0]).value().item() - (1e4 + 2f64.ln())).abs() < 1e-9);
+    /// let y = tape.var(Tensor::zeros(&[2, 3, 2]));
+    /// assert!((y.logsumexp(&[0, 2]).value().data()[0] - 4f64.ln()).abs() < 1e-15);
     /// ```
+    ///
+    /// # Panics
+    /// If an axis is out of range or listed twice.
     #[track_caller]
-    pub fn logsumexp(self, axis: usize) -> Self {
-        self.apply(
-            Op::Softmax(Softmax::LogSumExp {
-                axis,
-                keepdim: false,
-            }),
-            &[],
-        )
+    pub fn logsumexp(self, axes: &[usize]) -> Self {
+        self.logsumexp_over(axes, false)
     }
 
-    /// `ln Σ e^x` along `axis`, keeping it as size 1.
+    /// `ln Σ e^x` over `axes`, keeping them as size 1.
     ///
     /// ```
     /// # use origami_tape::{Tape, Tensor};
     /// let tape = Tape::<f64>::new();
     /// let x = tape.var(Tensor::zeros(&[3, 2]));
-    /// assert_eq!(x.logsumexp_keepdim(1).shape().as_slice(), &[3, 1]);
+    /// assert_eq!(x.logsumexp_keepdim(&[1]).shape().as_slice(), &[3, 1]);
     /// ```
     #[track_caller]
-    pub fn logsumexp_keepdim(self, axis: usize) -> Self {
-        self.apply(
-            Op::Softmax(Softmax::LogSumExp {
-                axis,
-                keepdim: true,
-            }),
-            &[],
-        )
+    pub fn logsumexp_keepdim(self, axes: &[usize]) -> Self {
+        self.logsumexp_over(axes, true)
+    }
+
+    /// Highest axis first, so the axes still to reduce keep their numbers.
+    #[track_caller]
+    fn logsumexp_over(self, axes: &[usize], keepdim: bool) -> Self {
+        check_axes("logsumexp", &self.shape(), axes);
+        let mut order = axes.to_vec();
+        order.sort_unstable_by(|a, b| b.cmp(a));
+        order.into_iter().fold(self, |x, axis| {
+            x.apply(Op::Softmax(Softmax::LogSumExp { axis, keepdim }), &[])
+        })
     }
 }
 
