@@ -30,8 +30,8 @@
 //! | reductions | [`sum`](Var::sum), [`mean`](Var::mean), [`sum_all`](Var::sum_all), [`mean_all`](Var::mean_all), [`max`](Var::max), [`min`](Var::min) (one axis), [`amax`](Var::amax), [`amin`](Var::amin), [`var`](Var::var), [`std`](Var::std), [`logsumexp`](Var::logsumexp) (several axes); `_keepdim` forms | over axes | the extremes send the gradient to the extreme element |
 //! | softmax and losses | [`softmax`](Var::softmax), [`log_softmax`](Var::log_softmax), [`cross_entropy`](Var::cross_entropy), [`mse`](Var::mse) | along an axis; `[N, C]` logits | fused, stable forms |
 //! | layout | [`reshape`](Var::reshape), [`permute`](Var::permute), [`transpose`](Var::transpose), [`broadcast_to`](Var::broadcast_to), [`unsqueeze`](Var::unsqueeze), [`squeeze`](Var::squeeze), [`flatten`](Var::flatten) | element count kept | |
-//! | slicing and joining | [`narrow`](Var::narrow), [`slice`](Var::slice), [`split`](Var::split), [`chunk`](Var::chunk), [`concat`](Var::concat), [`stack`](Var::stack), [`where_cond`](Var::where_cond), [`masked_fill`](Var::masked_fill) | | a slice's gradient is added into its window |
-//! | indexing | [`index_select`](Var::index_select), [`gather`](Var::gather) | integer ids | repeated ids add their gradients |
+//! | slicing and joining | [`narrow`](Var::narrow), [`slice`](Var::slice), [`split`](Var::split), [`chunk`](Var::chunk), [`concat`](Var::concat), [`stack`](Var::stack), [`pad`](Var::pad), [`where_cond`](Var::where_cond), [`masked_fill`](Var::masked_fill) | | a slice's gradient is added into its window |
+//! | indexing | [`index_select`](Var::index_select), [`gather`](Var::gather), [`index_add`](Var::index_add), [`scatter_add`](Var::scatter_add) | integer ids | each pair is adjoint; repeated ids add their gradients |
 //! | recurrence | [`elman_scan`](Var::elman_scan) | `[steps, batch, hidden]` | one fused node for a whole sequence |
 //!
 //! [`Tensor::argmax`] reads predicted classes from a value (not

@@ -163,6 +163,7 @@ specs! {
             None => { let a = c % (v[0].shape().len() + 1); v[0].unsqueeze(a).squeeze(a) }
         }
     };
+    pad: one(1, true, &[Any]), |v, c| v[0].pad(axis(&v[0], c), (c / 3) % 3, (c / 9) % 2, 0.5);
     flatten: one(1, true, &[Any]), |v, c| {
         let rank = v[0].shape().len();
         let first = c % rank;
@@ -231,6 +232,22 @@ specs! {
         let dim = v[0].shape()[a];
         let ids: Vec<usize> = (0..(c / 5) % 5).map(|i| (c / 3 + i * 7) % dim).collect();
         v[0].index_select(a, &ids)
+    };
+    index_add: one(1, false, &[Any]), |v, c| {
+        // The base and, as source, the base's own rows picked by id.
+        let a = axis(&v[0], c);
+        let dim = v[0].shape()[a];
+        let ids: Vec<usize> = (0..(c / 5) % 5).map(|i| (c / 3 + i * 7) % dim).collect();
+        let source = v[0].index_select(a, &ids) * 0.5;
+        v[0].index_add(a, &ids, source)
+    };
+    scatter_add: one(1, false, &[Any]), |v, c| {
+        let shape = v[0].shape();
+        let a = axis(&v[0], c);
+        let positions: usize = shape.iter().product::<usize>() / shape[a];
+        let index: Vec<usize> = (0..positions).map(|i| (c / 3 + i * 7) % shape[a]).collect();
+        let source = v[0].gather(a, &index).square();
+        v[0].scatter_add(a, &index, source)
     };
     gather: one(1, false, &[Any]), |v, c| {
         let shape = v[0].shape();

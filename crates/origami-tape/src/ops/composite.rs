@@ -1,5 +1,6 @@
 //! Ops built from other ops: `silu`, `gelu_tanh`, `pow`, `maximum` /
-//! `minimum`, `min`, `amax` / `amin` over several axes, `var` / `std`. Each records the composition it is
+//! `minimum`, `min`, `amax` / `amin` over several axes, `var` / `std`,
+//! `pad`. Each records the composition it is
 //! defined by, so its gradient, its second derivative and its tangent come
 //! from the parts' rules, exactly, with no rule of its own to prove.
 
@@ -177,6 +178,33 @@ impl<'t, T: Float> Var<'t, T> {
     #[track_caller]
     pub fn amin(self, axes: &[usize]) -> Self {
         -(-self).amax(axes)
+    }
+
+    /// `before` elements of `value` prepended and `after` appended along
+    /// `axis` (PyTorch's constant `pad` for one axis).
+    ///
+    /// ```
+    /// # use origami_tape::{Tape, Tensor};
+    /// let tape = Tape::<f32>::new();
+    /// let x = tape.var(Tensor::ones(&[2]));
+    /// assert_eq!(x.pad(0, 1, 2, 0.0).value().data(), &[0.0, 1.0, 1.0, 0.0, 0.0]);
+    /// ```
+    ///
+    /// # Panics
+    /// If `axis` is out of range.
+    #[track_caller]
+    pub fn pad(self, axis: usize, before: usize, after: usize, value: T) -> Self {
+        let shape = self.shape();
+        assert!(
+            axis < shape.len(),
+            "pad: axis {axis} out of range for {shape:?}"
+        );
+        let filled = |len: usize| {
+            let mut s = shape.clone();
+            s[axis] = len;
+            self.tape().constant(crate::tensor::Tensor::full(&s, value))
+        };
+        Var::concat(&[filled(before), self, filled(after)], axis)
     }
 
     /// Variance over `axes`: the mean squared deviation from the mean,

@@ -1,6 +1,7 @@
 //! Integer indexing: `index_select` (embedding lookup: whole slices by id)
 //! and `gather` (one element per position), with their adjoints
-//! `index_add` and `scatter_add`, which add into zeros.
+//! `index_add` and `scatter_add`, which add into zeros (publicly: into a
+//! given tensor).
 //!
 //! Each pair is adjoint: `d index_select = index_add(g)` and the other way
 //! round, likewise for gather/scatter_add. So an embedding's gradient
@@ -213,5 +214,73 @@ impl<'t, T: Float> Var<'t, T> {
             index: index.into(),
         };
         self.apply(Op::Indexing(op), &[])
+    }
+
+    /// `self` with slice `j` of `source` along `axis` added into slice
+    /// `ids[j]` (PyTorch's `index_add`; repeated ids accumulate).
+    /// `source` has `self`'s shape with `axis` resized to `ids.len()`.
+    ///
+    /// ```
+    /// # use origami_tape::{Tape, Tensor};
+    /// let tape = Tape::<f32>::new();
+    /// let base = tape.var(Tensor::zeros(&[3, 2]));
+    /// let rows = tape.var(Tensor::ones(&[2, 2]));
+    /// assert_eq!(base.index_add(0, &[2, 2], rows).value().data(), &[0.0, 0.0, 0.0, 0.0, 2.0, 2.0]);
+    /// ```
+    ///
+    /// # Panics
+    /// If an id is out of range or the shapes do not fit.
+    #[track_caller]
+    pub fn index_add(self, axis: usize, ids: &[usize], source: Self) -> Self {
+        let size = self.axis_size("index_add", axis);
+        let op = Indexing::IndexAdd {
+            axis,
+            ids: ids.into(),
+            size,
+        };
+        self.add_same_shape("index_add", source.apply(Op::Indexing(op), &[]))
+    }
+
+    /// `self` with each element of `source` added at the position `index`
+    /// gives along `axis` (PyTorch's `scatter_add`, the adjoint of
+    /// [`Var::gather`]); `index` is row-major over `source`'s shape.
+    ///
+    /// ```
+    /// # use origami_tape::{Tape, Tensor};
+    /// let tape = Tape::<f32>::new();
+    /// let base = tape.var(Tensor::zeros(&[2, 3]));
+    /// let src = tape.var(Tensor::from_vec(&[2, 1], vec![5.0, 7.0]).unwrap());
+    /// assert_eq!(base.scatter_add(1, &[2, 0], src).value().data(), &[0.0, 0.0, 5.0, 7.0, 0.0, 0.0]);
+    /// ```
+    ///
+    /// # Panics
+    /// If an index is out of range or the shapes do not fit.
+    #[track_caller]
+    pub fn scatter_add(self, axis: usize, index: &[usize], source: Self) -> Self {
+        let size = self.axis_size("scatter_add", axis);
+        let op = Indexing::ScatterAdd {
+            axis,
+            index: index.into(),
+            size,
+        };
+        self.add_same_shape("scatter_add", source.apply(Op::Indexing(op), &[]))
+    }
+
+    #[track_caller]
+    fn axis_size(self, op: &str, axis: usize) -> usize {
+        let shape = self.shape();
+        *shape
+            .get(axis)
+            .unwrap_or_else(|| panic!("{op}: axis {axis} out of range for {shape:?}"))
+    }
+
+    #[track_caller]
+    fn add_same_shape(self, op: &str, spread: Self) -> Self {
+        assert_eq!(
+            self.shape(),
+            spread.shape(),
+            "{op}: the source does not fit the tensor added into"
+        );
+        self + spread
     }
 }
