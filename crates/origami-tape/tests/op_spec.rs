@@ -97,8 +97,8 @@ specs! {
     pow: broadcast_pair(&[Positive, Any]), |v, _| v[0].pow(v[1]);
     minimum: broadcast_pair(&[Any]), |v, _| v[0].minimum(v[1]);
     // Products.
-    matmul: prop_oneof![matmul_operands(0, false, false), matmul_operands(1, false, false),
-        matmul_operands(2, false, false)].boxed(), |v, _| v[0].matmul(v[1]);
+    matmul: (0usize..7).prop_flat_map(|variant| matmul_operands(variant, false, false)).boxed(),
+        |v, _| v[0].matmul(v[1]);
     matmul_t: (0usize..4).prop_flat_map(|flags| {
         let (ta, tb) = (flags & 1 == 1, flags & 2 == 2);
         prop_oneof![matmul_operands(0, ta, tb), matmul_operands(1, ta, tb),

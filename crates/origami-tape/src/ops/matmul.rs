@@ -101,11 +101,15 @@ impl Matmul {
 impl<'t, T: Float> Var<'t, T> {
     /// Matrix product. `[m, k]·[k, n] → [m, n]`; batched
     /// `[b, m, k]·[b, k, n] → [b, m, n]`; and `[b, m, k]·[k, n] → [b, m, n]`
-    /// (one weight matrix shared across the batch).
+    /// (one weight matrix shared across the batch). A vector on either side
+    /// is a row (left) or a column (right) that is dropped again, as in
+    /// PyTorch: `[k]·[k, n] → [n]`, `[m, k]·[k] → [m]`,
+    /// `[b, m, k]·[k] → [b, m]`, `[k]·[k] → []`.
     /// Gradients: `dA = g·Bᵀ`, `dB = Aᵀ·g`.
     ///
     /// # Panics
-    /// If the operands are not 2-D/3-D or their inner dimensions differ.
+    /// If the operands are not 1-D to 3-D in one of these pairings, or
+    /// their inner dimensions differ.
     ///
     /// ```
     /// # use origami_tape::{Tape, Tensor};
@@ -113,9 +117,21 @@ impl<'t, T: Float> Var<'t, T> {
     /// let a = tape.var(Tensor::from_vec(&[1, 2], vec![1.0, 2.0]).unwrap());
     /// let b = tape.var(Tensor::from_vec(&[2, 1], vec![3.0, 4.0]).unwrap());
     /// assert_eq!(a.matmul(b).value().data(), &[11.0]);
+    /// let v = tape.var(Tensor::from_vec(&[2], vec![3.0, 4.0]).unwrap());
+    /// assert_eq!(a.matmul(v).shape().as_slice(), &[1]);
+    /// assert_eq!(v.matmul(v).value().item(), 25.0);
     /// ```
     #[track_caller]
     pub fn matmul(self, other: Self) -> Self {
+        let (ra, rb) = (self.shape().len(), other.shape().len());
+        if ra == 1 && rb <= 2 {
+            let row = self.unsqueeze(0).matmul(other);
+            return row.squeeze(0);
+        }
+        if rb == 1 {
+            let column = self.matmul(other.unsqueeze(1));
+            return column.squeeze(column.shape().len() - 1);
+        }
         self.matmul_t(other, false, false)
     }
 

@@ -149,23 +149,14 @@ pub fn matmul_operands(variant: usize, ta: bool, tb: bool) -> BoxedStrategy<Case
         match variant {
             0 => vec![a, w],
             1 => vec![batch(a), batch(w)],
-            _ => vec![batch(a), w],
+            2 => vec![batch(a), w],
+            // Vectors (untransposed only): [k]·[k, n], [m, k]·[k],
+            // [k]·[k] and [b, m, k]·[k].
+            3 => vec![vec![k], w],
+            4 => vec![a, vec![k]],
+            5 => vec![vec![k], vec![k]],
+            _ => vec![batch(a), vec![k]],
         }
     });
     case(shapes.boxed(), &[Domain::Any])
-}
-
-/// Largest absolute difference between two tensors of one shape.
-#[macro_export]
-macro_rules! assert_close {
-    ($a:expr, $b:expr, $tol:expr) => {{
-        let (a, b) = (&$a, &$b);
-        assert_eq!(a.shape(), b.shape(), "shapes differ");
-        let diff = a.max_abs_diff(b);
-        assert!(
-            diff <= $tol,
-            "max |a - b| = {diff:e} > {}: {a:?} vs {b:?}",
-            $tol
-        );
-    }};
 }
