@@ -16,7 +16,10 @@ impl From<usize> for ParamId {
     }
 }
 
-/// Gradients of a scalar loss with respect to every bound parameter.
+/// Gradients of a scalar loss with respect to every bound parameter: one
+/// tensor per parameter id. (The same container carries other quantities
+/// kept per parameter, such as the curvature diagonal SDLM reads from
+/// `origami_optim::Evaluation::with_curvature`.)
 #[derive(Clone, Debug)]
 pub struct Grads<T: Float> {
     /// Sorted by id.
