@@ -14,6 +14,19 @@
 //! * [`gradcheck`], [`gradgradcheck`] and [`hvpcheck`] compare all of this
 //!   against central differences.
 //!
+//! ## Four ways to ask for derivatives
+//!
+//! | call | for | returns | an input the output does not depend on |
+//! |---|---|---|---|
+//! | [`Var::backward`] | training: parameters bound with [`Tape::param`] | [`Grads`], a tensor per [`ParamId`] | no entry, and listed in [`Grads::unreached`] |
+//! | [`Tape::grad`] | any `Var`s, and higher order (`create_graph`) | a `Var` per input, recorded on the tape | a zero `Var` of its shape |
+//! | [`Tape::hvp`] | Hessian times vectors, exactly | a `Tensor` per input | zeros |
+//! | [`Tape::jvp`] | Jacobian times tangents (forward mode) | a `Tensor` | zeros |
+//!
+//! `backward` keeps a missing gradient visible because a parameter that
+//! never reaches the loss is usually a bug; `grad` returns zeros so that
+//! its results compose into further derivatives.
+//!
 //! ## The ops
 //!
 //! Every op is a method on [`Var`] (operators for `+ - * /`); each one's
