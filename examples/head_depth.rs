@@ -185,7 +185,6 @@ fn trained(
         lr,
         schedule: origami::optim::Schedule::Constant,
         patience: None,
-        sgd_momentum: None,
     };
     // The study reads the model after its last epoch (not the best one).
     let trained = train::train(

@@ -119,7 +119,6 @@ fn run(args: &Args) -> Result<(), String> {
         lr: args.lr,
         schedule: args.schedule,
         patience: args.patience,
-        sgd_momentum: train::sgd_momentum(&args.optimizer),
     };
     let mut rng = StdRng::seed_from_u64(args.seed);
     let baseline = (args.model != "rnn" || args.baseline)
@@ -301,7 +300,6 @@ fn train_baseline(
         lr,
         schedule: Schedule::Constant,
         patience: None,
-        sgd_momentum: None,
         ..settings.clone()
     };
     let mut trained = train::train(&mut model, &mut method, train, valid, 0, &quiet, None)?;

@@ -55,16 +55,6 @@ pub fn optimizer<C: Params<f32>>(name: &str, lr: f64) -> Result<Optim<C>, String
 /// Any optimizer of the family, training a model of type `C`.
 pub type Optim<C> = Box<dyn Optimizer<f32, C>>;
 
-/// The momentum of plain (0) or heavy-ball SGD as `by_name` builds them,
-/// which the doctor compares with the curvature; `None` for the others.
-pub fn sgd_momentum(name: &str) -> Option<f64> {
-    match name {
-        "sgd" => Some(0.0),
-        "momentum" => Some(0.9),
-        _ => None,
-    }
-}
-
 #[derive(Clone)]
 pub struct Settings {
     pub epochs: usize,
@@ -81,8 +71,6 @@ pub struct Settings {
     pub schedule: Schedule,
     /// Stop after this many epochs without a better validation score.
     pub patience: Option<usize>,
-    /// [`sgd_momentum`] of the optimizer, for the doctor.
-    pub sgd_momentum: Option<f64>,
 }
 
 /// What a run produced: one log per epoch and, with a validation split,
@@ -149,7 +137,11 @@ pub fn train<C: Classifier + Sync>(
     for epoch in first..settings.epochs {
         let start = Instant::now();
         method.set_learning_rate(settings.schedule.rate(settings.lr, epoch));
-        let (rate, needs) = (method.learning_rate(), method.needs());
+        let (rate, needs, momentum) = (
+            method.learning_rate(),
+            method.needs(),
+            method.heavy_ball_momentum(),
+        );
         // The shuffle depends only on (seed, epoch): a resumed run sees
         // exactly the batches an uninterrupted one would.
         let mut order: Vec<usize> = (0..train.len()).collect();
@@ -207,7 +199,7 @@ pub fn train<C: Classifier + Sync>(
                     } else if step % INSPECT_EVERY == 0 {
                         model.inspect(d, step, batch);
                     }
-                    if let (0, Some(momentum)) = (number, settings.sgd_momentum) {
+                    if let (0, Some(momentum)) = (number, momentum) {
                         let texts = train.texts_of(batch);
                         inspect_curvature(d, step, model, batch, &texts, rate, momentum);
                     }

@@ -93,6 +93,14 @@ pub trait Method<T: Float> {
         Needs::Gradient
     }
 
+    /// The momentum of a plain (0) or heavy-ball gradient step, whose
+    /// stability on a quadratic follows from the rate, the momentum and
+    /// the top curvature alone (what the training doctor checks); `None`
+    /// for every other method (Nesterov's step included).
+    fn heavy_ball_momentum(&self) -> Option<f64> {
+        None
+    }
+
     /// The base learning rate (schedules change it between steps).
     fn learning_rate(&self) -> f64;
 
@@ -139,7 +147,7 @@ pub trait FirstOrder<T: Float>: Method<T> {
 /// Implements [`Optimizer`] for a [`FirstOrder`] method: one evaluation,
 /// one update.
 macro_rules! first_order_optimizer {
-    ($ty:ident, $name:literal) => {
+    ($ty:ident, $name:literal $(, $extra:item)*) => {
         impl<T: Float, M: origami_nn::Params<T>> crate::optimizer::Optimizer<T, M> for $ty<T> {
             fn step(
                 &mut self,
@@ -159,6 +167,7 @@ macro_rules! first_order_optimizer {
             fn name(&self) -> &'static str {
                 $name
             }
+            $($extra)*
             fn learning_rate(&self) -> f64 {
                 self.lr
             }

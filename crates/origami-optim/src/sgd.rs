@@ -116,4 +116,10 @@ impl<T: Float> FirstOrder<T> for Sgd<T> {
     }
 }
 
-first_order_optimizer!(Sgd, "sgd");
+first_order_optimizer!(
+    Sgd,
+    "sgd",
+    fn heavy_ball_momentum(&self) -> Option<f64> {
+        (!self.nesterov).then_some(self.momentum)
+    }
+);

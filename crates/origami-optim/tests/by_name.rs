@@ -125,6 +125,20 @@ fn needs_name_what_the_closure_must_add() {
 }
 
 #[test]
+fn only_plain_and_heavy_ball_sgd_report_a_momentum() {
+    let momentum = |name| {
+        by_name::<f64, Net>(name, 0.1)
+            .unwrap()
+            .heavy_ball_momentum()
+    };
+    assert_eq!(momentum("sgd"), Some(0.0));
+    assert_eq!(momentum("momentum"), Some(0.9));
+    for other in ["nesterov", "adam", "adamw", "sdlm", "lbfgs", "hessian_free"] {
+        assert_eq!(momentum(other), None, "{other}");
+    }
+}
+
+#[test]
 fn a_boxed_method_resumes_bit_for_bit() {
     for name in METHOD_NAMES {
         let lr = rate(name);

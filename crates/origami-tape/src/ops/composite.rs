@@ -5,7 +5,7 @@
 //! from the parts' rules, exactly, with no rule of its own to prove.
 
 use crate::float::Float;
-use crate::ops::reduce::check_axes;
+use crate::ops::reduce::{check_axes, highest_first};
 use crate::shape::broadcast_shapes;
 use crate::tape::Var;
 
@@ -162,9 +162,9 @@ impl<'t, T: Float> Var<'t, T> {
     #[track_caller]
     pub fn amax(self, axes: &[usize]) -> Self {
         check_axes("amax", &self.shape(), axes);
-        let mut order = axes.to_vec();
-        order.sort_unstable_by(|a, b| b.cmp(a));
-        order.into_iter().fold(self, |x, axis| x.max(axis))
+        highest_first(axes)
+            .into_iter()
+            .fold(self, |x, axis| x.max(axis))
     }
 
     /// Minimum over several `axes`, removing them (PyTorch's `amin`).

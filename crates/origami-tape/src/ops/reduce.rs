@@ -36,6 +36,14 @@ fn reduced_shape(shape: &[usize], axes: &[usize], keepdim: bool) -> Shape {
     out
 }
 
+/// `axes` from the highest down: reducing them one at a time in this
+/// order (axes removed) keeps the numbers of those still to come.
+pub(crate) fn highest_first(axes: &[usize]) -> Vec<usize> {
+    let mut order = axes.to_vec();
+    order.sort_unstable_by(|a, b| b.cmp(a));
+    order
+}
+
 pub(crate) fn check_axes(op: &str, shape: &[usize], axes: &[usize]) {
     for (i, &a) in axes.iter().enumerate() {
         assert!(

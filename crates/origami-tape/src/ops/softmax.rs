@@ -9,7 +9,7 @@ use crate::algebra::Algebra;
 use crate::buffer::Buffer;
 use crate::float::Float;
 use crate::ops::Op;
-use crate::ops::reduce::check_axes;
+use crate::ops::reduce::{check_axes, highest_first};
 use crate::ops::slice::split_at_axis;
 use crate::shape::Shape;
 use crate::tape::Var;
@@ -252,13 +252,10 @@ impl<'t, T: Float> Var<'t, T> {
         self.logsumexp_over(axes, true)
     }
 
-    /// Highest axis first, so the axes still to reduce keep their numbers.
     #[track_caller]
     fn logsumexp_over(self, axes: &[usize], keepdim: bool) -> Self {
         check_axes("logsumexp", &self.shape(), axes);
-        let mut order = axes.to_vec();
-        order.sort_unstable_by(|a, b| b.cmp(a));
-        order.into_iter().fold(self, |x, axis| {
+        highest_first(axes).into_iter().fold(self, |x, axis| {
             x.apply(Op::Softmax(Softmax::LogSumExp { axis, keepdim }), &[])
         })
     }
