@@ -6,8 +6,7 @@
 
 use origami_tape::{Float, Tape, Var};
 
-use crate::module::{Module, Params};
-use crate::param::Param;
+use crate::module::Module;
 
 /// A parameter-free element-wise nonlinearity.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -53,14 +52,7 @@ impl Activation {
     }
 }
 
-impl<T: Float> Params<T> for Activation {
-    fn params(&self) -> Vec<(String, &Param<T>)> {
-        Vec::new()
-    }
-    fn params_mut(&mut self) -> Vec<(String, &mut Param<T>)> {
-        Vec::new()
-    }
-}
+crate::impl_params!(<T> for Activation {});
 
 impl<T: Float> Module<T> for Activation {
     fn forward<'t>(&self, _tape: &'t Tape<T>, input: Var<'t, T>) -> Var<'t, T> {

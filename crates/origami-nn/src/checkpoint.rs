@@ -160,7 +160,7 @@ pub fn decode_tensors<T: Float>(
         let view = file.tensor(name).map_err(format)?;
         if view.dtype() != dtype_of::<T>() {
             return Err(NnError::Dtype {
-                path: path.to_path_buf(),
+                origin: path.display().to_string(),
                 name: name.to_string(),
                 expected: T::DTYPE.to_string(),
                 found: format!("{:?}", view.dtype()),
@@ -235,19 +235,62 @@ pub fn load_bytes<T: Float>(
     module: &mut impl Params<T>,
 ) -> Result<Metadata, NnError> {
     let (tensors, metadata) = decode_tensors::<T>(bytes, path)?;
+    assign_from(module, tensors, &path.display().to_string())?;
+    Ok(metadata)
+}
+
+/// Sets every parameter of `module` from `tensors`, given by dotted name
+/// in any order (PyTorch's `load_state_dict`, strict): how to build a
+/// model from weights you already hold. Nothing is changed unless every
+/// parameter has a tensor of its shape and no tensor is left over.
+///
+/// ```
+/// use origami_nn::{assign, Dense, Params};
+/// use origami_tape::Tensor;
+/// use rand::SeedableRng;
+/// let mut layer = Dense::<f32>::new(2, 1, &mut rand::rngs::StdRng::seed_from_u64(0));
+/// let weight = Tensor::from_vec(&[1, 2], vec![0.5, -1.0])?;
+/// let bias = Tensor::from_vec(&[1], vec![0.25])?;
+/// assign(&mut layer, vec![("weight".into(), weight.clone()), ("bias".into(), bias)])?;
+/// assert_eq!(layer.weight.value(), &weight);
+///
+/// let wrong = Tensor::from_vec(&[2, 1], vec![0.5, -1.0])?;
+/// let err = assign(&mut layer, vec![("weight".into(), wrong)]).unwrap_err();
+/// assert_eq!(err.to_string(),
+///     "parameter \"weight\" has shape [1, 2] in the model but [2, 1] in given tensors");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+/// [`NnError::Missing`], [`NnError::Unexpected`] or [`NnError::Shape`]
+/// naming the parameter, [`NnError::DuplicateName`] for a name given twice.
+pub fn assign<T: Float>(
+    module: &mut impl Params<T>,
+    tensors: NamedTensors<T>,
+) -> Result<(), NnError> {
+    assign_from(module, tensors, "given tensors")
+}
+
+/// [`assign`], with `origin` naming where the tensors came from in errors.
+fn assign_from<T: Float>(
+    module: &mut impl Params<T>,
+    tensors: NamedTensors<T>,
+    origin: &str,
+) -> Result<(), NnError> {
+    check_unique(tensors.iter().map(|(n, _)| n.as_str()))?;
     let mut by_name: HashMap<String, Tensor<T>> = tensors.into_iter().collect();
     let mut params = module.params_mut();
     check_unique(params.iter().map(|(n, _)| n.as_str()))?;
     for (name, param) in &params {
         let Some(t) = by_name.get(name) else {
             return Err(NnError::Missing {
-                path: path.to_path_buf(),
+                origin: origin.to_string(),
                 name: name.clone(),
             });
         };
         if t.shape() != param.shape() {
             return Err(NnError::Shape {
-                path: path.to_path_buf(),
+                origin: origin.to_string(),
                 name: name.clone(),
                 expected: param.shape().to_vec(),
                 found: t.shape().to_vec(),
@@ -261,14 +304,14 @@ pub fn load_bytes<T: Float>(
             .collect();
         extra.sort();
         return Err(NnError::Unexpected {
-            path: path.to_path_buf(),
+            origin: origin.to_string(),
             name: extra[0].clone(),
         });
     }
     for (name, param) in params.iter_mut() {
         *param.value_mut() = by_name.remove(name).expect("checked above");
     }
-    Ok(metadata)
+    Ok(())
 }
 
 fn check_unique<'a>(names: impl Iterator<Item = &'a str>) -> Result<(), NnError> {

@@ -6,7 +6,7 @@ use rand::Rng;
 use origami_tape::{Float, Tape, Var};
 
 use crate::init::Init;
-use crate::module::{Module, Params};
+use crate::module::Module;
 use crate::param::Param;
 
 /// A fully connected layer.
@@ -58,18 +58,7 @@ impl<T: Float> Dense<T> {
     }
 }
 
-impl<T: Float> Params<T> for Dense<T> {
-    fn params(&self) -> Vec<(String, &Param<T>)> {
-        let mut out = vec![("weight".to_string(), &self.weight)];
-        out.extend(self.bias.as_ref().map(|b| ("bias".to_string(), b)));
-        out
-    }
-    fn params_mut(&mut self) -> Vec<(String, &mut Param<T>)> {
-        let mut out = vec![("weight".to_string(), &mut self.weight)];
-        out.extend(self.bias.as_mut().map(|b| ("bias".to_string(), b)));
-        out
-    }
-}
+crate::impl_params!(<T> for Dense<T> { weight, bias });
 
 impl<T: Float> Module<T> for Dense<T> {
     /// `x Wᵀ + b` for `x` of shape `[…, in]`.

@@ -6,7 +6,6 @@ use rand::Rng;
 use origami_tape::{Float, Tape, Var};
 
 use crate::init::Init;
-use crate::module::Params;
 use crate::param::Param;
 
 /// A `[vocab, dim]` lookup table.
@@ -48,11 +47,4 @@ impl<T: Float> Embedding<T> {
     }
 }
 
-impl<T: Float> Params<T> for Embedding<T> {
-    fn params(&self) -> Vec<(String, &Param<T>)> {
-        vec![("weight".to_string(), &self.weight)]
-    }
-    fn params_mut(&mut self) -> Vec<(String, &mut Param<T>)> {
-        vec![("weight".to_string(), &mut self.weight)]
-    }
-}
+crate::impl_params!(<T> for Embedding<T> { weight });

@@ -1,9 +1,10 @@
 //! The crate's error type: everything that can go wrong reading or writing
-//! a checkpoint, with the file and the parameter named, and bad settings.
+//! a checkpoint or assigning given tensors to a model, with the file and
+//! the parameter named, and bad settings.
 
 use std::path::PathBuf;
 
-/// Why a checkpoint could not be saved or loaded.
+/// Why a checkpoint could not be saved or loaded, or tensors not assigned.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum NnError {
@@ -24,41 +25,39 @@ pub enum NnError {
         /// What the parser said.
         message: String,
     },
-    /// The model has a parameter the file lacks.
-    #[error("{path}: parameter {name:?} is missing from the checkpoint")]
+    /// The model has a parameter the tensors lack.
+    #[error("parameter {name:?} is missing from {origin}")]
     Missing {
-        /// The file involved.
-        path: PathBuf,
+        /// Where the tensors came from: a file's path, or `given tensors`.
+        origin: String,
         /// The parameter's dotted name.
         name: String,
     },
-    /// The file has a tensor the model does not.
-    #[error("{path}: the checkpoint has tensor {name:?}, which the model does not have")]
+    /// The tensors include one the model does not have.
+    #[error("{origin} has tensor {name:?}, which the model does not have")]
     Unexpected {
-        /// The file involved.
-        path: PathBuf,
-        /// The tensor's name in the file.
+        /// Where the tensors came from.
+        origin: String,
+        /// The tensor's name.
         name: String,
     },
     /// A tensor's shape differs from the parameter's.
-    #[error(
-        "{path}: parameter {name:?} has shape {expected:?} in the model but {found:?} in the checkpoint"
-    )]
+    #[error("parameter {name:?} has shape {expected:?} in the model but {found:?} in {origin}")]
     Shape {
-        /// The file involved.
-        path: PathBuf,
+        /// Where the tensors came from.
+        origin: String,
         /// The parameter's dotted name.
         name: String,
         /// The model's shape.
         expected: Vec<usize>,
-        /// The file's shape.
+        /// The tensor's shape.
         found: Vec<usize>,
     },
     /// A tensor's element type differs from the model's.
-    #[error("{path}: parameter {name:?} is {found} in the checkpoint but the model is {expected}")]
+    #[error("parameter {name:?} is {found} in {origin} but the model is {expected}")]
     Dtype {
-        /// The file involved.
-        path: PathBuf,
+        /// Where the tensors came from.
+        origin: String,
         /// The parameter's dotted name.
         name: String,
         /// The model's dtype.

@@ -15,7 +15,8 @@
 //!   length-aware [`unroll`], and [`Rnn`] for layers and two directions.
 //! * Losses: [`CrossEntropy`] (class weights, label smoothing),
 //!   [`bce_with_logits`], [`mse`]. Init: [`Init`].
-//! * Checkpoints: [`save`] / [`load`] as safetensors, atomically written.
+//! * Checkpoints: [`save`] / [`load`] as safetensors, atomically written;
+//!   [`assign`] sets a model's parameters from tensors you hold.
 //! * Data: [`read_tsv`] for labelled text, with every bad line reported.
 //!
 //! ```
@@ -55,7 +56,8 @@ mod tsv;
 
 pub use activation::Activation;
 pub use checkpoint::{
-    Metadata, atomic_write, decode_tensors, load, load_bytes, load_tensors, save, save_tensors,
+    Metadata, NamedTensors, assign, atomic_write, decode_tensors, load, load_bytes, load_tensors,
+    save, save_tensors,
 };
 pub use dense::Dense;
 pub use dropout::Dropout;

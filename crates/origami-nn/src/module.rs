@@ -63,12 +63,16 @@ pub fn module_of(name: &str) -> String {
     format!("{}.", name.split('.').next().unwrap_or(name))
 }
 
-/// Implements [`Params`] for a struct made of modules: each field's
-/// parameters under the field's name, in the order the fields are listed,
-/// so a model of your own needs one line rather than a `params` and a
-/// `params_mut` that must agree. Write `impl_params!(f32 for Model { a, b })`
-/// for one float type, or `impl_params!(<T> for Model<T> { a, b })` for
-/// every [`Float`] `T`.
+/// Implements [`Params`] for a struct made of modules and parameters: each
+/// field's parameters under the field's name, in the order the fields are
+/// listed, so a model needs one line rather than a `params` and a
+/// `params_mut` that must agree. A field may be a module, a [`Param`]
+/// (named by the field alone), an `Option` of either (absent: no
+/// parameters), or a `Vec` or `Box` of them (a `Vec`'s items are named by
+/// index). Write `impl_params!(f32 for Model { a, b })` for one float type,
+/// or `impl_params!(<T> for Model<T> { a, b })` for every [`Float`] `T`;
+/// `{}` declares a module without parameters. The layers of this crate are
+/// declared the same way (`Dense` is `{ weight, bias }`).
 ///
 /// ```
 /// use origami_nn::{impl_params, Dense, Embedding, Params};
@@ -88,14 +92,22 @@ pub fn module_of(name: &str) -> String {
 /// ```
 #[macro_export]
 macro_rules! impl_params {
-    ($float:ident for $model:ty { $($field:ident),+ $(,)? }) => {
+    ($float:ident for $model:ty { $($field:ident),* $(,)? }) => {
         impl $crate::Params<$float> for $model {
-            $crate::impl_params!(@methods $float; $($field),+);
+            $crate::impl_params!(@methods $float; $($field),*);
         }
     };
-    (<$t:ident> for $model:ty { $($field:ident),+ $(,)? }) => {
+    (<$t:ident> for $model:ty { $($field:ident),* $(,)? }) => {
         impl<$t: $crate::__private::Float> $crate::Params<$t> for $model {
-            $crate::impl_params!(@methods $t; $($field),+);
+            $crate::impl_params!(@methods $t; $($field),*);
+        }
+    };
+    (@methods $float:ty;) => {
+        fn params(&self) -> Vec<(String, &$crate::Param<$float>)> {
+            Vec::new()
+        }
+        fn params_mut(&mut self) -> Vec<(String, &mut $crate::Param<$float>)> {
+            Vec::new()
         }
     };
     (@methods $float:ty; $($field:ident),+) => {
@@ -127,14 +139,15 @@ pub trait Module<T: Float>: Params<T> {
     }
 }
 
-/// Prefixes every name of `child` with `prefix.`.
+/// Prefixes every name of `child` with `prefix.` (a bare parameter, whose
+/// name is empty, takes `prefix` itself).
 pub fn prefixed<'a, T: Float>(
     prefix: &str,
     child: Vec<(String, &'a Param<T>)>,
 ) -> Vec<(String, &'a Param<T>)> {
     child
         .into_iter()
-        .map(|(n, p)| (format!("{prefix}.{n}"), p))
+        .map(|(n, p)| (join(prefix, &n), p))
         .collect()
 }
 
@@ -145,6 +158,62 @@ pub fn prefixed_mut<'a, T: Float>(
 ) -> Vec<(String, &'a mut Param<T>)> {
     child
         .into_iter()
-        .map(|(n, p)| (format!("{prefix}.{n}"), p))
+        .map(|(n, p)| (join(prefix, &n), p))
         .collect()
+}
+
+fn join(prefix: &str, name: &str) -> String {
+    if name.is_empty() {
+        prefix.to_string()
+    } else {
+        format!("{prefix}.{name}")
+    }
+}
+
+/// A parameter on its own: one entry with an empty name, which the field
+/// or index holding it names.
+impl<T: Float> Params<T> for Param<T> {
+    fn params(&self) -> Vec<(String, &Param<T>)> {
+        vec![(String::new(), self)]
+    }
+    fn params_mut(&mut self) -> Vec<(String, &mut Param<T>)> {
+        vec![(String::new(), self)]
+    }
+}
+
+/// An optional part: its parameters if present, none otherwise.
+impl<T: Float, P: Params<T>> Params<T> for Option<P> {
+    fn params(&self) -> Vec<(String, &Param<T>)> {
+        self.as_ref().map(P::params).unwrap_or_default()
+    }
+    fn params_mut(&mut self) -> Vec<(String, &mut Param<T>)> {
+        self.as_mut().map(P::params_mut).unwrap_or_default()
+    }
+}
+
+/// A list of parts, named by index as in PyTorch's `nn.ModuleList`
+/// (`"0.weight"`, `"1.weight"`, …).
+impl<T: Float, P: Params<T>> Params<T> for Vec<P> {
+    fn params(&self) -> Vec<(String, &Param<T>)> {
+        let items = self.iter().enumerate();
+        items
+            .flat_map(|(i, p)| prefixed(&i.to_string(), p.params()))
+            .collect()
+    }
+    fn params_mut(&mut self) -> Vec<(String, &mut Param<T>)> {
+        let items = self.iter_mut().enumerate();
+        items
+            .flat_map(|(i, p)| prefixed_mut(&i.to_string(), p.params_mut()))
+            .collect()
+    }
+}
+
+/// A boxed part (such as a `Box<dyn Module<T>>`) has its contents' names.
+impl<T: Float, P: Params<T> + ?Sized> Params<T> for Box<P> {
+    fn params(&self) -> Vec<(String, &Param<T>)> {
+        (**self).params()
+    }
+    fn params_mut(&mut self) -> Vec<(String, &mut Param<T>)> {
+        (**self).params_mut()
+    }
 }

@@ -9,7 +9,7 @@ use origami_tape::{Float, Tape, Var};
 use crate::activation::Activation;
 use crate::dense::Dense;
 use crate::init::Init;
-use crate::module::{Module, Params, prefixed, prefixed_mut};
+use crate::module::{Module, Params};
 use crate::param::Param;
 
 /// Modules applied one after another.
@@ -64,18 +64,14 @@ impl<T: Float> Sequential<T> {
     }
 }
 
+/// Layer `i`'s parameters are named `"{i}.{name}"`, as in PyTorch's
+/// `nn.Sequential`.
 impl<T: Float> Params<T> for Sequential<T> {
     fn params(&self) -> Vec<(String, &Param<T>)> {
-        let layers = self.layers.iter().enumerate();
-        layers
-            .flat_map(|(i, l)| prefixed(&i.to_string(), l.params()))
-            .collect()
+        self.layers.params()
     }
     fn params_mut(&mut self) -> Vec<(String, &mut Param<T>)> {
-        let layers = self.layers.iter_mut().enumerate();
-        layers
-            .flat_map(|(i, l)| prefixed_mut(&i.to_string(), l.params_mut()))
-            .collect()
+        self.layers.params_mut()
     }
 }
 

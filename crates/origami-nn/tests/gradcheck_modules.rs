@@ -6,7 +6,7 @@
 
 use origami_nn::{
     Activation, Cell, CellKind, CrossEntropy, Dense, Dropout, Elman, Embedding, Gru, Init, Lstm,
-    Module, Param, Params, Rnn, RnnConfig, bce_with_logits, mlp, mse,
+    Module, Params, Rnn, RnnConfig, bce_with_logits, mlp, mse,
 };
 use origami_tape::{
     GradcheckOptions, Reduction, Tape, Tensor, Var, checked_fn, gradcheck, hvpcheck,
@@ -30,14 +30,7 @@ fn bind_all<'t, M: Params<f64>>(m: &M, vars: &[Var<'t, f64>]) {
 /// A stand-in module for the losses, which have no parameters.
 struct NoParams;
 
-impl Params<f64> for NoParams {
-    fn params(&self) -> Vec<(String, &Param<f64>)> {
-        Vec::new()
-    }
-    fn params_mut(&mut self) -> Vec<(String, &mut Param<f64>)> {
-        Vec::new()
-    }
-}
+origami_nn::impl_params!(f64 for NoParams {});
 
 /// `Σ w ⊙ y` with deterministic weights, so every output element counts.
 fn weighted_sum<'t>(y: Var<'t, f64>) -> Var<'t, f64> {

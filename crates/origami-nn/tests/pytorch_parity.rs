@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use origami_nn::{CellKind, Dense, Module, Params, Rnn, RnnConfig, load_tensors};
+use origami_nn::{CellKind, Dense, Module, Params, Rnn, RnnConfig, assign, load_tensors};
 use origami_tape::{Tape, Tensor, Var};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -23,16 +23,18 @@ fn fixture() -> HashMap<String, Tensor<f32>> {
         .collect()
 }
 
-/// Copies `prefix.<name>` from the fixture into every parameter.
-fn load_weights(module: &mut impl Params<f32>, fx: &HashMap<String, Tensor<f32>>, prefix: &str) {
-    for (name, param) in module.params_mut() {
-        let key = format!("{prefix}.{name}");
-        let t = fx
-            .get(&key)
-            .unwrap_or_else(|| panic!("fixture lacks {key}"));
-        assert_eq!(t.shape(), param.shape(), "{key}");
-        *param.value_mut() = t.clone();
-    }
+/// The module's weights as PyTorch's `state_dict` names them: the
+/// fixture's `prefix.<name>` tensors other than the input, output,
+/// cotangent and gradients, with the prefix removed.
+fn state_dict(fx: &HashMap<String, Tensor<f32>>, prefix: &str) -> Vec<(String, Tensor<f32>)> {
+    let recorded = ["input", "output", "cotangent"];
+    fx.iter()
+        .filter_map(|(key, t)| {
+            let name = key.strip_prefix(prefix)?.strip_prefix('.')?;
+            let weight = !name.contains('.') && !recorded.contains(&name);
+            weight.then(|| (name.to_string(), t.clone()))
+        })
+        .collect()
 }
 
 fn worst(a: &Tensor<f32>, b: &Tensor<f32>, what: &str) -> f64 {
@@ -64,7 +66,7 @@ fn compare_grads(
 fn dense_matches_pytorch() {
     let fx = fixture();
     let mut layer = Dense::<f32>::new(5, 3, &mut StdRng::seed_from_u64(0));
-    load_weights(&mut layer, &fx, "dense");
+    assign(&mut layer, state_dict(&fx, "dense")).expect("PyTorch's names and shapes");
     let tape = Tape::new();
     let x = tape.var(fx["dense.input"].clone());
     let y = layer.forward(&tape, x);
@@ -84,8 +86,8 @@ fn dense_matches_pytorch() {
 
 fn recurrent_matches_pytorch(prefix: &str, config: RnnConfig) {
     let fx = fixture();
-    let mut rnn = Rnn::<f32>::new(config, &mut StdRng::seed_from_u64(0));
-    load_weights(&mut rnn, &fx, prefix);
+    let rnn = Rnn::<f32>::from_tensors(config, state_dict(&fx, prefix))
+        .expect("PyTorch's names and shapes");
     let input = &fx[&format!("{prefix}.input")];
     let (steps, batch, width) = (input.shape()[0], input.shape()[1], input.shape()[2]);
     let tape = Tape::new();

@@ -3,7 +3,7 @@
 //! at most n steps), Rosenbrock for L-BFGS (against PyTorch's counts), and
 //! Gauss–Newton products and diagonals against an explicit Jacobian.
 
-use origami_nn::{Activation, Init, Module, Param, Params, mlp};
+use origami_nn::{Activation, Init, Module, Param, Params, impl_params, mlp};
 use origami_optim::{
     CgStop, Evaluation, Lbfgs, Method, Optimizer, OutputLoss, Sgd, conjugate_gradient,
     flatten_params, gauss_newton_diagonal_sample, gauss_newton_vector, hessian_vector, loss_fn,
@@ -14,21 +14,15 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 
 /// A model that is just a vector of parameters.
-struct Point(Param<f64>);
-
-impl Params<f64> for Point {
-    fn params(&self) -> Vec<(String, &Param<f64>)> {
-        vec![("x".into(), &self.0)]
-    }
-    fn params_mut(&mut self) -> Vec<(String, &mut Param<f64>)> {
-        vec![("x".into(), &mut self.0)]
-    }
+struct Point {
+    x: Param<f64>,
 }
+impl_params!(f64 for Point { x });
 
 fn point(x: &[f64]) -> Point {
-    Point(Param::new(
-        Tensor::from_vec(&[x.len()], x.to_vec()).unwrap(),
-    ))
+    Point {
+        x: Param::new(Tensor::from_vec(&[x.len()], x.to_vec()).unwrap()),
+    }
 }
 
 /// A symmetric positive definite matrix `Qᵀ diag(eigs) Q` from a seed.
@@ -48,7 +42,7 @@ fn spd(eigs: &[f64], seed: u64) -> Tensor<f64> {
 
 /// `½ xᵀAx` on a tape.
 fn quadratic<'t>(tape: &'t Tape<f64>, m: &Point, a: &Tensor<f64>) -> Var<'t, f64> {
-    let x = m.0.bind(tape).unsqueeze(1);
+    let x = m.x.bind(tape).unsqueeze(1);
     (x.matmul_t(tape.constant(a.clone()).matmul(x), true, false)).sum_all() * 0.5
 }
 
@@ -170,7 +164,7 @@ fn conjugate_gradient_solves_spd_systems_in_n_steps() {
 }
 
 fn rosenbrock<'t>(tape: &'t Tape<f64>, m: &Point) -> Var<'t, f64> {
-    let x = m.0.bind(tape);
+    let x = m.x.bind(tape);
     let (a, b) = (x.narrow(0, 0, 1), x.narrow(0, 1, 1));
     ((1.0 - a).square() + (b - a.square()).square() * 100.0).sum_all()
 }
@@ -383,7 +377,7 @@ fn optimizer_state_files_round_trip_and_name_the_method() {
     let mut opt = origami_optim::Adam::<f64>::new(0.1);
     opt.step(&mut m, &mut |m| {
         let tape = Tape::new();
-        let l = m.0.bind(&tape).square().sum_all();
+        let l = m.x.bind(&tape).square().sum_all();
         Ok(Evaluation::new(l.value().item(), l.backward()))
     })
     .unwrap();

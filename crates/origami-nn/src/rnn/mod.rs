@@ -122,21 +122,4 @@ impl<T: Float> CellWeights<T> {
     }
 }
 
-impl<T: Float> Params<T> for CellWeights<T> {
-    fn params(&self) -> Vec<(String, &Param<T>)> {
-        vec![
-            ("weight_ih".into(), &self.weight_ih),
-            ("weight_hh".into(), &self.weight_hh),
-            ("bias_ih".into(), &self.bias_ih),
-            ("bias_hh".into(), &self.bias_hh),
-        ]
-    }
-    fn params_mut(&mut self) -> Vec<(String, &mut Param<T>)> {
-        vec![
-            ("weight_ih".into(), &mut self.weight_ih),
-            ("weight_hh".into(), &mut self.weight_hh),
-            ("bias_ih".into(), &mut self.bias_ih),
-            ("bias_hh".into(), &mut self.bias_hh),
-        ]
-    }
-}
+crate::impl_params!(<T> for CellWeights<T> { weight_ih, weight_hh, bias_ih, bias_hh });

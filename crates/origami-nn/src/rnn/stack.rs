@@ -3,12 +3,15 @@
 //! `l > 0` reads the outputs of layer `l - 1` (both directions
 //! concatenated).
 
-use rand::Rng;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
 
 use origami_tape::{Float, Tape, Var};
 
 use super::{Cell, Elman, Gru, Lstm, State, reverse_in_time};
 use crate::activation::Activation;
+use crate::checkpoint::{NamedTensors, assign};
+use crate::error::NnError;
 use crate::module::Params;
 use crate::param::Param;
 
@@ -88,6 +91,43 @@ impl<T: Float> Rnn<T> {
             }
         }
         Self { config, cells }
+    }
+
+    /// A net of `config`'s shape holding the given weights, named as
+    /// PyTorch names them (`weight_ih_l0`, `bias_hh_l1_reverse`, …), so a
+    /// `state_dict` exported from PyTorch loads as it is.
+    ///
+    /// ```
+    /// use origami_nn::{CellKind, Params, Rnn, RnnConfig};
+    /// use origami_tape::Tensor;
+    /// let config = RnnConfig { kind: CellKind::Gru, input_size: 2, hidden_size: 3, layers: 1, bidirectional: false };
+    /// let weights = vec![
+    ///     ("weight_ih_l0".to_string(), Tensor::<f32>::full(&[9, 2], 0.1)),
+    ///     ("weight_hh_l0".to_string(), Tensor::full(&[9, 3], -0.1)),
+    ///     ("bias_ih_l0".to_string(), Tensor::zeros(&[9])),
+    ///     ("bias_hh_l0".to_string(), Tensor::zeros(&[9])),
+    /// ];
+    /// let rnn = Rnn::from_tensors(config, weights)?;
+    /// assert_eq!(rnn.num_scalars(), 9 * 2 + 9 * 3 + 9 + 9);
+    ///
+    /// let too_few = vec![("weight_ih_l0".to_string(), Tensor::<f32>::zeros(&[9, 2]))];
+    /// let err = Rnn::from_tensors(config, too_few).err().unwrap();
+    /// assert_eq!(err.to_string(), "parameter \"weight_hh_l0\" is missing from given tensors");
+    /// # Ok::<(), origami_nn::NnError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`assign`]: a missing, left-over or mis-shaped tensor, named;
+    /// [`NnError::InvalidArgument`] if `config.layers` is 0.
+    pub fn from_tensors(config: RnnConfig, tensors: NamedTensors<T>) -> Result<Self, NnError> {
+        if config.layers == 0 {
+            return Err(NnError::InvalidArgument {
+                message: "Rnn::from_tensors: at least one layer".into(),
+            });
+        }
+        let mut rnn = Self::new(config, &mut StdRng::seed_from_u64(0));
+        assign(&mut rnn, tensors)?;
+        Ok(rnn)
     }
 
     /// The configuration it was built with.
