@@ -6,7 +6,7 @@ mod support;
 
 use origami_tape::{Float, Reduction, Tape, Tensor, Var};
 use proptest::prelude::*;
-use support::{Case, Domain, broadcast_pair, one};
+use support::{Case, Domain, EINSUM_SPECS, broadcast_pair, einsum_operands, matmul_operands, one};
 
 /// Row-major multi-index of flat position `i` in `shape`.
 fn unravel(mut i: usize, shape: &[usize]) -> Vec<usize> {
@@ -126,6 +126,75 @@ fn permute_ref(x: &Tensor<f64>, perm: &[usize]) -> Tensor<f64> {
     Tensor::from_vec(&shape, data).unwrap()
 }
 
+/// Einstein summation by brute force: every assignment of every letter,
+/// each adding its product of operand elements into the output.
+fn einsum_ref(spec: &str, operands: &[Tensor<f64>]) -> Tensor<f64> {
+    let (lhs, out) = spec.split_once("->").expect("explicit output");
+    let terms: Vec<&[u8]> = lhs.split(',').map(str::as_bytes).collect();
+    let mut letters: Vec<u8> = terms.iter().flat_map(|t| t.iter().copied()).collect();
+    letters.sort_unstable();
+    letters.dedup();
+    let size = |l: u8| {
+        let (t, x) = terms
+            .iter()
+            .zip(operands)
+            .find(|(t, _)| t.contains(&l))
+            .unwrap();
+        x.shape()[t.iter().position(|&m| m == l).unwrap()]
+    };
+    let sizes: Vec<usize> = letters.iter().map(|&l| size(l)).collect();
+    let out_shape: Vec<usize> = out.bytes().map(size).collect();
+    let mut data = vec![0.0; out_shape.iter().product()];
+    for flat in 0..sizes.iter().product() {
+        let idx = unravel(flat, &sizes);
+        let at = |l: &u8| idx[letters.iter().position(|m| m == l).unwrap()];
+        let product: f64 = terms
+            .iter()
+            .zip(operands)
+            .map(|(t, x)| x.data()[ravel(&t.iter().map(at).collect::<Vec<_>>(), x.shape())])
+            .product();
+        let o: Vec<usize> = out.bytes().map(|l| at(&l)).collect();
+        data[ravel(&o, &out_shape)] += product;
+    }
+    Tensor::from_vec(&out_shape, data).unwrap()
+}
+
+/// `torch.matmul` of two stacks of matrices with broadcast batch axes,
+/// one output element at a time.
+fn broadcast_matmul_ref(a: &Tensor<f64>, b: &Tensor<f64>) -> Tensor<f64> {
+    let (ra, rb) = (a.rank(), b.rank());
+    let (m, k, n) = (a.shape()[ra - 2], a.shape()[ra - 1], b.shape()[rb - 1]);
+    let batch_rank = ra.max(rb) - 2;
+    let dim = |s: &[usize], r: usize, i: usize| {
+        // Axis `i` of the broadcast batch, in an operand of rank `r`.
+        if i + r >= batch_rank + 2 {
+            s[i + r - batch_rank - 2]
+        } else {
+            1
+        }
+    };
+    let mut shape: Vec<usize> = (0..batch_rank)
+        .map(|i| dim(a.shape(), ra, i).max(dim(b.shape(), rb, i)))
+        .collect();
+    shape.extend([m, n]);
+    let data = (0..shape.iter().product())
+        .map(|flat| {
+            let idx = unravel(flat, &shape);
+            let (i, j) = (idx[batch_rank], idx[batch_rank + 1]);
+            (0..k)
+                .map(|p| {
+                    let mut ia = idx[..batch_rank].to_vec();
+                    ia.extend([i, p]);
+                    let mut ib = idx[..batch_rank].to_vec();
+                    ib.extend([p, j]);
+                    at_broadcast(a, &ia) * at_broadcast(b, &ib)
+                })
+                .sum()
+        })
+        .collect();
+    Tensor::from_vec(&shape, data).unwrap()
+}
+
 const F32_TOL: f64 = 1e-5;
 
 fn arith<'t, T: Float>(op: usize, v: &[Var<'t, T>]) -> Var<'t, T> {
@@ -202,6 +271,22 @@ proptest! {
         check(&run::<f64>(&case, |v| v[0].matmul(v[1])), &want, 1e-14)?;
         let transposed = Case { inputs: vec![permute_ref(&case.inputs[0], &[1, 0]), permute_ref(&case.inputs[1], &[1, 0])], choice: 0 };
         check(&run::<f32>(&transposed, |v| v[0].matmul_t(v[1], true, true)), &want, F32_TOL)?;
+    }
+
+    #[test]
+    fn einsum_against_brute_force(case in einsum_operands()) {
+        let spec = EINSUM_SPECS[case.choice];
+        let explicit = if spec.contains("->") { spec.to_string() } else { format!("{spec}->") };
+        let want = einsum_ref(&explicit, &case.inputs);
+        check(&run::<f64>(&case, |v| Var::einsum(spec, v)), &want, 1e-13)?;
+        check(&run::<f32>(&case, |v| Var::einsum(spec, v)), &want, F32_TOL)?;
+    }
+
+    #[test]
+    fn broadcast_matrix_products(case in (8usize..11).prop_flat_map(|v| matmul_operands(v, false, false))) {
+        let want = broadcast_matmul_ref(&case.inputs[0], &case.inputs[1]);
+        check(&run::<f64>(&case, |v| v[0].matmul(v[1])), &want, 1e-13)?;
+        check(&run::<f32>(&case, |v| v[0].matmul(v[1])), &want, F32_TOL)?;
     }
 
     #[test]

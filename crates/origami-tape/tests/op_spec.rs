@@ -13,7 +13,10 @@ use origami_tape::{
     gradgradcheck, hvpcheck,
 };
 use proptest::prelude::*;
-use support::{Case, Domain, broadcast_pair, case, matmul_operands, one, same, shape};
+use support::{
+    Case, Domain, EINSUM_SPECS, broadcast_pair, case, einsum_operands, matmul_operands, one, same,
+    shape,
+};
 
 /// An op under test: inputs and the case's free `choice` in, output out.
 type OpFn = for<'t> fn(&[Var<'t, f64>], usize) -> Var<'t, f64>;
@@ -97,7 +100,7 @@ specs! {
     pow: broadcast_pair(&[Positive, Any]), |v, _| v[0].pow(v[1]);
     minimum: broadcast_pair(&[Any]), |v, _| v[0].minimum(v[1]);
     // Products.
-    matmul: (0usize..7).prop_flat_map(|variant| matmul_operands(variant, false, false)).boxed(),
+    matmul: (0usize..11).prop_flat_map(|variant| matmul_operands(variant, false, false)).boxed(),
         |v, _| v[0].matmul(v[1]);
     matmul_t: (0usize..4).prop_flat_map(|flags| {
         let (ta, tb) = (flags & 1 == 1, flags & 2 == 2);
@@ -105,6 +108,7 @@ specs! {
             matmul_operands(2, ta, tb)]
             .prop_map(move |c| Case { choice: flags, ..c })
     }).boxed(), |v, c| v[0].matmul_t(v[1], c & 1 == 1, c & 2 == 2);
+    einsum: einsum_operands(), |v, c| Var::einsum(EINSUM_SPECS[c], v);
     // Reductions.
     sum: one(1, true, &[Any]), |v, c| v[0].sum(&[axis(&v[0], c)]);
     sum_keepdim: one(1, true, &[Any]), |v, c| {

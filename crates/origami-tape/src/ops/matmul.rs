@@ -1,4 +1,5 @@
-//! Matrix products, 2-D and batched 3-D, with either operand transposed.
+//! Matrix products: the op multiplies 2-D and batched 3-D operands, either
+//! one transposed; `matmul` adds vectors and broadcast batch axes around it.
 //!
 //! `C = op(A)·op(B)` is bilinear, so its backward is two more products:
 //! for `C = A·B`, `dA = g·Bᵀ` and `dB = Aᵀ·g`; the transposed variants
@@ -8,7 +9,7 @@ use crate::algebra::Algebra;
 use crate::buffer::Buffer;
 use crate::float::Float;
 use crate::ops::{InputGrads, Op};
-use crate::shape::Shape;
+use crate::shape::{Shape, broadcast_shapes};
 use crate::tape::Var;
 use crate::tensor::Tensor;
 
@@ -99,17 +100,20 @@ impl Matmul {
 }
 
 impl<'t, T: Float> Var<'t, T> {
-    /// Matrix product. `[m, k]·[k, n] → [m, n]`; batched
-    /// `[b, m, k]·[b, k, n] → [b, m, n]`; and `[b, m, k]·[k, n] → [b, m, n]`
-    /// (one weight matrix shared across the batch). A vector on either side
-    /// is a row (left) or a column (right) that is dropped again, as in
-    /// PyTorch: `[k]·[k, n] → [n]`, `[m, k]·[k] → [m]`,
-    /// `[b, m, k]·[k] → [b, m]`, `[k]·[k] → []`.
-    /// Gradients: `dA = g·Bᵀ`, `dB = Aᵀ·g`.
+    /// Matrix product with PyTorch's rules (`torch.matmul`): `[m, k]·[k, n]
+    /// → [m, n]`; operands of more than two axes are stacks of matrices
+    /// whose leading (batch) axes broadcast as in NumPy, e.g.
+    /// `[b, 1, m, k]·[c, k, n] → [b, c, m, n]` and `[b, m, k]·[k, n] →
+    /// [b, m, n]` (one weight matrix shared across the batch, folded into a
+    /// single product). A vector on either side is a row (left) or a
+    /// column (right) that is dropped again: `[k]·[k, n] → [n]`,
+    /// `[m, k]·[k] → [m]`, `[b, m, k]·[k] → [b, m]`, `[k]·[b, k, n] →
+    /// [b, n]`, `[k]·[k] → []`. Gradients: `dA = g·Bᵀ`, `dB = Aᵀ·g`, summed
+    /// over broadcast axes.
     ///
     /// # Panics
-    /// If the operands are not 1-D to 3-D in one of these pairings, or
-    /// their inner dimensions differ.
+    /// If an operand is 0-D, the inner dimensions differ, or the batch
+    /// axes do not broadcast.
     ///
     /// ```
     /// # use origami_tape::{Tape, Tensor};
@@ -120,19 +124,65 @@ impl<'t, T: Float> Var<'t, T> {
     /// let v = tape.var(Tensor::from_vec(&[2], vec![3.0, 4.0]).unwrap());
     /// assert_eq!(a.matmul(v).shape().as_slice(), &[1]);
     /// assert_eq!(v.matmul(v).value().item(), 25.0);
+    /// let stack = tape.var(Tensor::zeros(&[4, 1, 3, 2]));
+    /// let weights = tape.var(Tensor::zeros(&[5, 2, 6]));
+    /// assert_eq!(stack.matmul(weights).shape().as_slice(), &[4, 5, 3, 6]);
     /// ```
     #[track_caller]
     pub fn matmul(self, other: Self) -> Self {
         let (ra, rb) = (self.shape().len(), other.shape().len());
-        if ra == 1 && rb <= 2 {
+        assert!(
+            ra > 0 && rb > 0,
+            "matmul: operands need at least one axis, got shapes {:?} and {:?}",
+            self.shape(),
+            other.shape()
+        );
+        if ra == 1 {
             let row = self.unsqueeze(0).matmul(other);
-            return row.squeeze(0);
+            let rank = row.shape().len();
+            return row.squeeze(if rb == 1 { 0 } else { rank - 2 });
         }
         if rb == 1 {
             let column = self.matmul(other.unsqueeze(1));
             return column.squeeze(column.shape().len() - 1);
         }
-        self.matmul_t(other, false, false)
+        let same_batch = ra == 3 && rb == 3 && self.shape()[0] == other.shape()[0];
+        if (ra <= 3 && rb == 2) || same_batch {
+            return self.matmul_t(other, false, false);
+        }
+        self.broadcast_matmul(other)
+    }
+
+    /// [`Var::matmul`] of two stacks of matrices (one may be a plain
+    /// matrix) whose batch axes broadcast.
+    #[track_caller]
+    fn broadcast_matmul(self, other: Self) -> Self {
+        let (sa, sb) = (self.shape(), other.shape());
+        let (ra, rb) = (sa.len(), sb.len());
+        let (m, k, n) = (sa[ra - 2], sa[ra - 1], sb[rb - 1]);
+        let mismatch = || format!("matmul: shapes {sa:?} and {sb:?} do not multiply");
+        assert!(sb[rb - 2] == k, "{}", mismatch());
+        let with = |batch: &[usize], rows: usize, cols: usize| {
+            let mut shape = batch.to_vec();
+            shape.extend([rows, cols]);
+            shape
+        };
+        if rb == 2 {
+            // Fold every batch axis into the rows: one GEMM.
+            let rows: usize = sa[..ra - 1].iter().product();
+            let flat = self.reshape(&[rows, k]).matmul_t(other, false, false);
+            return flat.reshape(&with(&sa[..ra - 2], m, n));
+        }
+        let batch = broadcast_shapes(&sa[..ra - 2], &sb[..rb - 2])
+            .unwrap_or_else(|| panic!("{}: batch axes do not broadcast", mismatch()));
+        let count: usize = batch.iter().product();
+        let a = self
+            .broadcast_to(&with(&batch, m, k))
+            .reshape(&[count, m, k]);
+        let b = other
+            .broadcast_to(&with(&batch, k, n))
+            .reshape(&[count, k, n]);
+        a.matmul_t(b, false, false).reshape(&with(&batch, m, n))
     }
 
     /// `op(self)·op(other)` where `op` transposes the last two axes when its

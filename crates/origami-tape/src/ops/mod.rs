@@ -6,6 +6,7 @@
 
 pub(crate) mod binary;
 mod composite;
+mod einsum;
 mod indexing;
 mod inner;
 mod layout;

@@ -146,17 +146,64 @@ pub fn matmul_operands(variant: usize, ta: bool, tb: bool) -> BoxedStrategy<Case
             s.insert(0, b);
             s
         };
+        let batch_of = |size: usize, mut s: Vec<usize>| {
+            s.insert(0, size);
+            s
+        };
         match variant {
             0 => vec![a, w],
             1 => vec![batch(a), batch(w)],
             2 => vec![batch(a), w],
             // Vectors (untransposed only): [k]·[k, n], [m, k]·[k],
-            // [k]·[k] and [b, m, k]·[k].
+            // [k]·[k], [b, m, k]·[k] and [k]·[b, k, n].
             3 => vec![vec![k], w],
             4 => vec![a, vec![k]],
             5 => vec![vec![k], vec![k]],
-            _ => vec![batch(a), vec![k]],
+            6 => vec![batch(a), vec![k]],
+            7 => vec![vec![k], batch(w)],
+            // Broadcast batch axes (untransposed only): [b, 1, m, k]·[2, k, n],
+            // [m, k]·[b, 2, k, n] and [2, b, m, k]·[k, n].
+            8 => vec![batch(batch_of(1, a)), batch_of(2, w)],
+            9 => vec![a, batch(batch_of(2, w))],
+            _ => vec![batch_of(2, batch(a)), w],
         }
     });
     case(shapes.boxed(), &[Domain::Any])
+}
+
+/// Einsum specs the tests draw from: products, contractions over several
+/// letters, sums, permutations, three operands, the implicit output.
+pub const EINSUM_SPECS: &[&str] = &[
+    "ij,jk->ik",
+    "bij,bkj->bik",
+    "ij->ji",
+    "ij->",
+    "i,i->",
+    "i,j->ij",
+    "ijk,kj->i",
+    "ab,bc,cd->ad",
+    "abc->ca",
+    "i,ij,j",
+    "bi,ci->cb",
+    "ab,cd->dbca",
+];
+
+/// Operands for `EINSUM_SPECS[choice]`, each letter 1 to 3 long (the same
+/// length wherever it appears).
+pub fn einsum_operands() -> BoxedStrategy<Case> {
+    (
+        0..EINSUM_SPECS.len(),
+        proptest::collection::vec(1usize..=3, 26),
+    )
+        .prop_flat_map(|(which, sizes)| {
+            let spec = EINSUM_SPECS[which];
+            let inputs = spec.split("->").next().unwrap_or(spec);
+            let shapes: Vec<Vec<usize>> = inputs
+                .split(',')
+                .map(|term| term.bytes().map(|l| sizes[(l - b'a') as usize]).collect())
+                .collect();
+            case(Just(shapes).boxed(), &[Domain::Any])
+                .prop_map(move |c| Case { choice: which, ..c })
+        })
+        .boxed()
 }

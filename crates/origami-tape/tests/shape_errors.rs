@@ -1,0 +1,72 @@
+//! Mistakes in `einsum` specs and in matrix-product shapes panic with a
+//! message naming the spec or the shapes and what is wrong with them.
+
+use origami_tape::{Tape, Tensor, Var};
+
+/// The panic message of `f`, which must panic.
+fn message(f: impl FnOnce() + std::panic::UnwindSafe) -> String {
+    let payload = std::panic::catch_unwind(f).expect_err("should panic");
+    payload
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_default()
+}
+
+fn einsum_error(spec: &'static str, shapes: &'static [&'static [usize]]) -> String {
+    message(move || {
+        let tape = Tape::<f64>::new();
+        let vars: Vec<Var<'_, f64>> = shapes.iter().map(|s| tape.var(Tensor::zeros(s))).collect();
+        Var::einsum(spec, &vars);
+    })
+}
+
+#[test]
+fn einsum_names_what_is_wrong_with_the_spec() {
+    let cases: [(&str, &[&[usize]], &str); 7] = [
+        ("ij,jk->ik", &[&[2, 3]], "names 2 operands but got 1"),
+        (
+            "ij->i",
+            &[&[2, 3, 4]],
+            "operand 0 has shape [2, 3, 4], not 2 axes",
+        ),
+        (
+            "ij,jk->ik",
+            &[&[2, 3], &[4, 5]],
+            "'j' is 3 in one place and 4 in operand 1",
+        ),
+        (
+            "ii->i",
+            &[&[2, 2]],
+            "'i' repeats in operand 0 (diagonals are not supported)",
+        ),
+        ("ij->k", &[&[2, 3]], "output letter 'k' is in no operand"),
+        ("ij->ii", &[&[2, 3]], "'i' repeats in the output"),
+        ("...ij->ij", &[&[2, 3]], "'.' is not an index letter"),
+    ];
+    for (spec, shapes, want) in cases {
+        let got = einsum_error(spec, shapes);
+        assert!(got.starts_with(&format!("einsum {spec:?}: ")), "{got}");
+        assert!(got.contains(want), "{spec}: {got}");
+    }
+}
+
+#[test]
+fn matmul_names_the_shapes_that_do_not_multiply() {
+    let product = |a: &'static [usize], b: &'static [usize]| {
+        message(move || {
+            let tape = Tape::<f64>::new();
+            tape.var(Tensor::zeros(a))
+                .matmul(tape.var(Tensor::zeros(b)));
+        })
+    };
+    assert_eq!(
+        product(&[2, 1, 3, 4], &[5, 3, 2]),
+        "matmul: shapes [2, 1, 3, 4] and [5, 3, 2] do not multiply"
+    );
+    assert_eq!(
+        product(&[2, 3, 4], &[5, 4, 2]),
+        "matmul: shapes [2, 3, 4] and [5, 4, 2] do not multiply: batch axes do not broadcast"
+    );
+    assert!(product(&[], &[2]).contains("operands need at least one axis"));
+}
