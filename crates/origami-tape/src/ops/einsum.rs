@@ -66,14 +66,11 @@ impl Spec {
         }
         let output = match rhs {
             Some(rhs) => letters(rhs),
-            // NumPy's implicit output: the letters used once, alphabetically.
-            None => {
-                let mut once: Vec<u8> = (0u8..128)
-                    .filter(|l| inputs.iter().flatten().filter(|&&m| m == *l).count() == 1)
-                    .collect();
-                once.sort_by_key(|l| (l.to_ascii_lowercase(), *l));
-                once
-            }
+            // NumPy's implicit output: the letters used once, in ASCII
+            // order (capitals first).
+            None => (0u8..128)
+                .filter(|l| inputs.iter().flatten().filter(|&&m| m == *l).count() == 1)
+                .collect(),
         };
         for (a, &l) in output.iter().enumerate() {
             if output[..a].contains(&l) {
@@ -162,7 +159,7 @@ fn contract<'t, T: Float>(
 impl<'t, T: Float> Var<'t, T> {
     /// Einstein summation, as `numpy.einsum` and `torch.einsum` read
     /// `spec`: one letter per axis of each operand, `->` and the output's
-    /// letters (without `->`, the letters used once, alphabetically); a
+    /// letters (without `->`, the letters used once, in ASCII order); a
     /// letter missing from the output is summed over. `"ij,jk->ik"` is a
     /// matrix product, `"bij,bkj->bik"` a batched one against transposes,
     /// `"i,j->ij"` an outer product, `"ij->ji"` a transpose, `"ii"`-style
@@ -175,6 +172,8 @@ impl<'t, T: Float> Var<'t, T> {
     /// let x = tape.var(Tensor::from_vec(&[2], vec![1.0, 1.0]).unwrap());
     /// assert_eq!(Var::einsum("ij,j->i", &[a, x]).value().data(), &[3.0, 7.0]);
     /// assert_eq!(Var::einsum("i,ij,j", &[x, a, x]).value().item(), 10.0);
+    /// let b = tape.var(Tensor::zeros(&[2, 3]));
+    /// assert_eq!(Var::einsum("bA", &[b]).shape().as_slice(), &[3, 2]); // as NumPy: "bA->Ab"
     /// ```
     ///
     /// # Panics
