@@ -126,10 +126,22 @@ specs! {
     min_keepdim: one(1, false, &[Distinct]), |v, c| v[0].min_keepdim(axis(&v[0], c));
     amax: one(1, false, &[Distinct]), |v, c| v[0].amax(&axes(&v[0], c));
     amin: one(1, false, &[Distinct]), |v, c| v[0].amin(&axes(&v[0], c));
+    amax_keepdim: one(1, false, &[Distinct]), |v, c| v[0].amax_keepdim(&axes(&v[0], c));
+    amin_keepdim: one(1, false, &[Distinct]), |v, c| v[0].amin_keepdim(&axes(&v[0], c));
     var: one(1, false, &[Any]), |v, c| {
         let a = axis(&v[0], c);
         let correction = if v[0].shape()[a] > 1 { (c / 7) % 2 } else { 0 };
         v[0].var(&[a], correction)
+    };
+    var_keepdim: one(1, false, &[Any]), |v, c| {
+        let a = axis(&v[0], c);
+        let correction = if v[0].shape()[a] > 1 { (c / 7) % 2 } else { 0 };
+        v[0].var_keepdim(&[a], correction)
+    };
+    std_keepdim: one(1, false, &[Distinct]).prop_filter("an axis of 2 or more",
+        |c| c.inputs[0].shape().iter().any(|&d| d >= 2)).boxed(), |v, c| {
+        let wide: Vec<usize> = (0..v[0].shape().len()).filter(|&a| v[0].shape()[a] >= 2).collect();
+        v[0].std_keepdim(&[wide[c % wide.len()]], (c / 7) % 2)
     };
     std: one(1, false, &[Distinct]).prop_filter("an axis of 2 or more",
         |c| c.inputs[0].shape().iter().any(|&d| d >= 2)).boxed(), |v, c| {

@@ -70,3 +70,41 @@ fn matmul_names_the_shapes_that_do_not_multiply() {
     );
     assert!(product(&[], &[2]).contains("operands need at least one axis"));
 }
+
+/// Records one op on a `[2, 3]` variable.
+type Recording = fn(Var<'_, f64>);
+
+/// Masks and ids are flat slices, so their length is checked when the op
+/// is recorded, with the op, the length and the shape in the message.
+#[test]
+fn masks_and_ids_of_the_wrong_size_are_named() {
+    let run = |f: fn(Var<'_, f64>)| {
+        message(move || {
+            let tape = Tape::<f64>::new();
+            f(tape.var(Tensor::zeros(&[2, 3])));
+        })
+    };
+    let cases: [(Recording, &str); 5] = [
+        (
+            |x| _ = x.masked_fill(&[true; 5], 0.0),
+            "masked_fill: mask of 5 entries for shape [2, 3]",
+        ),
+        (
+            |x| _ = Var::where_cond(&[true; 5], x, x),
+            "where: condition of 5 entries, branches [2, 3] and [2, 3]",
+        ),
+        (
+            |x| _ = x.index_select(1, &[0, 3]),
+            "index_select: index 3 at position 1 is out of range for an axis of size 3",
+        ),
+        (|x| _ = x.gather(1, &[0, 1, 2]), "gather"),
+        (
+            |x| _ = x.cross_entropy(&[0, 5], origami_tape::Reduction::Mean),
+            "cross_entropy",
+        ),
+    ];
+    for (f, want) in cases {
+        let got = run(f);
+        assert!(got.starts_with(want), "{got}");
+    }
+}

@@ -1,6 +1,6 @@
 //! Ops built from other ops: `silu`, `gelu_tanh`, `pow`, `maximum` /
-//! `minimum`, `min`, `amax` / `amin` over several axes, `var` / `std`,
-//! `pad`. Each records the composition it is
+//! `minimum`, `min`, `amax` / `amin` over several axes, `var` / `std`, the
+//! keepdim forms of these reductions, `pad`. Each records the composition it is
 //! defined by, so its gradient, its second derivative and its tangent come
 //! from the parts' rules, exactly, with no rule of its own to prove.
 
@@ -180,6 +180,27 @@ impl<'t, T: Float> Var<'t, T> {
         -(-self).amax(axes)
     }
 
+    /// [`Var::amax`] keeping the reduced axes as size 1.
+    ///
+    /// ```
+    /// # use origami_tape::{Tape, Tensor};
+    /// let tape = Tape::<f32>::new();
+    /// let x = tape.var(Tensor::from_vec(&[2, 2, 2], (0..8).map(|i| i as f32).collect()).unwrap());
+    /// assert_eq!(x.amax_keepdim(&[0, 2]).shape().as_slice(), &[1, 2, 1]);
+    /// ```
+    #[track_caller]
+    pub fn amax_keepdim(self, axes: &[usize]) -> Self {
+        let kept = kept_shape(&self.shape(), axes);
+        self.amax(axes).reshape(&kept)
+    }
+
+    /// [`Var::amin`] keeping the reduced axes as size 1.
+    #[track_caller]
+    pub fn amin_keepdim(self, axes: &[usize]) -> Self {
+        let kept = kept_shape(&self.shape(), axes);
+        self.amin(axes).reshape(&kept)
+    }
+
     /// `before` elements of `value` prepended and `after` appended along
     /// `axis` (PyTorch's constant `pad` for one axis).
     ///
@@ -247,4 +268,33 @@ impl<'t, T: Float> Var<'t, T> {
     pub fn std(self, axes: &[usize], correction: usize) -> Self {
         self.var(axes, correction).sqrt()
     }
+
+    /// [`Var::var`] keeping the reduced axes as size 1.
+    ///
+    /// ```
+    /// # use origami_tape::{Tape, Tensor};
+    /// let tape = Tape::<f64>::new();
+    /// let x = tape.var(Tensor::from_vec(&[2, 2], vec![1.0, 3.0, 2.0, 2.0]).unwrap());
+    /// assert_eq!(x.var_keepdim(&[1], 0).shape().as_slice(), &[2, 1]);
+    /// ```
+    #[track_caller]
+    pub fn var_keepdim(self, axes: &[usize], correction: usize) -> Self {
+        let kept = kept_shape(&self.shape(), axes);
+        self.var(axes, correction).reshape(&kept)
+    }
+
+    /// [`Var::std`] keeping the reduced axes as size 1.
+    #[track_caller]
+    pub fn std_keepdim(self, axes: &[usize], correction: usize) -> Self {
+        let kept = kept_shape(&self.shape(), axes);
+        self.std(axes, correction).reshape(&kept)
+    }
+}
+
+/// `shape` with every axis in `axes` set to 1 (the reductions' keepdim).
+fn kept_shape(shape: &[usize], axes: &[usize]) -> Vec<usize> {
+    let reduced = |a: usize| axes.contains(&a);
+    (0..shape.len())
+        .map(|a| if reduced(a) { 1 } else { shape[a] })
+        .collect()
 }

@@ -318,6 +318,12 @@ impl<'t, T: Float> Var<'t, T> {
     /// ```
     #[track_caller]
     pub fn masked_fill(self, mask: &[bool], value: T) -> Self {
+        let shape = self.shape();
+        assert!(
+            mask.len() == shape.iter().product::<usize>(),
+            "masked_fill: mask of {} entries for shape {shape:?}",
+            mask.len()
+        );
         let fill = self.tape.constant(Tensor::scalar(value));
         Self::where_cond(mask, fill, self)
     }
