@@ -12,8 +12,12 @@ use crate::ops::{
     Binary, ElmanScan, Indexing, InputGrads, Layout, Matmul, Op, Reduce, Slice, Softmax, Unary,
 };
 use crate::shape::Shape;
-use crate::tape::Var;
+use crate::tape::{Tape, Var};
 use crate::tensor::Tensor;
+
+/// What [`Algebra::on_tape`] runs: a computation on a tape's `Var`s.
+pub(crate) type TapeBody<'b, T> =
+    dyn for<'s> Fn(&'s Tape<T>, &[Var<'s, T>], bool) -> Vec<Var<'s, T>> + 'b;
 
 /// A value a backward rule can compute with: a tensor, or a recorded `Var`.
 pub(crate) trait Algebra<T: Float>: Clone {
@@ -55,6 +59,12 @@ pub(crate) trait Algebra<T: Float>: Clone {
     ) -> InputGrads<Self> {
         crate::ops::scan_backward_recorded(scan, x, y, g, need)
     }
+    /// Runs `body` on a tape where `values` are `Var`s (differentiable
+    /// where `differentiable` says so) and returns its results in this
+    /// world: tensors get a private tape whose results are read back as
+    /// values; recorded values use their own tape, so `body` records onto
+    /// it. `body`'s third argument tells which (true: recording).
+    fn on_tape(values: &[Self], differentiable: &[bool], body: &TapeBody<'_, T>) -> Vec<Self>;
     /// True if no element is NaN or infinite.
     fn all_finite(&self) -> bool {
         self.value().data().iter().all(|x| x.is_finite())
@@ -209,6 +219,18 @@ impl<T: Float> Algebra<T> for Tensor<T> {
     ) -> InputGrads<Self> {
         crate::ops::scan_backward_eager(scan, x, y, g, need)
     }
+    fn on_tape(values: &[Self], differentiable: &[bool], body: &TapeBody<'_, T>) -> Vec<Self> {
+        let tape = Tape::new();
+        let vars: Vec<Var<'_, T>> = values
+            .iter()
+            .zip(differentiable)
+            .map(|(v, &d)| match d {
+                true => tape.var(v.clone()),
+                false => tape.constant(v.clone()),
+            })
+            .collect();
+        body(&tape, &vars, false).iter().map(Var::value).collect()
+    }
 }
 
 impl<'t, T: Float> Algebra<T> for Var<'t, T> {
@@ -227,5 +249,8 @@ impl<'t, T: Float> Algebra<T> for Var<'t, T> {
     }
     fn accumulate(self, other: Self) -> Self {
         Algebra::add(&self, &other)
+    }
+    fn on_tape(values: &[Self], _differentiable: &[bool], body: &TapeBody<'_, T>) -> Vec<Self> {
+        body(values[0].tape, values, true)
     }
 }

@@ -13,7 +13,7 @@ use crate::algebra::Algebra;
 use crate::anomaly::{Anomaly, Phase};
 use crate::float::Float;
 use crate::grads::Grads;
-use crate::ops::{Op, Slice};
+use crate::ops::Op;
 use crate::tape::{Tape, Var};
 use crate::tensor::Tensor;
 
@@ -72,21 +72,18 @@ impl<T: Float> Tape<T> {
                 grads[i].take()
             };
             let g = g.expect("checked above");
-            if let Op::Slice(Slice::Narrow { axis, start, .. }) = op {
-                // The padded gradient would be mostly zeros: add the window.
-                let j = inputs[0] as usize;
-                let size = fetch(inputs[0]).shape()[axis];
-                grads[j] = Some(A::accumulate_window(grads[j].take(), g, axis, start, size));
-                continue;
-            }
             let x: SmallVec<[A; 2]> = inputs.iter().map(|&j| fetch(j)).collect();
-            let input_grads = op.backward(&x, &fetch(i as u32), &g, &need);
+            // The inputs' gradients so far, for the op to add into (an input
+            // used twice: the first slot holds the sum, the second starts empty).
+            let mut slots: SmallVec<[Option<A>; 2]> =
+                inputs.iter().map(|&j| grads[j as usize].take()).collect();
+            op.backward_into(&x, &fetch(i as u32), g, &need, &mut slots);
             if self.anomaly_detection {
-                self.check_gradients(i, &op, &x, &input_grads)?;
+                self.check_gradients(i, &op, &x, &slots)?;
             }
-            for (&j, gj) in inputs.iter().zip(input_grads) {
-                if let Some(gj) = gj {
-                    accumulate(&mut grads[j as usize], gj);
+            for (&j, slot) in inputs.iter().zip(slots) {
+                if let Some(sum) = slot {
+                    accumulate(&mut grads[j as usize], sum);
                 }
             }
         }

@@ -22,7 +22,7 @@ use crate::shape::Shape;
 use crate::tensor::Tensor;
 
 /// One recorded value and how it was made.
-pub(crate) struct Node<T> {
+pub(crate) struct Node<T: Float> {
     pub(crate) value: Tensor<T>,
     pub(crate) op: Op<T>,
     pub(crate) inputs: SmallVec<[u32; 2]>,
@@ -38,7 +38,7 @@ pub struct Tape<T: Float> {
     /// Node of each bound id, and whether it was substituted by `bind`.
     bound: RefCell<HashMap<ParamId, (u32, bool)>>,
     /// False for an inference tape: nothing requires a gradient.
-    differentiable: bool,
+    pub(crate) differentiable: bool,
     /// Check every value and gradient for NaN/inf.
     pub(crate) anomaly_detection: bool,
     /// The first non-finite forward value seen.
@@ -242,15 +242,22 @@ impl<T: Float> Tape<T> {
     /// the node (as a constant if no input needs a gradient).
     #[track_caller]
     pub(crate) fn apply(&self, op: Op<T>, inputs: &[Var<'_, T>]) -> Var<'_, T> {
-        let (value, requires_grad) = {
+        let value = {
             let nodes = self.nodes.borrow();
             let values: SmallVec<[&Tensor<T>; 2]> = inputs
                 .iter()
                 .map(|v| &nodes[v.index as usize].value)
                 .collect();
-            let requires_grad = inputs.iter().any(|v| nodes[v.index as usize].requires_grad);
-            (op.forward(&values), requires_grad)
+            op.forward(&values)
         };
+        self.record(op, inputs, value)
+    }
+
+    /// Records `op`'s node with its `value` already computed (as a
+    /// constant if no input needs a gradient).
+    #[track_caller]
+    pub(crate) fn record(&self, op: Op<T>, inputs: &[Var<'_, T>], value: Tensor<T>) -> Var<'_, T> {
+        let requires_grad = inputs.iter().any(Var::requires_grad);
         if self.anomaly_detection {
             return self.apply_checked(op, inputs, value, requires_grad);
         }

@@ -5,6 +5,7 @@
 //! its family.
 
 pub(crate) mod binary;
+mod checkpoint;
 mod composite;
 mod einsum;
 mod indexing;
@@ -26,6 +27,7 @@ use crate::float::Float;
 use crate::tensor::Tensor;
 
 pub(crate) use binary::Binary;
+pub(crate) use checkpoint::Segment;
 pub(crate) use indexing::Indexing;
 pub(crate) use inner::Inner;
 pub(crate) use layout::Layout;
@@ -44,7 +46,7 @@ pub(crate) type InputGrads<A> = SmallVec<[Option<A>; 2]>;
 
 /// A recorded operation: enough to recompute its backward rule.
 #[derive(Clone, Debug)]
-pub(crate) enum Op<T> {
+pub(crate) enum Op<T: Float> {
     /// A constant, a parameter or a watched input: nothing to propagate.
     Leaf,
     Unary(Unary<T>),
@@ -58,6 +60,7 @@ pub(crate) enum Op<T> {
     Loss(Loss),
     Scan(ElmanScan),
     Inner(Inner<T>),
+    Checkpoint(Segment<T>),
 }
 
 impl<T: Float> Op<T> {
@@ -76,6 +79,7 @@ impl<T: Float> Op<T> {
             Op::Loss(l) => l.name(),
             Op::Scan(_) => "elman_scan",
             Op::Inner(_) => "inner_product",
+            Op::Checkpoint(_) => "checkpoint",
         }
     }
 
@@ -94,6 +98,7 @@ impl<T: Float> Op<T> {
             Op::Loss(l) => l.forward(x[0]),
             Op::Scan(s) => s.forward(x[0], x[1], x[2]),
             Op::Inner(p) => p.forward(x),
+            Op::Checkpoint(_) => unreachable!("a segment's value is computed when it is recorded"),
         }
     }
 
@@ -114,12 +119,53 @@ impl<T: Float> Op<T> {
             Op::Matmul(m) => m.backward(&x[0], &x[1], g, need),
             Op::Reduce(r) => smallvec::smallvec![Some(r.backward(&x[0], g))],
             Op::Layout(l) => smallvec::smallvec![Some(l.backward(&x[0], g))],
+            Op::Checkpoint(_) | Op::Slice(Slice::Narrow { .. }) => {
+                unreachable!("{} adds into its inputs' gradients itself", self.name())
+            }
             Op::Slice(s) => s.backward(x, g, need),
             Op::Indexing(op) => smallvec::smallvec![Some(op.backward(&x[0], g))],
             Op::Softmax(s) => smallvec::smallvec![Some(s.backward(&x[0], y, g))],
             Op::Loss(l) => smallvec::smallvec![Some(l.backward(&x[0], g))],
             Op::Scan(s) => A::elman_scan_backward(s, x, y, g, need),
             Op::Inner(p) => p.backward(g, need),
+        }
+    }
+
+    /// Adds the input gradients into `slots`, which hold each input's
+    /// gradient so far (`None`: nothing yet). Most ops compute their input
+    /// gradients with [`Op::backward`] and add them; `narrow` adds into the
+    /// window it read, and a checkpointed segment back-propagates through
+    /// its recomputed inside starting from the slots.
+    pub(crate) fn backward_into<A: Algebra<T>>(
+        &self,
+        x: &[A],
+        y: &A,
+        g: A,
+        need: &[bool],
+        slots: &mut [Option<A>],
+    ) {
+        match self {
+            Op::Slice(Slice::Narrow { axis, start, .. }) => {
+                let size = x[0].shape()[*axis];
+                slots[0] = Some(A::accumulate_window(
+                    slots[0].take(),
+                    g,
+                    *axis,
+                    *start,
+                    size,
+                ));
+            }
+            Op::Checkpoint(segment) => segment.backward_into(x, g, need, slots),
+            _ => {
+                for (slot, gradient) in slots.iter_mut().zip(self.backward(x, y, &g, need)) {
+                    if let Some(gradient) = gradient {
+                        *slot = Some(match slot.take() {
+                            Some(sum) => sum.accumulate(gradient),
+                            None => gradient,
+                        });
+                    }
+                }
+            }
         }
     }
 }
