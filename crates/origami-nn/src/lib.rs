@@ -75,7 +75,7 @@ pub mod __private {
 }
 pub use rnn::{
     Cell, CellKind, CellWeights, Elman, Gru, Lstm, Rnn, RnnConfig, RnnOutput, SeqOutput, State,
-    reverse_in_time, unroll,
+    reverse_in_time, unroll, unroll_checkpointed,
 };
 pub use sequential::{Sequential, mlp};
 pub use tsv::{

@@ -1,6 +1,7 @@
 //! `Sequential`: modules applied in order, named `0.weight`, `1.bias`, …
-//! as PyTorch's `nn.Sequential` names them; `mlp` builds the usual stack
-//! of `Dense` layers with an activation between them.
+//! as PyTorch's `nn.Sequential` names them, optionally run in checkpointed
+//! blocks of layers; `mlp` builds the usual stack of `Dense` layers with an
+//! activation between them.
 
 use rand::Rng;
 
@@ -14,7 +15,33 @@ use crate::param::Param;
 
 /// Modules applied one after another.
 pub struct Sequential<T: Float> {
-    layers: Vec<Box<dyn Module<T> + Send + Sync>>,
+    layers: Vec<Box<dyn SharedModule<T>>>,
+    /// Layers per checkpointed segment, if any.
+    checkpoint_every: Option<usize>,
+}
+
+/// A module that copies itself into a box: cheap, since a copy shares the
+/// parameters' buffers. A checkpointed segment keeps such a copy to run
+/// the layers again during backward.
+trait SharedModule<T: Float>: Module<T> + Send + Sync {
+    fn boxed(&self) -> Box<dyn SharedModule<T>>;
+}
+
+impl<T: Float, M: Module<T> + Clone + Send + Sync + 'static> SharedModule<T> for M {
+    fn boxed(&self) -> Box<dyn SharedModule<T>> {
+        Box::new(self.clone())
+    }
+}
+
+impl<T: Float> Clone for Sequential<T> {
+    /// The same layers (the same parameters, by id; buffers shared until
+    /// one side is updated).
+    fn clone(&self) -> Self {
+        Self {
+            layers: self.layers.iter().map(|l| l.boxed()).collect(),
+            checkpoint_every: self.checkpoint_every,
+        }
+    }
 }
 
 impl<T: Float> Default for Sequential<T> {
@@ -26,12 +53,47 @@ impl<T: Float> Default for Sequential<T> {
 impl<T: Float> Sequential<T> {
     /// An empty stack (the identity).
     pub fn new() -> Self {
-        Self { layers: Vec::new() }
+        Self {
+            layers: Vec::new(),
+            checkpoint_every: None,
+        }
     }
 
     /// Appends a module.
-    pub fn push(mut self, layer: impl Module<T> + Send + Sync + 'static) -> Self {
+    pub fn push(mut self, layer: impl Module<T> + Clone + Send + Sync + 'static) -> Self {
         self.layers.push(Box::new(layer));
+        self
+    }
+
+    /// Runs every `every` consecutive layers as one checkpointed segment
+    /// ([`Tape::checkpoint`]): training keeps only the segments' outputs
+    /// and recomputes their insides during backward, trading about one
+    /// more forward pass for memory. Gradients are unchanged, bit for bit.
+    ///
+    /// ```
+    /// use origami_nn::{mlp, Activation, Init, Module};
+    /// use origami_tape::{Tape, Tensor};
+    /// use rand::SeedableRng;
+    /// let net = mlp::<f32>(&[4, 8, 8, 8, 1], Activation::Tanh, Init::LecunNormal,
+    ///                      &mut rand::rngs::StdRng::seed_from_u64(0));
+    /// let lean = net.clone().with_checkpoints(2);
+    /// let loss = |m: &origami_nn::Sequential<f32>| {
+    ///     let tape = Tape::new();
+    ///     let y = m.forward(&tape, tape.constant(Tensor::ones(&[3, 4])));
+    ///     y.square().sum_all().backward()
+    /// };
+    /// let (a, b) = (loss(&net), loss(&lean));
+    /// assert!(a.iter().zip(b.iter()).all(|((i, x), (j, y))| i == j && x == y));
+    /// ```
+    ///
+    /// # Panics
+    /// If `every` is 0.
+    pub fn with_checkpoints(mut self, every: usize) -> Self {
+        assert!(
+            every > 0,
+            "Sequential::with_checkpoints: every must be at least 1"
+        );
+        self.checkpoint_every = Some(every);
         self
     }
 
@@ -77,9 +139,19 @@ impl<T: Float> Params<T> for Sequential<T> {
 
 impl<T: Float> Module<T> for Sequential<T> {
     fn forward<'t>(&self, tape: &'t Tape<T>, input: Var<'t, T>) -> Var<'t, T> {
-        self.layers
-            .iter()
-            .fold(input, |x, layer| layer.forward(tape, x))
+        let Some(every) = self.checkpoint_every else {
+            return self
+                .layers
+                .iter()
+                .fold(input, |x, layer| layer.forward(tape, x));
+        };
+        self.layers.chunks(every).fold(input, |x, block| {
+            let block: Vec<Box<dyn SharedModule<T>>> = block.iter().map(|l| l.boxed()).collect();
+            let segment = tape.checkpoint(&[x], move |t, xs| {
+                vec![block.iter().fold(xs[0], |x, layer| layer.forward(t, x))]
+            });
+            segment[0]
+        })
     }
 }
 

@@ -16,7 +16,7 @@ use crate::module::Params;
 use crate::param::Param;
 
 pub use cells::{Elman, Gru, Lstm};
-pub use sequence::{reverse_in_time, unroll};
+pub use sequence::{reverse_in_time, unroll, unroll_checkpointed};
 pub use stack::{CellKind, Rnn, RnnConfig, RnnOutput};
 
 /// A recurrent state: the hidden vector, and the LSTM's cell vector.

@@ -1,7 +1,10 @@
 //! Unrolling a cell over time, with a length per sequence: at step `t`,
 //! rows whose sequence has ended keep their state (`where`), so padding
-//! never changes a result; and reversing each sequence within its own
+//! never changes a result; the same in checkpointed chunks of steps; and
+//! reversing each sequence within its own
 //! length, for the backward direction of a bidirectional net.
+
+use std::rc::Rc;
 
 use origami_tape::{Float, Tape, Var};
 
@@ -42,6 +45,96 @@ pub fn unroll<'t, T: Float, C: Cell<T> + ?Sized>(
             _ => next,
         };
         outputs.push(state.h);
+    }
+    SeqOutput {
+        outputs,
+        last: state,
+    }
+}
+
+/// [`unroll`] in checkpointed chunks of `every` steps
+/// ([`Tape::checkpoint`]): training keeps the state at every step but
+/// none of the gates, and recomputes each chunk's inside during backward.
+/// The results and gradients are `Cell::seq`'s: bit for bit for cells that
+/// step one at a time (GRU, LSTM), to rounding for the Elman cell's fused
+/// scan (a weight gradient summed per chunk rather than in one product).
+///
+/// ```
+/// use origami_nn::{unroll_checkpointed, Cell, Gru};
+/// use origami_tape::{Tape, Tensor};
+/// use rand::SeedableRng;
+/// let cell = Gru::<f64>::new(2, 3, &mut rand::rngs::StdRng::seed_from_u64(0));
+/// let loss = |chunked: bool| {
+///     let tape = Tape::new();
+///     let xs: Vec<_> = (0..7).map(|_| tape.constant(Tensor::ones(&[1, 2]))).collect();
+///     let out = match chunked {
+///         true => unroll_checkpointed(&cell, &tape, &xs, None, None, 3),
+///         false => cell.seq(&tape, &xs, None, None),
+///     };
+///     out.last.h.sum_all().backward()
+/// };
+/// let (plain, chunked) = (loss(false), loss(true));
+/// assert!(plain.iter().zip(chunked.iter()).all(|(a, b)| a == b));
+/// ```
+///
+/// # Panics
+/// As [`unroll`], and if `every` is 0.
+pub fn unroll_checkpointed<'t, T: Float, C: Cell<T> + Clone + 'static>(
+    cell: &C,
+    tape: &'t Tape<T>,
+    xs: &[Var<'t, T>],
+    lengths: Option<&[usize]>,
+    init: Option<State<'t, T>>,
+    every: usize,
+) -> SeqOutput<'t, T> {
+    seq_in_chunks(Rc::new(cell.clone()), tape, xs, lengths, init, every)
+}
+
+/// [`unroll_checkpointed`] for a shared cell: each chunk's segment keeps a
+/// handle to it.
+pub(crate) fn seq_in_chunks<'t, T: Float>(
+    cell: Rc<dyn Cell<T>>,
+    tape: &'t Tape<T>,
+    xs: &[Var<'t, T>],
+    lengths: Option<&[usize]>,
+    init: Option<State<'t, T>>,
+    every: usize,
+) -> SeqOutput<'t, T> {
+    assert!(every > 0, "unroll_checkpointed: every must be at least 1");
+    assert!(!xs.is_empty(), "unroll: no time steps");
+    let batch = xs[0].shape()[0];
+    check_lengths(lengths, batch, xs.len());
+    let mut state = init.unwrap_or_else(|| cell.zero_state(tape, batch));
+    let with_cell = state.c.is_some();
+    let mut outputs = Vec::with_capacity(xs.len());
+    for (index, chunk) in xs.chunks(every).enumerate() {
+        // Each sequence's length within the chunk (0: it ended before).
+        let local: Option<Vec<usize>> = lengths.map(|lens| {
+            let start = index * every;
+            lens.iter()
+                .map(|&l| l.saturating_sub(start).min(chunk.len()))
+                .collect()
+        });
+        let mut args = vec![state.h];
+        args.extend(state.c);
+        args.extend_from_slice(chunk);
+        let cell = Rc::clone(&cell);
+        let results = tape.checkpoint(&args, move |t, a| {
+            let (h, c, xs) = match with_cell {
+                true => (a[0], Some(a[1]), &a[2..]),
+                false => (a[0], None, &a[1..]),
+            };
+            let out = cell.seq(t, xs, local.as_deref(), Some(State { h, c }));
+            let mut results = out.outputs;
+            results.extend(out.last.c);
+            results
+        });
+        let steps = chunk.len();
+        outputs.extend_from_slice(&results[..steps]);
+        state = State {
+            h: results[steps - 1],
+            c: with_cell.then(|| results[steps]),
+        };
     }
     SeqOutput {
         outputs,

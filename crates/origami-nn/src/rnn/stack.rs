@@ -3,12 +3,15 @@
 //! `l > 0` reads the outputs of layer `l - 1` (both directions
 //! concatenated).
 
+use std::rc::Rc;
+
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 use origami_tape::{Float, Tape, Var};
 
-use super::{Cell, Elman, Gru, Lstm, State, reverse_in_time};
+use super::sequence::seq_in_chunks;
+use super::{Cell, Elman, Gru, Lstm, SeqOutput, State, reverse_in_time};
 use crate::activation::Activation;
 use crate::checkpoint::{NamedTensors, assign};
 use crate::error::NnError;
@@ -43,13 +46,27 @@ pub struct RnnConfig {
     pub bidirectional: bool,
 }
 
-type BoxedCell<T> = Box<dyn Cell<T> + Send + Sync>;
+/// A cell that copies itself (cheaply: the copy shares the weights'
+/// buffers), so a checkpointed chunk can keep one to run again.
+trait SharedCell<T: Float>: Cell<T> + Send + Sync {
+    fn shared(&self) -> Rc<dyn Cell<T>>;
+}
+
+impl<T: Float, C: Cell<T> + Clone + Send + Sync + 'static> SharedCell<T> for C {
+    fn shared(&self) -> Rc<dyn Cell<T>> {
+        Rc::new(self.clone())
+    }
+}
+
+type BoxedCell<T> = Box<dyn SharedCell<T>>;
 
 /// A multi-layer, optionally bidirectional recurrent net.
 pub struct Rnn<T: Float> {
     config: RnnConfig,
     /// Indexed `layer · directions + direction`.
     cells: Vec<BoxedCell<T>>,
+    /// Steps per checkpointed chunk, if any.
+    checkpoint_every: Option<usize>,
 }
 
 /// What an `Rnn` returns.
@@ -90,7 +107,41 @@ impl<T: Float> Rnn<T> {
                 });
             }
         }
-        Self { config, cells }
+        Self {
+            config,
+            cells,
+            checkpoint_every: None,
+        }
+    }
+
+    /// Runs every cell in checkpointed chunks of `every` time steps
+    /// ([`unroll_checkpointed`](crate::unroll_checkpointed)): training keeps
+    /// each step's state but none of the gates. Results and gradients are
+    /// unchanged: bit for bit for GRU and LSTM; to rounding for Elman
+    /// cells, whose fused scan forms each weight gradient as one product
+    /// per chunk rather than over the whole sequence.
+    ///
+    /// # Panics
+    /// If `every` is 0.
+    pub fn with_checkpoints(mut self, every: usize) -> Self {
+        assert!(every > 0, "Rnn::with_checkpoints: every must be at least 1");
+        self.checkpoint_every = Some(every);
+        self
+    }
+
+    /// Cell `index` over `xs`, in checkpointed chunks if so configured.
+    fn run_cell<'t>(
+        &self,
+        index: usize,
+        tape: &'t Tape<T>,
+        xs: &[Var<'t, T>],
+        lengths: Option<&[usize]>,
+    ) -> SeqOutput<'t, T> {
+        let cell = &self.cells[index];
+        match self.checkpoint_every {
+            None => cell.seq(tape, xs, lengths, None),
+            Some(every) => seq_in_chunks(cell.shared(), tape, xs, lengths, None, every),
+        }
     }
 
     /// A net of `config`'s shape holding the given weights, named as
@@ -157,13 +208,13 @@ impl<T: Float> Rnn<T> {
         let mut states = Vec::with_capacity(self.cells.len());
         let mut last = Vec::with_capacity(dirs);
         for layer in 0..self.config.layers {
-            let forward = self.cells[layer * dirs].seq(tape, &inputs, lengths, None);
+            let forward = self.run_cell(layer * dirs, tape, &inputs, lengths);
             let mut outputs = forward.outputs;
             states.push(forward.last);
             last = vec![forward.last.h];
             if dirs == 2 {
                 let reversed = reverse_in_time(&inputs, lengths);
-                let backward = self.cells[layer * dirs + 1].seq(tape, &reversed, lengths, None);
+                let backward = self.run_cell(layer * dirs + 1, tape, &reversed, lengths);
                 let back_outputs = reverse_in_time(&backward.outputs, lengths);
                 outputs = outputs
                     .iter()
