@@ -27,6 +27,13 @@
 //! never reaches the loss is usually a bug; `grad` returns zeros so that
 //! its results compose into further derivatives.
 //!
+//! ## Memory on demand
+//!
+//! [`Tape::checkpoint`] records a closure as one node that keeps only its
+//! outputs and runs the closure again during backward: activation memory
+//! for compute. Gradients through it are the plain tape's, bit for bit,
+//! and all four ways above work through it.
+//!
 //! ## The ops
 //!
 //! Every op is a method on [`Var`] (operators for `+ - * /`); each one's
