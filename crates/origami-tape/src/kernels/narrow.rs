@@ -280,6 +280,12 @@ mod tests {
     }
 
     proptest! {
+        // Under Miri, which interprets every instruction: a few cases.
+        #![proptest_config(ProptestConfig {
+            cases: if cfg!(miri) { 4 } else { ProptestConfig::default().cases },
+            failure_persistence: if cfg!(miri) { None } else { ProptestConfig::default().failure_persistence },
+            ..ProptestConfig::default()
+        })]
         #[test]
         fn matches_an_in_order_fused_sum_bit_for_bit(
             batch in 1usize..3, m in 1usize..40, k in 1usize..40, n in 1usize..=MAX_COLUMNS,
