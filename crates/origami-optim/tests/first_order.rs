@@ -124,6 +124,19 @@ proptest! {
     }
 }
 
+/// `Adam::adamw` decays every parameter by itself, without groups given:
+/// with a zero gradient, one step multiplies each weight by `1 − lr·wd`.
+#[test]
+fn adamw_decays_every_parameter_by_default() {
+    let mut layer = Dense::<f64>::new(3, 2, &mut StdRng::seed_from_u64(4));
+    let before = flat(&layer);
+    let zeros = grads_of(&layer, &Tensor::zeros(&[2, 3]), &Tensor::zeros(&[2]));
+    let (lr, wd) = (0.1, 0.5);
+    Adam::adamw(lr, wd).update(&mut layer, &zeros).unwrap();
+    let want: Vec<f64> = before.iter().map(|w| w * (1.0 - lr * wd)).collect();
+    assert_eq!(flat(&layer), want);
+}
+
 #[test]
 fn a_parameter_without_gradient_is_named() {
     let mut layer = Dense::<f32>::new(2, 2, &mut StdRng::seed_from_u64(0));
