@@ -2,15 +2,16 @@
 //! [`Algebra`]: run on [`Tensor`]s it computes gradients eagerly and records
 //! nothing (the hot path); run on [`Var`]s it records the backward pass on
 //! the tape, so gradients can be differentiated again (`create_graph`).
+//! The verbs are generic; an op with a faster direct kernel (the scan's
+//! back-propagation through time, narrow's add into a window) asks
+//! [`Algebra::as_tensor`] whether it is running eagerly and chooses itself.
 
 use std::sync::Arc;
 
 use smallvec::SmallVec;
 
 use crate::float::Float;
-use crate::ops::{
-    Binary, ElmanScan, Indexing, InputGrads, Layout, Matmul, Op, Reduce, Slice, Softmax, Unary,
-};
+use crate::ops::{Binary, Indexing, Layout, Matmul, Op, Reduce, Slice, Softmax, Unary};
 use crate::shape::Shape;
 use crate::tape::{Tape, Var};
 use crate::tensor::Tensor;
@@ -31,34 +32,13 @@ pub(crate) trait Algebra<T: Float>: Clone {
     fn constant(&self, t: Tensor<T>) -> Self;
     /// `self + other`, in place when the buffer is not shared.
     fn accumulate(self, other: Self) -> Self;
-    /// `slot + pad(g)`, where `g` is the gradient of `narrow(axis, start, ..)`
-    /// of an input with `size` entries on `axis`. Tensors add into the
-    /// window only, so many narrows of one tensor (time steps, gates) cost
-    /// their own size rather than the whole tensor's each.
-    fn accumulate_window(
-        slot: Option<Self>,
-        g: Self,
-        axis: usize,
-        start: usize,
-        size: usize,
-    ) -> Self {
-        let padded = g.slice_op(Slice::Pad { axis, start, size });
-        match slot {
-            Some(acc) => acc.accumulate(padded),
-            None => padded,
-        }
-    }
-    /// The input gradients of an [`ElmanScan`]; recorded as ops unless
-    /// overridden (tensors run the direct kernel).
-    fn elman_scan_backward(
-        scan: &ElmanScan,
-        x: &[Self],
-        y: &Self,
-        g: &Self,
-        need: &[bool],
-    ) -> InputGrads<Self> {
-        crate::ops::scan_backward_recorded(scan, x, y, g, need)
-    }
+    /// The value as a tensor when this world is tensors (an eager
+    /// backward pass), so a fused op can run its direct kernel; `None` for
+    /// a recorded value.
+    fn as_tensor(&self) -> Option<&Tensor<T>>;
+    /// The value itself as a tensor when this world is tensors, to update
+    /// in place; otherwise the value back.
+    fn into_tensor(self) -> Result<Tensor<T>, Self>;
     /// Runs `body` on a tape where `values` are `Var`s (differentiable
     /// where `differentiable` says so) and returns its results in this
     /// world: tensors get a private tape whose results are read back as
@@ -195,29 +175,11 @@ impl<T: Float> Algebra<T> for Tensor<T> {
     fn mul_slope(&self, x: &Tensor<T>, slope: impl Fn(T) -> T) -> Self {
         crate::ops::binary::zip_broadcast("mul", self, x, |g, v| g * slope(v))
     }
-    fn accumulate_window(
-        slot: Option<Self>,
-        g: Self,
-        axis: usize,
-        start: usize,
-        size: usize,
-    ) -> Self {
-        let mut acc = slot.unwrap_or_else(|| {
-            let mut shape = Shape::from_slice(g.shape());
-            shape[axis] = size;
-            Tensor::zeros(&shape)
-        });
-        crate::ops::slice::add_into_window(&mut acc, &g, axis, start);
-        acc
+    fn as_tensor(&self) -> Option<&Tensor<T>> {
+        Some(self)
     }
-    fn elman_scan_backward(
-        scan: &ElmanScan,
-        x: &[Self],
-        y: &Self,
-        g: &Self,
-        need: &[bool],
-    ) -> InputGrads<Self> {
-        crate::ops::scan_backward_eager(scan, x, y, g, need)
+    fn into_tensor(self) -> Result<Tensor<T>, Self> {
+        Ok(self)
     }
     fn on_tape(values: &[Self], differentiable: &[bool], body: &TapeBody<'_, T>) -> Vec<Self> {
         let tape = Tape::new();
@@ -249,6 +211,12 @@ impl<'t, T: Float> Algebra<T> for Var<'t, T> {
     }
     fn accumulate(self, other: Self) -> Self {
         Algebra::add(&self, &other)
+    }
+    fn as_tensor(&self) -> Option<&Tensor<T>> {
+        None
+    }
+    fn into_tensor(self) -> Result<Tensor<T>, Self> {
+        Err(self)
     }
     fn on_tape(values: &[Self], _differentiable: &[bool], body: &TapeBody<'_, T>) -> Vec<Self> {
         body(values[0].tape, values, true)

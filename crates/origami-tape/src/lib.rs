@@ -38,8 +38,13 @@
 //!
 //! Every op is a method on [`Var`] (operators for `+ - * /`); each one's
 //! gradient, second derivative and Hessian-vector product are checked
-//! against central differences on random shapes (the op spec table in
-//! `tests/op_spec.rs`, which fails when a public op has no row).
+//! against central differences on random shapes, and its eager backward
+//! pass against the recorded one (the op spec table in
+//! `tests/op_spec.rs`, which fails when a public op has no row). A backward
+//! rule is written once, generic over tensors (eager) and recorded values
+//! (`create_graph`); a fused op may add a direct kernel for the eager pass
+//! (`elman_scan`'s back-propagation through time), which that table holds
+//! to the recorded rule.
 //!
 //! | family | ops | shapes | derivative notes |
 //! |---|---|---|---|

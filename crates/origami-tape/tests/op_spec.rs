@@ -1,7 +1,8 @@
 //! The op spec table: every public op on `Var`, with the shapes and values
 //! it is drawn on, proven by proptest against central differences in f64:
 //! the full Jacobian (`gradcheck`), the Jacobian of the backward pass
-//! (`gradgradcheck`) and Hessian-vector products (`hvpcheck`).
+//! (`gradgradcheck`) and Hessian-vector products (`hvpcheck`); and the
+//! eager backward pass, with its direct kernels, against the recorded one.
 //!
 //! `table_covers_every_public_op` reads the op sources and fails when a
 //! public op has no row here.
@@ -331,7 +332,36 @@ fn run(name: &str) {
         let w = Tensor::from_vec(&out_shape, (0..n).map(|i| ((i * 7 + c) % 5) as f64 - 2.0).collect()).unwrap();
         hvpcheck(|v| (f(v, c) * v[0].tape().constant(w.clone())).sum_all(), &case.inputs, &opts)
             .map_err(|e| TestCaseError::fail(e.to_string()))?;
+        // The eager backward (with the direct kernels: the scan's, narrow's
+        // add into a window) equals the recorded one.
+        let tape = Tape::new();
+        let vars: Vec<_> = case.inputs.iter().map(|x| tape.var(x.clone())).collect();
+        let y = f(&vars, c);
+        let cotangent = tape.constant(w.clone());
+        let eager = tape.vjp(&[y], &[cotangent], &vars, false);
+        let recorded = tape.vjp(&[y], &[cotangent], &vars, true);
+        for (k, (a, b)) in eager.iter().zip(&recorded).enumerate() {
+            let (a, b) = (a.value(), b.value());
+            for (p, q) in a.data().iter().zip(b.data()) {
+                prop_assert!((p - q).abs() <= 1e-12 * (1.0 + p.abs()),
+                    "{}: input {k}: eager {p} vs recorded {q}", spec.name);
+            }
+        }
     });
+}
+
+/// Every `.rs` file under `dir`, folders included (a fused op's folder).
+fn rust_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("ops dir") {
+        let path = entry.expect("entry").path();
+        if path.is_dir() {
+            files.extend(rust_files(&path));
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            files.push(path);
+        }
+    }
+    files
 }
 
 /// Public op names found in the sources: `pub fn` inside `impl … Var<'t, T>`
@@ -339,8 +369,8 @@ fn run(name: &str) {
 fn public_ops_in_sources() -> Vec<String> {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/ops");
     let mut names = Vec::new();
-    for entry in std::fs::read_dir(dir).expect("ops dir") {
-        let text = std::fs::read_to_string(entry.expect("entry").path()).expect("source");
+    for path in rust_files(std::path::Path::new(dir)) {
+        let text = std::fs::read_to_string(path).expect("source");
         let mut in_var_impl = false;
         for line in text.lines() {
             if line.starts_with("impl<'t, T: Float> Var<'t, T>") {

@@ -1,8 +1,10 @@
 //! Every differentiable op, one file per family with its forward kernel,
 //! its backward rule and its public `Var` methods side by side (except
-//! `composite`, whose ops are compositions of the others and have no rule
-//! of their own). `Op` is the enum the tape stores; each arm delegates to
-//! its family.
+//! `composite` and `einsum`, whose ops are compositions of the others and
+//! have no rule of their own; `scan` is a folder, its backward being both
+//! a direct kernel and a recorded rule). `Op` is the enum the tape stores;
+//! each arm delegates to its family, and the backward walk calls only
+//! [`Op::backward_into`].
 
 pub(crate) mod binary;
 mod checkpoint;
@@ -15,7 +17,6 @@ mod loss;
 pub(crate) mod matmul;
 pub(crate) mod reduce;
 mod scan;
-mod scan_backward;
 pub(crate) mod slice;
 mod softmax;
 pub(crate) mod unary;
@@ -36,7 +37,6 @@ pub use loss::Reduction;
 pub(crate) use matmul::Matmul;
 pub(crate) use reduce::Reduce;
 pub use scan::{ElmanScan, Nonlinearity};
-pub(crate) use scan_backward::{eager as scan_backward_eager, recorded as scan_backward_recorded};
 pub(crate) use slice::Slice;
 pub(crate) use softmax::Softmax;
 pub(crate) use unary::Unary;
@@ -126,7 +126,7 @@ impl<T: Float> Op<T> {
             Op::Indexing(op) => smallvec::smallvec![Some(op.backward(&x[0], g))],
             Op::Softmax(s) => smallvec::smallvec![Some(s.backward(&x[0], y, g))],
             Op::Loss(l) => smallvec::smallvec![Some(l.backward(&x[0], g))],
-            Op::Scan(s) => A::elman_scan_backward(s, x, y, g, need),
+            Op::Scan(s) => scan::backward(s, x, y, g, need),
             Op::Inner(p) => p.backward(g, need),
         }
     }
@@ -147,13 +147,7 @@ impl<T: Float> Op<T> {
         match self {
             Op::Slice(Slice::Narrow { axis, start, .. }) => {
                 let size = x[0].shape()[*axis];
-                slots[0] = Some(A::accumulate_window(
-                    slots[0].take(),
-                    g,
-                    *axis,
-                    *start,
-                    size,
-                ));
+                slots[0] = Some(slice::add_window(slots[0].take(), g, *axis, *start, size));
             }
             Op::Checkpoint(segment) => segment.backward_into(x, g, need, slots),
             _ => {

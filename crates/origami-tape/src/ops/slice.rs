@@ -47,6 +47,38 @@ pub(crate) fn split_at_axis(op: &str, shape: &[usize], axis: usize) -> (usize, u
     (outer, shape[axis], inner)
 }
 
+/// `slot + pad(g)`, where `g` is the gradient of `narrow(axis, start, ..)`
+/// of an input with `size` entries on `axis`: eagerly, `g` is added into
+/// the window of the slot's own buffer, so many narrows of one tensor
+/// (time steps, gates) cost their own size each rather than the whole
+/// tensor's; recorded, it is padded and added.
+pub(crate) fn add_window<T: Float, A: Algebra<T>>(
+    slot: Option<A>,
+    g: A,
+    axis: usize,
+    start: usize,
+    size: usize,
+) -> A {
+    let padded = |g: &A| g.slice_op(Slice::Pad { axis, start, size });
+    let Some(window) = g.as_tensor() else {
+        return match slot {
+            Some(sum) => sum.accumulate(padded(&g)),
+            None => padded(&g),
+        };
+    };
+    let mut sum = match slot.map(A::into_tensor) {
+        Some(Ok(sum)) => sum,
+        Some(Err(recorded)) => return recorded.accumulate(padded(&g)),
+        None => {
+            let mut shape = Shape::from_slice(window.shape());
+            shape[axis] = size;
+            Tensor::zeros(&shape)
+        }
+    };
+    add_into_window(&mut sum, window, axis, start);
+    g.constant(sum)
+}
+
 /// `acc[.., start..start + len, ..] += g` along `axis`, where `g` has `len`
 /// entries on that axis: the gradient of a narrow, added without building
 /// the zero-padded full-size tensor.

@@ -1,6 +1,7 @@
-//! Back-propagation through time for [`ElmanScan`], twice: as a direct
-//! kernel on tensors (the hot path), and as recorded ops for
-//! `create_graph`, so the recurrence can be differentiated again.
+//! Back-propagation through time for [`ElmanScan`] as a direct kernel on
+//! tensors (the hot path of an eager backward pass): no op is recorded and
+//! every `dz_t` lands in one buffer. The recorded rule in `recorded.rs`
+//! computes the same gradients (the op spec table checks that they agree).
 //!
 //! Walking back from the last step with `carry` = the gradient reaching
 //! `h_t` from later steps: `dh_t = g_t + carry`, `dz_t = dh_t ⊙ act'(h_t)`,
@@ -8,26 +9,16 @@
 //! Then `dz = [dz_1 … dz_T]`, `dh0 = carry`, and `dW` = `Σ_t h_{t-1}ᵀ·dz_t`
 //! (or its transpose) as one product over all steps stacked.
 
-use std::sync::Arc;
-
-use crate::algebra::Algebra;
 use crate::buffer::Buffer;
 use crate::float::Float;
+use crate::ops::InputGrads;
 use crate::ops::matmul::matmul_new;
 use crate::ops::scan::{ElmanScan, Nonlinearity};
-use crate::ops::{Binary, InputGrads, Op, Slice};
 use crate::tensor::Tensor;
-
-/// The rows of `live` repeated over `hidden` columns (a `where` mask).
-fn expand(live: &[bool], hidden: usize) -> Arc<[bool]> {
-    live.iter()
-        .flat_map(|&l| std::iter::repeat_n(l, hidden))
-        .collect()
-}
 
 /// Gradients of `(z, h0, W)` with tensors: no op is recorded and every
 /// `dz_t` lands in one buffer.
-pub(crate) fn eager<T: Float>(
+pub(super) fn backward<T: Float>(
     scan: &ElmanScan,
     x: &[Tensor<T>],
     y: &Tensor<T>,
@@ -97,66 +88,4 @@ pub(crate) fn eager<T: Float>(
     let dz = need[0].then(|| Tensor::from_parts(z.shape().into(), dz_all));
     let dh0 = need[1].then(|| Tensor::from_parts(h0.shape().into(), carry));
     smallvec::smallvec![dz, dh0, dw]
-}
-
-/// The same gradients as differentiable ops (for `create_graph`).
-pub(crate) fn recorded<T: Float, A: Algebra<T>>(
-    scan: &ElmanScan,
-    x: &[A],
-    y: &A,
-    g: &A,
-    need: &[bool],
-) -> InputGrads<A> {
-    let (z, h0, w) = (&x[0], &x[1], &x[2]);
-    let (steps, batch, hidden) = scan.dims(&z.shape(), &h0.shape(), &w.shape());
-    let rows = |v: &A, start: usize, len: usize| {
-        let axis = 0;
-        v.slice_op(Slice::Narrow { axis, start, len })
-            .reshape(&[len * batch, hidden])
-    };
-    let mut carry: Option<A> = None;
-    let mut dzs = Vec::with_capacity(steps);
-    for t in (0..steps).rev() {
-        let g_t = rows(g, t, 1);
-        let dh = match carry.take() {
-            Some(c) => g_t.add(&c),
-            None => g_t,
-        };
-        let y_t = rows(y, t, 1);
-        let mut dz = match scan.nonlinearity {
-            Nonlinearity::Tanh => y_t.apply(Op::Binary(Binary::TanhGrad), &[&dh]),
-            Nonlinearity::Relu => {
-                let positive: Arc<[bool]> =
-                    y_t.value().data().iter().map(|&v| v > T::ZERO).collect();
-                dh.where_zero(&positive, true)
-            }
-        };
-        let live = scan.live(t).map(|l| expand(&l, hidden));
-        if let Some(live) = &live {
-            dz = dz.where_zero(live, true);
-        }
-        let mut back = dz.matmul_t(w, false, !scan.transpose_weight);
-        if let Some(live) = &live {
-            back = back.add(&dh.where_zero(live, false));
-        }
-        carry = Some(back);
-        dzs.push(dz);
-    }
-    dzs.reverse();
-    let concat = |parts: &[&A]| parts[0].apply(Op::Slice(Slice::Concat { axis: 0 }), &parts[1..]);
-    let dz_flat = concat(&dzs.iter().collect::<Vec<_>>());
-    let dw = need[2].then(|| {
-        let prev = if steps == 1 {
-            h0.clone()
-        } else {
-            concat(&[h0, &rows(y, 0, steps - 1)])
-        };
-        if scan.transpose_weight {
-            dz_flat.matmul_t(&prev, true, false)
-        } else {
-            prev.matmul_t(&dz_flat, true, false)
-        }
-    });
-    let dz = need[0].then(|| dz_flat.reshape(&[steps, batch, hidden]));
-    smallvec::smallvec![dz, need[1].then(|| carry.expect("steps ≥ 1")), dw]
 }

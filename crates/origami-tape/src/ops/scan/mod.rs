@@ -4,19 +4,26 @@
 //! Recorded step by step, a 64-step recurrence is ~200 nodes, each with
 //! its own buffer, and its weight gradient is 64 thin products. As one op,
 //! the forward writes every state into one `[steps, batch, hidden]`
-//! buffer, and the backward (back-propagation through time, in
-//! `scan_backward.rs`) keeps every `dz_t` in one buffer too, so the weight
-//! gradient is a single long product. Sequences may end early: past its
-//! length a row keeps its state, exactly like `where` in a step-by-step
-//! unroll.
+//! buffer, and the backward (back-propagation through time) keeps every
+//! `dz_t` in one buffer too, so the weight gradient is a single long
+//! product. Sequences may end early: past its length a row keeps its
+//! state, exactly like `where` in a step-by-step unroll.
+//!
+//! This folder holds the whole op: the forward here, the backward as a
+//! direct kernel for eager passes (`eager.rs`) and as recorded ops for
+//! `create_graph` (`recorded.rs`); [`backward`] chooses.
 
 use std::borrow::Cow;
 use std::sync::Arc;
 
+mod eager;
+mod recorded;
+
+use crate::algebra::Algebra;
 use crate::buffer::Buffer;
 use crate::float::Float;
 use crate::kernels::transpose::transpose_into;
-use crate::ops::Op;
+use crate::ops::{InputGrads, Op};
 use crate::tape::Var;
 use crate::tensor::Tensor;
 
@@ -179,5 +186,26 @@ impl<'t, T: Float> Var<'t, T> {
     #[track_caller]
     pub fn elman_scan(self, h0: Self, weight: Self, scan: &ElmanScan) -> Self {
         self.apply(Op::Scan(scan.clone()), &[h0, weight])
+    }
+}
+
+/// The input gradients of an [`ElmanScan`]: the direct kernel when the
+/// backward pass is eager (tensors), the recorded rule otherwise.
+pub(crate) fn backward<T: Float, A: Algebra<T>>(
+    scan: &ElmanScan,
+    x: &[A],
+    y: &A,
+    g: &A,
+    need: &[bool],
+) -> InputGrads<A> {
+    let tensors: Option<Vec<Tensor<T>>> = x.iter().map(|v| v.as_tensor().cloned()).collect();
+    match (tensors, y.as_tensor(), g.as_tensor()) {
+        (Some(x_values), Some(y_value), Some(g_value)) => {
+            eager::backward(scan, &x_values, y_value, g_value, need)
+                .into_iter()
+                .map(|grad| grad.map(|t| g.constant(t)))
+                .collect()
+        }
+        _ => recorded::backward(scan, x, y, g, need),
     }
 }
