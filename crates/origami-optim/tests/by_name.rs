@@ -72,13 +72,14 @@ fn train(
         .collect()
 }
 
-/// A rate that suits the method: a step scale of 1 for L-BFGS and an
-/// initial damping of 1 for Hessian-free, a small step for the others.
+/// A rate that suits the method: a step scale of 1 for L-BFGS, an initial
+/// damping of 2 for Hessian-free (the rate is its inverse, so 0.5: not 1,
+/// which would hide a rate taken as the damping), a small step otherwise.
 fn rate(name: &str) -> f64 {
-    if matches!(name, "lbfgs" | "hessian_free") {
-        1.0
-    } else {
-        0.05
+    match name {
+        "lbfgs" => 1.0,
+        "hessian_free" => 0.5,
+        _ => 0.05,
     }
 }
 

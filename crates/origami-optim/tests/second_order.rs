@@ -163,6 +163,88 @@ fn conjugate_gradient_solves_spd_systems_in_n_steps() {
     }
 }
 
+/// CG written out plainly, with `φ(x) = ½xᵀAx − bᵀx` computed from `A`
+/// itself: the iterate and the number of products at which it stops.
+fn reference_cg(a: &[f64], b: &[f64], stop: CgStop) -> (Vec<f64>, usize) {
+    let n = b.len();
+    let mul = |v: &[f64]| -> Vec<f64> {
+        (0..n)
+            .map(|i| (0..n).map(|j| a[i * n + j] * v[j]).sum())
+            .collect()
+    };
+    let dot = |u: &[f64], v: &[f64]| u.iter().zip(v).map(|(p, q)| p * q).sum::<f64>();
+    let phi = |x: &[f64]| 0.5 * dot(x, &mul(x)) - dot(b, x);
+    let (mut x, mut r, mut products) = (vec![0.0; n], b.to_vec(), 1);
+    let mut p = r.clone();
+    let mut history = vec![phi(&x)];
+    for k in 1..=stop.max_iters {
+        if dot(&r, &r).sqrt() / dot(b, b).sqrt() <= stop.tol {
+            break;
+        }
+        let ap = mul(&p);
+        products += 1;
+        let alpha = dot(&r, &r) / dot(&p, &ap);
+        let rr = dot(&r, &r);
+        (0..n).for_each(|i| x[i] += alpha * p[i]);
+        (0..n).for_each(|i| r[i] -= alpha * ap[i]);
+        let beta = dot(&r, &r) / rr;
+        (0..n).for_each(|i| p[i] = r[i] + beta * p[i]);
+        history.push(phi(&x));
+        if stop.martens && k > 10 {
+            let s = (k / 10).max(10).min(k);
+            let (now, then) = (history[k], history[k - s]);
+            if now < 0.0 && (now - then) / now < s as f64 * 5e-4 {
+                break;
+            }
+        }
+    }
+    (x, products)
+}
+
+/// CG stops where the plain reference stops, by the residual tolerance and
+/// by Martens' rule (which reads φ), and counts every product it asked for.
+#[test]
+fn conjugate_gradient_stops_by_tolerance_and_by_martens_rule() {
+    let n = 60;
+    let eigs: Vec<f64> = (0..n)
+        .map(|i| 1.0 + 1e3 * (i as f64 / n as f64).powi(4))
+        .collect();
+    let a = spd(&eigs, 5);
+    let b: Vec<f64> = (0..n).map(|i| (i as f64 * 0.3).sin() + 0.2).collect();
+    let stops = [
+        CgStop {
+            max_iters: 200,
+            tol: 1e-3,
+            martens: false,
+        },
+        CgStop {
+            max_iters: 200,
+            tol: 0.0,
+            martens: true,
+        },
+    ];
+    for stop in stops {
+        let calls = std::cell::Cell::new(0);
+        let apply = |v: &[f64]| -> Vec<f64> {
+            calls.set(calls.get() + 1);
+            (0..n)
+                .map(|i| (0..n).map(|j| a.data()[i * n + j] * v[j]).sum())
+                .collect()
+        };
+        let out = conjugate_gradient(apply, &b, &vec![0.0; n], stop);
+        let (x, products) = reference_cg(a.data(), &b, stop);
+        assert_eq!(out.iterations, calls.get(), "{stop:?}: products counted");
+        assert_eq!(out.iterations, products, "{stop:?}: where it stopped");
+        assert!(products < 200, "{stop:?}: the rule never fired");
+        for (p, q) in out.x.iter().zip(&x) {
+            assert!(
+                (p - q).abs() <= 1e-9 * (1.0 + q.abs()),
+                "{stop:?}: {p} vs {q}"
+            );
+        }
+    }
+}
+
 fn rosenbrock<'t>(tape: &'t Tape<f64>, m: &Point) -> Var<'t, f64> {
     let x = m.x.bind(tape);
     let (a, b) = (x.narrow(0, 0, 1), x.narrow(0, 1, 1));
