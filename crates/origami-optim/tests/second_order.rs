@@ -164,8 +164,10 @@ fn conjugate_gradient_solves_spd_systems_in_n_steps() {
 }
 
 /// CG written out plainly, with `φ(x) = ½xᵀAx − bᵀx` computed from `A`
-/// itself: the iterate and the number of products at which it stops.
-fn reference_cg(a: &[f64], b: &[f64], stop: CgStop) -> (Vec<f64>, usize) {
+/// itself: the iterate and the number of products at which it stops, and
+/// the iterations whose iterates it keeps (1, 2, 3, 4, 6, 8, 11, …: each
+/// step ×1.3 rounded up, and the last).
+fn reference_cg(a: &[f64], b: &[f64], stop: CgStop) -> (Vec<f64>, usize, Vec<usize>) {
     let n = b.len();
     let mul = |v: &[f64]| -> Vec<f64> {
         (0..n)
@@ -177,6 +179,7 @@ fn reference_cg(a: &[f64], b: &[f64], stop: CgStop) -> (Vec<f64>, usize) {
     let (mut x, mut r, mut products) = (vec![0.0; n], b.to_vec(), 1);
     let mut p = r.clone();
     let mut history = vec![phi(&x)];
+    let (mut kept_at, mut next_keep) = (Vec::new(), 1.0f64);
     for k in 1..=stop.max_iters {
         if dot(&r, &r).sqrt() / dot(b, b).sqrt() <= stop.tol {
             break;
@@ -190,6 +193,10 @@ fn reference_cg(a: &[f64], b: &[f64], stop: CgStop) -> (Vec<f64>, usize) {
         let beta = dot(&r, &r) / rr;
         (0..n).for_each(|i| p[i] = r[i] + beta * p[i]);
         history.push(phi(&x));
+        if k as f64 >= next_keep {
+            kept_at.push(k);
+            next_keep = (next_keep * 1.3).ceil();
+        }
         if stop.martens && k > 10 {
             let s = (k / 10).max(10).min(k);
             let (now, then) = (history[k], history[k - s]);
@@ -198,7 +205,10 @@ fn reference_cg(a: &[f64], b: &[f64], stop: CgStop) -> (Vec<f64>, usize) {
             }
         }
     }
-    (x, products)
+    if kept_at.last() != Some(&(history.len() - 1)) {
+        kept_at.push(history.len() - 1);
+    }
+    (x, products, kept_at)
 }
 
 /// CG stops where the plain reference stops, by the residual tolerance and
@@ -232,9 +242,15 @@ fn conjugate_gradient_stops_by_tolerance_and_by_martens_rule() {
                 .collect()
         };
         let out = conjugate_gradient(apply, &b, &vec![0.0; n], stop);
-        let (x, products) = reference_cg(a.data(), &b, stop);
+        let (x, products, kept_at) = reference_cg(a.data(), &b, stop);
         assert_eq!(out.iterations, calls.get(), "{stop:?}: products counted");
         assert_eq!(out.iterations, products, "{stop:?}: where it stopped");
+        assert_eq!(out.kept_at, kept_at, "{stop:?}: iterates kept");
+        assert_eq!(
+            out.kept.last(),
+            Some(&out.x),
+            "{stop:?}: the last kept is the answer"
+        );
         assert!(products < 200, "{stop:?}: the rule never fired");
         for (p, q) in out.x.iter().zip(&x) {
             assert!(
