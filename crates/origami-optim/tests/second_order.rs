@@ -215,25 +215,31 @@ fn reference_cg(a: &[f64], b: &[f64], stop: CgStop) -> (Vec<f64>, usize, Vec<usi
 /// by Martens' rule (which reads φ), and counts every product it asked for.
 #[test]
 fn conjugate_gradient_stops_by_tolerance_and_by_martens_rule() {
-    let n = 60;
-    let eigs: Vec<f64> = (0..n)
-        .map(|i| 1.0 + 1e3 * (i as f64 / n as f64).powi(4))
-        .collect();
-    let a = spd(&eigs, 5);
-    let b: Vec<f64> = (0..n).map(|i| (i as f64 * 0.3).sin() + 0.2).collect();
-    let stops = [
-        CgStop {
-            max_iters: 200,
-            tol: 1e-3,
-            martens: false,
-        },
-        CgStop {
-            max_iters: 200,
-            tol: 0.0,
-            martens: true,
-        },
+    // The third system converges slowly enough for Martens' rule to fire
+    // after iteration 110, where its window `k/10` outgrows 10.
+    let uneven = |n: usize| -> Vec<f64> {
+        (0..n)
+            .map(|i| 1.0 + 1e3 * (i as f64 / n as f64).powi(4))
+            .collect()
+    };
+    let spread = |n: usize| -> Vec<f64> {
+        (0..n)
+            .map(|i| 10f64.powf(5.0 * i as f64 / (n - 1) as f64))
+            .collect()
+    };
+    let stop = |max_iters, tol, martens| CgStop {
+        max_iters,
+        tol,
+        martens,
+    };
+    let cases = [
+        (60, uneven(60), stop(200, 1e-3, false)),
+        (60, uneven(60), stop(200, 0.0, true)),
+        (300, spread(300), stop(1000, 0.0, true)),
     ];
-    for stop in stops {
+    for (n, eigs, stop) in cases {
+        let a = spd(&eigs, 5);
+        let b: Vec<f64> = (0..n).map(|i| (i as f64 * 0.3).sin() + 0.2).collect();
         let calls = std::cell::Cell::new(0);
         let apply = |v: &[f64]| -> Vec<f64> {
             calls.set(calls.get() + 1);
@@ -251,7 +257,13 @@ fn conjugate_gradient_stops_by_tolerance_and_by_martens_rule() {
             Some(&out.x),
             "{stop:?}: the last kept is the answer"
         );
-        assert!(products < 200, "{stop:?}: the rule never fired");
+        assert!(products < stop.max_iters, "{stop:?}: the rule never fired");
+        if n == 300 {
+            assert!(
+                products > 111,
+                "{stop:?}: stopped at {products}, before k/10 > 10"
+            );
+        }
         for (p, q) in out.x.iter().zip(&x) {
             assert!(
                 (p - q).abs() <= 1e-9 * (1.0 + q.abs()),
