@@ -73,11 +73,24 @@ impl<T: Float> Tape<T> {
             };
             let g = g.expect("checked above");
             let x: SmallVec<[A; 2]> = inputs.iter().map(|&j| fetch(j)).collect();
+            let y = fetch(i as u32);
+            if !op.adds_into_inputs() {
+                let input_grads = op.backward(&x, &y, &g, &need);
+                if self.anomaly_detection {
+                    self.check_gradients(i, &op, &x, &input_grads)?;
+                }
+                for (&j, gradient) in inputs.iter().zip(input_grads) {
+                    if let Some(gradient) = gradient {
+                        accumulate(&mut grads[j as usize], gradient);
+                    }
+                }
+                continue;
+            }
             // The inputs' gradients so far, for the op to add into (an input
             // used twice: the first slot holds the sum, the second starts empty).
             let mut slots: SmallVec<[Option<A>; 2]> =
                 inputs.iter().map(|&j| grads[j as usize].take()).collect();
-            op.backward_into(&x, &fetch(i as u32), g, &need, &mut slots);
+            op.backward_into(&x, g, &need, &mut slots);
             if self.anomaly_detection {
                 self.check_gradients(i, &op, &x, &slots)?;
             }

@@ -242,22 +242,28 @@ impl<T: Float> Tape<T> {
     /// the node (as a constant if no input needs a gradient).
     #[track_caller]
     pub(crate) fn apply(&self, op: Op<T>, inputs: &[Var<'_, T>]) -> Var<'_, T> {
-        let value = {
+        let (value, requires_grad) = {
             let nodes = self.nodes.borrow();
             let values: SmallVec<[&Tensor<T>; 2]> = inputs
                 .iter()
                 .map(|v| &nodes[v.index as usize].value)
                 .collect();
-            op.forward(&values)
+            let requires_grad = inputs.iter().any(|v| nodes[v.index as usize].requires_grad);
+            (op.forward(&values), requires_grad)
         };
-        self.record(op, inputs, value)
+        self.record(op, inputs, value, requires_grad)
     }
 
     /// Records `op`'s node with its `value` already computed (as a
-    /// constant if no input needs a gradient).
+    /// constant unless `requires_grad`: some input needs a gradient).
     #[track_caller]
-    pub(crate) fn record(&self, op: Op<T>, inputs: &[Var<'_, T>], value: Tensor<T>) -> Var<'_, T> {
-        let requires_grad = inputs.iter().any(Var::requires_grad);
+    pub(crate) fn record(
+        &self,
+        op: Op<T>,
+        inputs: &[Var<'_, T>],
+        value: Tensor<T>,
+        requires_grad: bool,
+    ) -> Var<'_, T> {
         if self.anomaly_detection {
             return self.apply_checked(op, inputs, value, requires_grad);
         }

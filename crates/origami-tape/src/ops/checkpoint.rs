@@ -26,8 +26,8 @@ use crate::tape::{Tape, Var};
 type Body<T> = dyn for<'s> Fn(&'s Tape<T>, &[Var<'s, T>]) -> Vec<Var<'s, T>>;
 
 /// The recorded segment: the closure and how the node's inputs map to its
-/// arguments and parameters.
-#[derive(Clone)]
+/// arguments and parameters (held by the node behind an `Rc`, so the `Op`
+/// enum stays small).
 pub(crate) struct Segment<T: Float> {
     body: Rc<Body<T>>,
     /// For each argument of the closure, its position among the node's inputs.
@@ -172,13 +172,19 @@ impl<T: Float> Tape<T> {
             .into_iter()
             .map(|(id, v)| (id, position(self.param(id, &v.value()))))
             .collect();
-        let segment = Segment {
+        let segment = Rc::new(Segment {
             body: Rc::new(body),
             args,
             params,
             shapes,
-        };
-        let node = self.record(Op::Checkpoint(segment.clone()), &nodes, value);
+        });
+        let requires_grad = nodes.iter().any(Var::requires_grad);
+        let node = self.record(
+            Op::Checkpoint(Rc::clone(&segment)),
+            &nodes,
+            value,
+            requires_grad,
+        );
         split(node, &segment.shapes)
     }
 }

@@ -60,7 +60,7 @@ pub(crate) enum Op<T: Float> {
     Loss(Loss),
     Scan(ElmanScan),
     Inner(Inner<T>),
-    Checkpoint(Segment<T>),
+    Checkpoint(std::rc::Rc<Segment<T>>),
 }
 
 impl<T: Float> Op<T> {
@@ -131,15 +131,20 @@ impl<T: Float> Op<T> {
         }
     }
 
+    /// True for the ops that add into their inputs' gradients themselves
+    /// ([`Op::backward_into`]) rather than return them ([`Op::backward`]).
+    pub(crate) fn adds_into_inputs(&self) -> bool {
+        matches!(self, Op::Slice(Slice::Narrow { .. }) | Op::Checkpoint(_))
+    }
+
     /// Adds the input gradients into `slots`, which hold each input's
-    /// gradient so far (`None`: nothing yet). Most ops compute their input
-    /// gradients with [`Op::backward`] and add them; `narrow` adds into the
-    /// window it read, and a checkpointed segment back-propagates through
-    /// its recomputed inside starting from the slots.
+    /// gradient so far (`None`: nothing yet), for the ops where
+    /// [`Op::adds_into_inputs`]: `narrow` adds into the window it read, and
+    /// a checkpointed segment back-propagates through its recomputed
+    /// inside starting from the slots.
     pub(crate) fn backward_into<A: Algebra<T>>(
         &self,
         x: &[A],
-        y: &A,
         g: A,
         need: &[bool],
         slots: &mut [Option<A>],
@@ -150,16 +155,7 @@ impl<T: Float> Op<T> {
                 slots[0] = Some(slice::add_window(slots[0].take(), g, *axis, *start, size));
             }
             Op::Checkpoint(segment) => segment.backward_into(x, g, need, slots),
-            _ => {
-                for (slot, gradient) in slots.iter_mut().zip(self.backward(x, y, &g, need)) {
-                    if let Some(gradient) = gradient {
-                        *slot = Some(match slot.take() {
-                            Some(sum) => sum.accumulate(gradient),
-                            None => gradient,
-                        });
-                    }
-                }
-            }
+            _ => unreachable!("{} returns its input gradients: Op::backward", self.name()),
         }
     }
 }
