@@ -3,8 +3,9 @@
 //! `composite` and `einsum`, whose ops are compositions of the others and
 //! have no rule of their own; `scan` is a folder, its backward being both
 //! a direct kernel and a recorded rule). `Op` is the enum the tape stores;
-//! each arm delegates to its family, and the backward walk calls only
-//! [`Op::backward_into`].
+//! each arm delegates to its family. The backward walk calls only op
+//! methods: [`Op::backward`] for the input gradients, or, for the ops that
+//! add into their inputs' gradients themselves, [`Op::backward_into`].
 
 pub(crate) mod binary;
 mod checkpoint;
