@@ -107,6 +107,18 @@ pub fn save_tensors<T: Float>(
     tensors: &[(String, &Tensor<T>)],
     metadata: &Metadata,
 ) -> Result<(), NnError> {
+    let bytes = encode_tensors(tensors, metadata).map_err(|message| NnError::Format {
+        path: path.to_path_buf(),
+        message,
+    })?;
+    atomic_write(path, &bytes)
+}
+
+/// The safetensors bytes of named tensors and metadata.
+fn encode_tensors<T: Float>(
+    tensors: &[(String, &Tensor<T>)],
+    metadata: &Metadata,
+) -> Result<Vec<u8>, String> {
     let bytes: Vec<(String, Vec<u8>, Vec<usize>)> = tensors
         .iter()
         .map(|(n, t)| (n.clone(), to_bytes(t), t.shape().to_vec()))
@@ -119,12 +131,9 @@ pub fn save_tensors<T: Float>(
             (n.clone(), view)
         })
         .collect();
-    let info = (!metadata.is_empty()).then(|| metadata.clone());
-    let serialized = safetensors::serialize(views, info).map_err(|e| NnError::Format {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    })?;
-    atomic_write(path, &serialized)
+    // safetensors without `std` keys its header by its own map type.
+    let info = (!metadata.is_empty()).then(|| metadata.clone().into_iter().collect());
+    safetensors::serialize(views, info).map_err(|e| e.to_string())
 }
 
 /// Reads every tensor of `path` (which must all be of dtype `T`) and the
@@ -151,7 +160,12 @@ pub fn decode_tensors<T: Float>(
         message: e.to_string(),
     };
     let (_, header) = SafeTensors::read_metadata(bytes).map_err(format)?;
-    let metadata = header.metadata().clone().unwrap_or_default();
+    let metadata: Metadata = header
+        .metadata()
+        .iter()
+        .flatten()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
     let file = SafeTensors::deserialize(bytes).map_err(format)?;
     let mut names: Vec<&str> = file.names();
     names.sort_unstable();
@@ -207,11 +221,43 @@ pub fn save<T: Float>(
     module: &impl Params<T>,
     metadata: &Metadata,
 ) -> Result<(), NnError> {
+    let tensors = named_values(module)?;
+    save_tensors(path, &tensors, metadata)
+}
+
+/// Every parameter's value under its dotted name, names checked unique.
+fn named_values<T: Float>(module: &impl Params<T>) -> Result<Vec<(String, &Tensor<T>)>, NnError> {
     let params = module.params();
     check_unique(params.iter().map(|(n, _)| n.as_str()))?;
-    let tensors: Vec<(String, &Tensor<T>)> =
-        params.iter().map(|(n, p)| (n.clone(), p.value())).collect();
-    save_tensors(path, &tensors, metadata)
+    Ok(params.into_iter().map(|(n, p)| (n, p.value())).collect())
+}
+
+/// [`save`] into memory: the bytes of the safetensors file `save` would
+/// write (for a browser download, a socket, a database).
+///
+/// ```
+/// use origami_nn::{load_bytes, save_bytes, Dense, Metadata};
+/// use rand::SeedableRng;
+/// let mut rng = rand::rngs::StdRng::seed_from_u64(0);
+/// let layer = Dense::<f32>::new(3, 2, &mut rng);
+/// let bytes = save_bytes(&layer, &Metadata::new())?;
+/// let mut other = Dense::<f32>::new(3, 2, &mut rng);
+/// load_bytes(&bytes, "in memory".as_ref(), &mut other)?;
+/// assert_eq!(other.weight.value(), layer.weight.value());
+/// # Ok::<(), origami_nn::NnError>(())
+/// ```
+///
+/// # Errors
+/// [`NnError::DuplicateName`] if two parameters share a name.
+pub fn save_bytes<T: Float>(
+    module: &impl Params<T>,
+    metadata: &Metadata,
+) -> Result<Vec<u8>, NnError> {
+    let tensors = named_values(module)?;
+    encode_tensors(&tensors, metadata).map_err(|message| NnError::Format {
+        path: PathBuf::from("in memory"),
+        message,
+    })
 }
 
 /// Loads every parameter of `module` from `path`; returns the metadata.

@@ -57,7 +57,7 @@ mod tsv;
 pub use activation::Activation;
 pub use checkpoint::{
     Metadata, NamedTensors, assign, atomic_write, decode_tensors, load, load_bytes, load_tensors,
-    save, save_tensors,
+    save, save_bytes, save_tensors,
 };
 pub use dense::Dense;
 pub use dropout::Dropout;

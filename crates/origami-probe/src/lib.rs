@@ -4,8 +4,8 @@
 //! the lab examples turn it into tables and plots.
 //!
 //! * Linear regions of ReLU nets: [`regions_along_segment`] (exact, by
-//!   walking boundaries), [`exact_regions_in_box`] (2-D, exact, by
-//!   splitting polygons) and [`patterns_on_grid`] (2-D, with the map).
+//!   walking boundaries), [`exact_regions_in_box`] and
+//!   [`exact_region_polygons`] (2-D, exact, by splitting polygons) and [`patterns_on_grid`] (2-D, with the map).
 //! * [`layer_sensitivity`]: accuracy drop and output change when one
 //!   layer's weights get noise scaled to their RMS.
 //! * Gradient flow: [`layer_gradient_norms`], [`gradient_norm_under`],
@@ -57,7 +57,7 @@ pub use doctor::Doctor;
 pub use flow::{
     Saturation, gradient_norm_under, layer_gradient_norms, saturation, time_step_gradient_norms,
 };
-pub use polygons::exact_regions_in_box;
+pub use polygons::{Region, exact_region_polygons, exact_regions_in_box};
 pub use regions::{GridPatterns, ReluNet, SegmentRegions, patterns_on_grid, regions_along_segment};
 pub use sensitivity::{Sensitivity, layer_sensitivity};
 pub use trajectory::{arc_length, circle, trajectory_lengths};

@@ -8,12 +8,23 @@
 use crate::regions::ReluNet;
 
 /// A convex polygon with the affine map `h(x) = A x + c` of the current
-/// layer's outputs on it.
+/// layer's outputs on it, and the activation pattern so far.
 #[derive(Clone)]
 struct Piece {
     vertices: Vec<[f64; 2]>,
     a: Vec<[f64; 2]>,
     c: Vec<f64>,
+    pattern: Vec<bool>,
+}
+
+/// One activation region: a convex polygon (clipped to the box) and the
+/// on/off state of every hidden unit on it, layer by layer.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Region {
+    /// The polygon's corners, counter-clockwise or clockwise.
+    pub vertices: Vec<[f64; 2]>,
+    /// `true` where a hidden unit is on (positive pre-activation).
+    pub pattern: Vec<bool>,
 }
 
 fn area(v: &[[f64; 2]]) -> f64 {
@@ -50,10 +61,20 @@ fn clip(v: &[[f64; 2]], g: [f64; 2], d: f64, sign: f64) -> Vec<[f64; 2]> {
 /// # Panics
 /// If the network does not take 2-D inputs.
 pub fn exact_regions_in_box(net: &ReluNet, lo: (f64, f64), hi: (f64, f64)) -> usize {
+    exact_region_polygons(net, lo, hi).len()
+}
+
+/// The activation regions of `net` (2-D input) inside the box
+/// `[lo.0, hi.0] × [lo.1, hi.1]`, as polygons with their patterns: the
+/// map [`exact_regions_in_box`] counts.
+///
+/// # Panics
+/// If the network does not take 2-D inputs.
+pub fn exact_region_polygons(net: &ReluNet, lo: (f64, f64), hi: (f64, f64)) -> Vec<Region> {
     assert_eq!(
         net.inputs(),
         2,
-        "exact_regions_in_box: the network must take 2-D inputs"
+        "exact_region_polygons: the network must take 2-D inputs"
     );
     let box_area = (hi.0 - lo.0) * (hi.1 - lo.1);
     let tiny = 1e-12 * box_area;
@@ -61,6 +82,7 @@ pub fn exact_regions_in_box(net: &ReluNet, lo: (f64, f64), hi: (f64, f64)) -> us
         vertices: vec![[lo.0, lo.1], [hi.0, lo.1], [hi.0, hi.1], [lo.0, hi.1]],
         a: vec![[1.0, 0.0], [0.0, 1.0]],
         c: vec![0.0, 0.0],
+        pattern: Vec::new(),
     };
     let mut pieces = vec![identity];
     for (w, b) in &net.layers[..net.layers.len().saturating_sub(1)] {
@@ -85,7 +107,7 @@ pub fn exact_regions_in_box(net: &ReluNet, lo: (f64, f64), hi: (f64, f64)) -> us
                 .collect();
             // Split by every unit of this layer, tracking which side is on.
             let mut parts: Vec<(Vec<[f64; 2]>, Vec<bool>)> =
-                vec![(piece.vertices.clone(), Vec::new())];
+                vec![(piece.vertices.clone(), piece.pattern.clone())];
             for (g, d) in za.iter().zip(&zc) {
                 let mut split = Vec::new();
                 for (v, on) in parts {
@@ -108,21 +130,34 @@ pub fn exact_regions_in_box(net: &ReluNet, lo: (f64, f64), hi: (f64, f64)) -> us
                 }
                 parts = split;
             }
-            for (vertices, on) in parts {
+            let earlier = piece.pattern.len();
+            for (vertices, pattern) in parts {
+                let on = &pattern[earlier..];
                 let a = za
                     .iter()
-                    .zip(&on)
+                    .zip(on)
                     .map(|(g, &o)| if o { *g } else { [0.0, 0.0] })
                     .collect();
                 let c = zc
                     .iter()
-                    .zip(&on)
+                    .zip(on)
                     .map(|(d, &o)| if o { *d } else { 0.0 })
                     .collect();
-                next.push(Piece { vertices, a, c });
+                next.push(Piece {
+                    vertices,
+                    a,
+                    c,
+                    pattern,
+                });
             }
         }
         pieces = next;
     }
-    pieces.len()
+    pieces
+        .into_iter()
+        .map(|p| Region {
+            vertices: p.vertices,
+            pattern: p.pattern,
+        })
+        .collect()
 }

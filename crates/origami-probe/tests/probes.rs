@@ -262,3 +262,41 @@ fn polygon_splitting_counts_regions_exactly() {
         "grid {grid}, exact {exact}"
     );
 }
+
+#[test]
+fn region_polygons_tile_the_box_and_carry_their_patterns() {
+    use origami_probe::exact_region_polygons;
+    let model = mlp::<f64>(
+        &[2, 5, 4, 1],
+        Activation::Relu,
+        Init::KaimingNormal,
+        &mut StdRng::seed_from_u64(3),
+    );
+    let net = ReluNet::from_params(&model);
+    let regions = exact_region_polygons(&net, (-2.0, -1.0), (2.0, 1.0));
+    let area = |v: &[[f64; 2]]| {
+        let n = v.len();
+        (0..n)
+            .map(|i| v[i][0] * v[(i + 1) % n][1] - v[(i + 1) % n][0] * v[i][1])
+            .sum::<f64>()
+            .abs()
+            / 2.0
+    };
+    let total: f64 = regions.iter().map(|r| area(&r.vertices)).sum();
+    assert!(
+        (total - 8.0).abs() < 1e-9,
+        "areas sum to {total}, not the box's 8"
+    );
+    let mut patterns = std::collections::HashSet::new();
+    for region in &regions {
+        assert_eq!(region.pattern.len(), 9, "one state per hidden unit");
+        let n = region.vertices.len() as f64;
+        let centre = region
+            .vertices
+            .iter()
+            .fold([0.0, 0.0], |c, v| [c[0] + v[0] / n, c[1] + v[1] / n]);
+        assert_eq!(net.pattern(&centre), region.pattern, "at {centre:?}");
+        patterns.insert(region.pattern.clone());
+    }
+    assert_eq!(patterns.len(), regions.len(), "no pattern twice");
+}

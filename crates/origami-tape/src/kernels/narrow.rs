@@ -15,6 +15,10 @@
 //! Only on CPUs with FMA (AVX-512, or AVX2 with FMA), so that every such
 //! product rounds the same way; elsewhere [`try_products`] declines and the
 //! caller uses `gemm`.
+//!
+//! Only x86-64 calls the kernel; on other targets (wasm32 for the
+//! playground, ARM) it compiles unused.
+#![cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 
 use std::mem::MaybeUninit;
 
