@@ -208,6 +208,17 @@ await test('the figure exports as PNG and SVG, regions included', async (page) =
   assert(polygons === Number(await text(page, 'region-count')), `${polygons} polygons for the regions`);
 });
 
+await test('hovering a hidden unit shows its weights', async (page) => {
+  await open(page, 'data=xor&layers=4,3&act=tanh&seed=6');
+  await until(() => page.locator('#neurons canvas').count(), 5000, 'the thumbnails');
+  assert((await page.locator('#neurons canvas').count()) === 7, 'one thumbnail per hidden unit');
+  await page.hover('#neurons canvas >> nth=5');
+  const tip = await page.textContent('#weights-tip');
+  assert(/^layer 2, unit 2: bias -?[\d.e+-]+; weights h1\.1 \S+, h1\.2 \S+, h1\.3 \S+, h1\.4 \S+$/.test(tip), `tip: ${tip}`);
+  assert(await page.locator('#weights-tip').isVisible(), 'the tip is shown');
+  assert(await page.locator('#embedding-panel').isVisible(), 'a width-3 layer has its embedding');
+});
+
 await test('a screenshot for the README', async (page) => {
   await open(page, 'data=spirals&points=500&noise=0.1&layers=16,16,3&act=relu&opt=adam&lr=0.01&seed=1');
   await page.click('#play');

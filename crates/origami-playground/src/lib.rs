@@ -38,4 +38,4 @@ pub use config::{Act, Config, ConfigError, DataKind, InitKind, OPTIMIZERS, Order
 pub use csv::{CsvError, MAX_CLASSES, MAX_POINTS, parse_csv};
 pub use data::{Points, generate};
 pub use session::{Session, activation, inputs_tensor, loss_on};
-pub use views::{SATURATION_THRESHOLD, ViewBox, regime};
+pub use views::{MAX_DRAWN_REGIONS, SATURATION_THRESHOLD, ViewBox, regime};

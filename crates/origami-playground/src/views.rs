@@ -25,6 +25,10 @@ pub struct ViewBox {
     pub y: (f64, f64),
 }
 
+/// More regions than this are counted but not sent to be drawn: tens of
+/// thousands of outlines cost the page more than they show.
+pub const MAX_DRAWN_REGIONS: usize = 5000;
+
 /// Hidden units whose activation derivative is below this count as
 /// saturated (relu: off).
 pub const SATURATION_THRESHOLD: f64 = 0.05;
@@ -119,7 +123,8 @@ impl Session {
     }
 
     /// The exact activation regions of a relu net inside the view box:
-    /// `{count, polygons}` (2-D, flat corner lists) or `{count, breaks}`
+    /// `{count, polygons}` (2-D, flat corner lists; `null` past
+    /// [`MAX_DRAWN_REGIONS`]: counted, but too many to draw) or `{count, breaks}`
     /// (1-D, the inputs where the pattern changes); `{count: null,
     /// reason}` for other activations.
     pub fn regions_json(&self) -> String {
@@ -144,6 +149,9 @@ impl Session {
             );
         }
         let regions = exact_region_polygons(&net, (b.x.0, b.y.0), (b.x.1, b.y.1));
+        if regions.len() > MAX_DRAWN_REGIONS {
+            return format!("{{\"count\":{},\"polygons\":null}}", regions.len());
+        }
         let polygons: Vec<String> = regions
             .iter()
             .map(|r| list(r.vertices.iter().flatten().copied(), 7))

@@ -167,7 +167,7 @@ function draw() {
   $('surface-caption').textContent = frame.surface.dims === 2 ? 'colour: the predicted class, paler where unsure' : 'orange: the network’s fit; dots: the data';
   drawSurface($('surface').getContext('2d'), frame, data, options());
   const regions = frame.regions;
-  $('region-count').textContent = !regions ? '–' : regions.count ?? 'relu only';
+  $('region-count').textContent = !regions ? '–' : regions.count === null ? 'relu only' : `${regions.count}${regions.polygons === null ? ' (too many to draw)' : ''}`;
   $('region-count').title = regions && regions.reason ? regions.reason : 'activation regions inside the box, counted exactly by splitting polygons';
   drawLoss($('loss').getContext('2d'), losses);
   showCurvature(frame.curvature);

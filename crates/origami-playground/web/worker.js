@@ -6,9 +6,8 @@
 let wasm = null;
 let playing = false;
 let want = { regions: true, neurons: true, curvature: true };
-let lastCurvature = 0;
-let regionsCost = 0;
-let lastRegions = 0;
+// When each costly view was last computed, and what it cost (ms).
+const costly = { regions: { at: 0, cost: 0 }, curvature: { at: 0, cost: 0 } };
 const rate = { steps: 0, since: performance.now(), value: 0 };
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -53,17 +52,17 @@ function frame(full, withData = false) {
   };
   if (withData) out.data = view(7);
   if (want.neurons) out.neurons = view(5, 24);
-  // The region map and the curvature cost more than a training slice on
-  // big nets: drawn at most as often as keeps them under a fifth of the time.
-  if (want.regions && (full || now - lastRegions > 5 * regionsCost)) {
-    const start = performance.now();
-    out.regions = view(2);
-    regionsCost = performance.now() - start;
-    lastRegions = now;
-  }
-  if (want.curvature && (full || now - lastCurvature > 1000)) {
-    out.curvature = view(4);
-    lastCurvature = now;
+  // The region map and the curvature can cost more than a training slice
+  // on big nets: each is recomputed at most every 0.3 s, and no more often
+  // than keeps it under a fifth of the time.
+  for (const [name, kind, wanted] of [['regions', 2, want.regions], ['curvature', 4, want.curvature]]) {
+    const c = costly[name];
+    if (wanted && (full || now - c.at > Math.max(300, 5 * c.cost))) {
+      const start = performance.now();
+      out[name] = view(kind);
+      c.cost = performance.now() - start;
+      c.at = now;
+    }
   }
   postMessage(out);
 }
