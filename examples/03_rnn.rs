@@ -168,8 +168,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
 
-    // Padding changes nothing: a review alone and the same review padded
-    // in a batch beside a longer one get the same logits.
+    // Padding changes nothing but rounding: a review alone and the same
+    // review padded in a batch beside a longer one get the same logits to
+    // within a few f32 ulps (a batch of one and a batch of two can take
+    // different matrix kernels, which sum in different orders).
     let short = ("it is not good".to_string(), 0);
     let long = ("the plot seemed not really very dull".to_string(), 1);
     let tape = Tape::new();
@@ -177,14 +179,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let padded = model
         .logits(&tape, &batch(&[&short, &long], &vocab))
         .value();
-    assert_eq!(alone.data(), &padded.data()[..2]);
+    for (a, p) in alone.data().iter().zip(&padded.data()[..2]) {
+        assert!(
+            (a - p).abs() <= 1e-5 * a.abs().max(1.0),
+            "{a} alone, {p} padded"
+        );
+    }
     let verdict = if alone.data()[1] > alone.data()[0] {
         "positive"
     } else {
         "negative"
     };
     println!(
-        "\"{}\": {verdict}, logits {:?}, the same alone and padded",
+        "\"{}\": {verdict}, logits {:?}, the same alone and padded (to rounding)",
         short.0,
         alone.data()
     );

@@ -43,8 +43,9 @@
 //! `tests/op_spec.rs`, which fails when a public op has no row). A backward
 //! rule is written once, generic over tensors (eager) and recorded values
 //! (`create_graph`); a fused op may add a direct kernel for the eager pass
-//! (`elman_scan`'s back-propagation through time), which that table holds
-//! to the recorded rule.
+//! (the recurrences' back-propagation through time), which that table
+//! holds to the recorded rule: for `gru_scan` and `lstm_scan` the recorded
+//! rule is the step-by-step composition they fuse, differentiated.
 //!
 //! | family | ops | shapes | derivative notes |
 //! |---|---|---|---|
@@ -57,7 +58,7 @@
 //! | layout | [`reshape`](Var::reshape), [`permute`](Var::permute), [`transpose`](Var::transpose), [`broadcast_to`](Var::broadcast_to), [`unsqueeze`](Var::unsqueeze), [`squeeze`](Var::squeeze), [`flatten`](Var::flatten) | element count kept | |
 //! | slicing and joining | [`narrow`](Var::narrow), [`slice`](Var::slice), [`split`](Var::split), [`chunk`](Var::chunk), [`concat`](Var::concat), [`stack`](Var::stack), [`pad`](Var::pad), [`where_cond`](Var::where_cond), [`masked_fill`](Var::masked_fill) | | a slice's gradient is added into its window |
 //! | indexing | [`index_select`](Var::index_select), [`gather`](Var::gather), [`index_add`](Var::index_add), [`scatter_add`](Var::scatter_add) | integer ids | each pair is adjoint; repeated ids add their gradients |
-//! | recurrence | [`elman_scan`](Var::elman_scan) | `[steps, batch, hidden]` | one fused node for a whole sequence |
+//! | recurrences | [`elman_scan`](Var::elman_scan), [`gru_scan`](Var::gru_scan), [`lstm_scan`](Var::lstm_scan) | input projections `[steps, batch, gates·hidden]`; PyTorch's weight layout and gate order | one fused node for a whole sequence: one product per step forward and backward, the weight gradient as one product over all steps; per-sequence lengths |
 //!
 //! [`Tensor::argmax`] reads predicted classes from a value (not
 //! differentiable).
@@ -119,7 +120,7 @@ pub use gradcheck::{
 pub use grads::{Grads, ParamId};
 pub use kernels::backoff::ThreadBackoff;
 pub use kernels::gemm::{set_threads, single_threaded, threads};
-pub use ops::{ElmanScan, Nonlinearity, Reduction};
+pub use ops::{ElmanScan, GruScan, LstmScan, Nonlinearity, Reduction};
 pub use shape::{Shape, shape_of};
 pub use tape::{Tape, Var};
 pub use tensor::Tensor;

@@ -10,8 +10,8 @@
 mod support;
 
 use origami_tape::{
-    ElmanScan, GradcheckOptions, Nonlinearity, Reduction, Tape, Tensor, Var, gradcheck,
-    gradgradcheck, hvpcheck,
+    ElmanScan, GradcheckOptions, GruScan, LstmScan, Nonlinearity, Reduction, Tape, Tensor, Var,
+    gradcheck, gradgradcheck, hvpcheck,
 };
 use proptest::prelude::*;
 use support::{
@@ -242,6 +242,28 @@ specs! {
             scan.lengths = Some((0..batch).map(|b| (c / 8 + b * 5) % (steps + 1)).collect());
         }
         v[0].elman_scan(v[1], v[2], &scan)
+    };
+    // GRU recurrence: projections [steps, batch, 3·hidden], h0, W_hh
+    // [3·hidden, hidden], b_hh; the choice sets (sometimes zero) lengths.
+    gru_scan: case((1usize..=3, 1usize..=3, 1usize..=2)
+        .prop_map(|(t, b, h)| vec![vec![t, b, 3 * h], vec![b, h], vec![3 * h, h], vec![3 * h]]).boxed(), &[Any]), |v, c| {
+        let (steps, batch) = (v[0].shape()[0], v[0].shape()[1]);
+        let mut scan = GruScan::default();
+        if c & 1 == 1 {
+            scan.lengths = Some((0..batch).map(|b| (c / 2 + b * 5) % (steps + 1)).collect());
+        }
+        v[0].gru_scan(v[1], v[2], v[3], &scan)
+    };
+    // LSTM recurrence: projections [steps, batch, 4·hidden], h0, c0,
+    // W_hh [4·hidden, hidden]; the choice sets (sometimes zero) lengths.
+    lstm_scan: case((1usize..=3, 1usize..=3, 1usize..=2)
+        .prop_map(|(t, b, h)| vec![vec![t, b, 4 * h], vec![b, h], vec![b, h], vec![4 * h, h]]).boxed(), &[Any]), |v, c| {
+        let (steps, batch) = (v[0].shape()[0], v[0].shape()[1]);
+        let mut scan = LstmScan::default();
+        if c & 1 == 1 {
+            scan.lengths = Some((0..batch).map(|b| (c / 2 + b * 5) % (steps + 1)).collect());
+        }
+        v[0].lstm_scan(v[1], v[2], v[3], &scan)
     };
     // Integer indexing.
     index_select: one(1, false, &[Any]), |v, c| {

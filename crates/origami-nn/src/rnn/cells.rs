@@ -10,7 +10,7 @@ use rand::Rng;
 
 use std::sync::Arc;
 
-use origami_tape::{ElmanScan, Float, Nonlinearity, Tape, Var};
+use origami_tape::{ElmanScan, Float, GruScan, LstmScan, Nonlinearity, Tape, Var};
 
 use super::{Cell, CellWeights, SeqOutput, State, unroll};
 use crate::activation::Activation;
@@ -100,9 +100,7 @@ impl<T: Float> Cell<T> for Elman<T> {
         let states =
             z.reshape(&[steps, batch, hidden])
                 .elman_scan(h0, w.weight_hh.bind(tape), &scan);
-        let outputs: Vec<_> = (0..steps)
-            .map(|t| states.narrow(0, t, 1).reshape(&[batch, hidden]))
-            .collect();
+        let outputs = per_step(states, steps, batch, hidden);
         let last = State {
             h: outputs[steps - 1],
             c: None,
@@ -147,6 +145,50 @@ impl<T: Float> Cell<T> for Gru<T> {
             c: None,
         }
     }
+
+    /// One `gru_scan` op over all steps (the input projections of every
+    /// step first, as one product): the maths of [`Cell::step`], fused.
+    fn seq<'t>(
+        &self,
+        tape: &'t Tape<T>,
+        xs: &[Var<'t, T>],
+        lengths: Option<&[usize]>,
+        init: Option<State<'t, T>>,
+    ) -> SeqOutput<'t, T> {
+        assert!(!xs.is_empty(), "unroll: no time steps");
+        let (steps, batch, hidden) = (xs.len(), xs[0].shape()[0], self.hidden_size());
+        let w = &self.weights;
+        let gi =
+            Var::concat(xs, 0).matmul_t(w.weight_ih.bind(tape), false, true) + w.bias_ih.bind(tape);
+        let h0 = init.unwrap_or_else(|| self.zero_state(tape, batch)).h;
+        let scan = GruScan {
+            lengths: lengths.map(Arc::from),
+        };
+        let states = gi.reshape(&[steps, batch, 3 * hidden]).gru_scan(
+            h0,
+            w.weight_hh.bind(tape),
+            w.bias_hh.bind(tape),
+            &scan,
+        );
+        let outputs = per_step(states, steps, batch, hidden);
+        let last = State {
+            h: outputs[steps - 1],
+            c: None,
+        };
+        SeqOutput { outputs, last }
+    }
+}
+
+/// `[steps, batch, hidden]` states as one `[batch, hidden]` value per step.
+fn per_step<'t, T: Float>(
+    states: Var<'t, T>,
+    steps: usize,
+    batch: usize,
+    hidden: usize,
+) -> Vec<Var<'t, T>> {
+    (0..steps)
+        .map(|t| states.narrow(0, t, 1).reshape(&[batch, hidden]))
+        .collect()
 }
 
 /// The long short-term memory cell.
@@ -191,5 +233,41 @@ impl<T: Float> Cell<T> for Lstm<T> {
             h: output * c.tanh(),
             c: Some(c),
         }
+    }
+
+    /// One `lstm_scan` op over all steps (the input projections of every
+    /// step first, as one product, both biases folded in): the maths of
+    /// [`Cell::step`], fused.
+    fn seq<'t>(
+        &self,
+        tape: &'t Tape<T>,
+        xs: &[Var<'t, T>],
+        lengths: Option<&[usize]>,
+        init: Option<State<'t, T>>,
+    ) -> SeqOutput<'t, T> {
+        assert!(!xs.is_empty(), "unroll: no time steps");
+        let (steps, batch, hidden) = (xs.len(), xs[0].shape()[0], self.hidden_size());
+        let w = &self.weights;
+        let bias = w.bias_ih.bind(tape) + w.bias_hh.bind(tape);
+        let gi = Var::concat(xs, 0).matmul_t(w.weight_ih.bind(tape), false, true) + bias;
+        let init = init.unwrap_or_else(|| self.zero_state(tape, batch));
+        let c0 = init.c.expect("an LSTM state carries a cell vector");
+        let scan = LstmScan {
+            lengths: lengths.map(Arc::from),
+        };
+        let hc = gi.reshape(&[steps, batch, 4 * hidden]).lstm_scan(
+            init.h,
+            c0,
+            w.weight_hh.bind(tape),
+            &scan,
+        );
+        let hs = hc.narrow(0, 0, 1).reshape(&[steps, batch, hidden]);
+        let outputs = per_step(hs, steps, batch, hidden);
+        let c = hc.narrow(0, 1, 1).narrow(1, steps - 1, 1);
+        let last = State {
+            h: outputs[steps - 1],
+            c: Some(c.reshape(&[batch, hidden])),
+        };
+        SeqOutput { outputs, last }
     }
 }

@@ -117,9 +117,8 @@ impl<T: Float> Rnn<T> {
     /// Runs every cell in checkpointed chunks of `every` time steps
     /// ([`unroll_checkpointed`](crate::unroll_checkpointed)): training keeps
     /// each step's state but none of the gates. Results and gradients are
-    /// unchanged: bit for bit for GRU and LSTM; to rounding for Elman
-    /// cells, whose fused scan forms each weight gradient as one product
-    /// per chunk rather than over the whole sequence.
+    /// unchanged to rounding: the fused scans form each weight gradient as
+    /// one product per chunk rather than over the whole sequence.
     ///
     /// # Panics
     /// If `every` is 0.

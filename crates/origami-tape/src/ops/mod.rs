@@ -1,8 +1,9 @@
 //! Every differentiable op, one file per family with its forward kernel,
 //! its backward rule and its public `Var` methods side by side (except
 //! `composite` and `einsum`, whose ops are compositions of the others and
-//! have no rule of their own; `scan` is a folder, its backward being both
-//! a direct kernel and a recorded rule). `Op` is the enum the tape stores;
+//! have no rule of their own). The fused recurrences are folders: `scan`
+//! (Elman), `gru_scan` and `lstm_scan`, each with its forward, a direct
+//! backward kernel for eager passes, and a recorded rule. `Op` is the enum the tape stores;
 //! each arm delegates to its family. The backward walk calls only op
 //! methods: [`Op::backward`] for the input gradients, or, for the ops that
 //! add into their inputs' gradients themselves, [`Op::backward_into`].
@@ -11,10 +12,12 @@ pub(crate) mod binary;
 mod checkpoint;
 mod composite;
 mod einsum;
+mod gru_scan;
 mod indexing;
 mod inner;
 mod layout;
 mod loss;
+mod lstm_scan;
 pub(crate) mod matmul;
 pub(crate) mod reduce;
 mod scan;
@@ -30,11 +33,13 @@ use crate::tensor::Tensor;
 
 pub(crate) use binary::Binary;
 pub(crate) use checkpoint::Segment;
+pub use gru_scan::GruScan;
 pub(crate) use indexing::Indexing;
 pub(crate) use inner::Inner;
 pub(crate) use layout::Layout;
 pub(crate) use loss::Loss;
 pub use loss::Reduction;
+pub use lstm_scan::LstmScan;
 pub(crate) use matmul::Matmul;
 pub(crate) use reduce::Reduce;
 pub use scan::{ElmanScan, Nonlinearity};
@@ -60,6 +65,8 @@ pub(crate) enum Op<T: Float> {
     Softmax(Softmax),
     Loss(Loss),
     Scan(ElmanScan),
+    GruScan(GruScan),
+    LstmScan(LstmScan),
     Inner(Inner<T>),
     Checkpoint(std::rc::Rc<Segment<T>>),
 }
@@ -79,6 +86,8 @@ impl<T: Float> Op<T> {
             Op::Softmax(s) => s.name(),
             Op::Loss(l) => l.name(),
             Op::Scan(_) => "elman_scan",
+            Op::GruScan(_) => "gru_scan",
+            Op::LstmScan(_) => "lstm_scan",
             Op::Inner(_) => "inner_product",
             Op::Checkpoint(_) => "checkpoint",
         }
@@ -98,6 +107,8 @@ impl<T: Float> Op<T> {
             Op::Softmax(s) => s.forward(x[0]),
             Op::Loss(l) => l.forward(x[0]),
             Op::Scan(s) => s.forward(x[0], x[1], x[2]),
+            Op::GruScan(s) => s.forward(x[0], x[1], x[2], x[3]),
+            Op::LstmScan(s) => s.forward(x[0], x[1], x[2], x[3]),
             Op::Inner(p) => p.forward(x),
             Op::Checkpoint(_) => unreachable!("a segment's value is computed when it is recorded"),
         }
@@ -126,6 +137,8 @@ impl<T: Float> Op<T> {
             Op::Softmax(s) => smallvec::smallvec![Some(s.backward(&x[0], y, g))],
             Op::Loss(l) => smallvec::smallvec![Some(l.backward(&x[0], g))],
             Op::Scan(s) => scan::backward(s, x, y, g, need),
+            Op::GruScan(s) => gru_scan::backward(s, x, y, g, need),
+            Op::LstmScan(s) => lstm_scan::backward(s, x, y, g, need),
             Op::Inner(p) => p.backward(g, need),
         }
     }

@@ -61,10 +61,7 @@ impl ElmanScan {
 
     /// Which rows are still running at step `t`; `None` when all are.
     pub(crate) fn live(&self, t: usize) -> Option<Vec<bool>> {
-        let lens = self.lengths.as_ref()?;
-        lens.iter()
-            .any(|&l| l <= t)
-            .then(|| lens.iter().map(|&l| t < l).collect())
+        live_rows(self.lengths.as_deref(), t)
     }
 
     /// `(steps, batch, hidden)`, after checking every shape.
@@ -81,17 +78,7 @@ impl ElmanScan {
             w == [hidden, hidden],
             "elman_scan: weight {w:?} is not [{hidden}, {hidden}]"
         );
-        if let Some(lens) = &self.lengths {
-            assert_eq!(
-                lens.len(),
-                batch,
-                "elman_scan: {} lengths for a batch of {batch}",
-                lens.len()
-            );
-            if let Some((b, &l)) = lens.iter().enumerate().find(|&(_, &l)| l > steps) {
-                panic!("elman_scan: sequence {b} has length {l} but only {steps} steps were given");
-            }
-        }
+        check_lengths("elman_scan", self.lengths.as_deref(), batch, steps);
         (steps, batch, hidden)
     }
 
@@ -102,16 +89,7 @@ impl ElmanScan {
         if !transpose {
             return Cow::Borrowed(w);
         }
-        let mut flipped = Vec::with_capacity(w.len());
-        transpose_into(
-            w,
-            hidden,
-            hidden,
-            &mut flipped.spare_capacity_mut()[..w.len()],
-        );
-        // SAFETY: `transpose_into` wrote all `hidden²` elements.
-        unsafe { flipped.set_len(w.len()) };
-        Cow::Owned(flipped)
+        Cow::Owned(transposed(w, hidden, hidden))
     }
 
     /// `act(pre)` into `out`.
@@ -160,6 +138,66 @@ impl ElmanScan {
         }
         Tensor::from_parts(z.shape().into(), out)
     }
+}
+
+/// Which rows of a batch with these sequence `lengths` are still running
+/// at step `t`; `None` when all are (shared by the three scans).
+pub(crate) fn live_rows(lengths: Option<&[usize]>, t: usize) -> Option<Vec<bool>> {
+    let lens = lengths?;
+    lens.iter()
+        .any(|&l| l <= t)
+        .then(|| lens.iter().map(|&l| t < l).collect())
+}
+
+/// Panics, naming `op`, unless there is one length per row and none
+/// exceeds `steps`.
+pub(crate) fn check_lengths(op: &str, lengths: Option<&[usize]>, batch: usize, steps: usize) {
+    if let Some(lens) = lengths {
+        assert_eq!(
+            lens.len(),
+            batch,
+            "{op}: {} lengths for a batch of {batch}",
+            lens.len()
+        );
+        if let Some((b, &l)) = lens.iter().enumerate().find(|&(_, &l)| l > steps) {
+            panic!("{op}: sequence {b} has length {l} but only {steps} steps were given");
+        }
+    }
+}
+
+/// The `rows × cols` row-major `w` transposed, as a plain operand.
+pub(crate) fn transposed<T: Float>(w: &[T], rows: usize, cols: usize) -> Vec<T> {
+    let mut flipped = Vec::with_capacity(w.len());
+    transpose_into(w, rows, cols, &mut flipped.spare_capacity_mut()[..w.len()]);
+    // SAFETY: `transpose_into` wrote all `rows·cols` elements.
+    unsafe { flipped.set_len(w.len()) };
+    flipped
+}
+
+/// The input gradients of a fused op through the composition it fuses:
+/// `composite` rebuilds the op from its inputs on a tape and the VJP is
+/// taken through it (recorded when `A` is; this is how a fused op's
+/// backward can itself be differentiated).
+pub(crate) fn by_composition<T: Float, A: Algebra<T>>(
+    x: &[A],
+    g: &A,
+    need: &[bool],
+    composite: &dyn for<'s> Fn(&[Var<'s, T>]) -> Var<'s, T>,
+) -> InputGrads<A> {
+    let n = x.len();
+    let mut values = x.to_vec();
+    values.push(g.clone());
+    let mut differentiable = need.to_vec();
+    differentiable.push(false);
+    let mut results = A::on_tape(&values, &differentiable, &|tape, vars, record| {
+        let output = composite(&vars[..n]);
+        let wrt: Vec<Var<'_, T>> = (0..n).filter(|&k| need[k]).map(|k| vars[k]).collect();
+        tape.vjp(&[output], &vars[n..], &wrt, record)
+    })
+    .into_iter();
+    (0..n)
+        .map(|k| need[k].then(|| results.next().expect("one gradient per needed input")))
+        .collect()
 }
 
 impl<'t, T: Float> Var<'t, T> {
