@@ -1,6 +1,9 @@
 //! W2 — rnn-text: Elman RNN over 64 steps (vocab 64, embedding 32, hidden
 //! 128, batch 32, 4 classes), global-norm clipping at 5, momentum SGD
-//! (μ 0.9, lr 0.05), exactly as the workload specification says.
+//! (μ 0.9, lr 0.05), exactly as the workload specification says; and the
+//! data, the training step and the timing W5 and W6 share with it.
+
+use std::ops::Range;
 
 use origami::optim::{clip_grad_norm, sharded_gradient};
 use origami::prelude::*;
@@ -10,12 +13,12 @@ use crate::support::bind_params;
 use crate::support::splitmix::SplitMix64;
 use crate::support::timing::{peak_rss_mb, summary, time_steps};
 
-const VOCAB: usize = 64;
-const EMBED: usize = 32;
-const HIDDEN: usize = 128;
-const STEPS_T: usize = 64;
+pub const VOCAB: usize = 64;
+pub const EMBED: usize = 32;
+pub const HIDDEN: usize = 128;
+pub const STEPS_T: usize = 64;
 const BATCH: usize = 32;
-const CLASSES: usize = 4;
+pub const CLASSES: usize = 4;
 const BATCHES: usize = 32;
 const WARMUP: usize = 20;
 const TIMED: usize = 200;
@@ -23,9 +26,9 @@ const TIMED: usize = 200;
 /// One batch: tokens per time step (`[64][32]`) and the labels.
 pub type Batch = (Vec<Vec<usize>>, Vec<usize>);
 
-/// The 32 batches and the parameters `E, W_xh, W_hh, b_h, W_o, b_o`.
-pub fn data_and_params() -> (Vec<Batch>, Vec<Tensor<f32>>) {
-    let mut rng = SplitMix64::new(2);
+/// The 1,024 sequences of stream 2, as 32 batches (W2, W5 and W6 all draw
+/// them first, then their own parameters from the same stream).
+pub fn batches(rng: &mut SplitMix64) -> Vec<Batch> {
     let mut seqs = Vec::with_capacity(BATCHES * BATCH);
     for _ in 0..BATCHES * BATCH {
         let label = rng.randint(CLASSES);
@@ -41,6 +44,20 @@ pub fn data_and_params() -> (Vec<Batch>, Vec<Tensor<f32>>) {
             .collect();
         seqs.push((label, tokens));
     }
+    seqs.chunks(BATCH)
+        .map(|chunk| {
+            let steps = (0..STEPS_T)
+                .map(|t| chunk.iter().map(|(_, s)| s[t]).collect())
+                .collect();
+            (steps, chunk.iter().map(|(l, _)| *l).collect())
+        })
+        .collect()
+}
+
+/// The 32 batches and the parameters `E, W_xh, W_hh, b_h, W_o, b_o`.
+pub fn data_and_params() -> (Vec<Batch>, Vec<Tensor<f32>>) {
+    let mut rng = SplitMix64::new(2);
+    let batches = batches(&mut rng);
     let bound = 1.0 / (HIDDEN as f64).sqrt();
     let params = vec![
         rng.uniform(&[VOCAB, EMBED], -1.0, 1.0),
@@ -50,43 +67,49 @@ pub fn data_and_params() -> (Vec<Batch>, Vec<Tensor<f32>>) {
         rng.uniform(&[HIDDEN, CLASSES], -bound, bound),
         rng.uniform(&[CLASSES], -bound, bound),
     ];
-    let batches = seqs
-        .chunks(BATCH)
-        .map(|chunk| {
-            let steps = (0..STEPS_T)
-                .map(|t| chunk.iter().map(|(_, s)| s[t]).collect())
-                .collect();
-            (steps, chunk.iter().map(|(l, _)| *l).collect())
-        })
-        .collect();
     (batches, params)
 }
 
-/// The loss of batch rows `rows` divided by the batch size (so shards add
-/// up to the batch mean), and its gradients.
-fn shard_loss(
-    params: &[Tensor<f32>],
-    batch: &Batch,
-    rows: std::ops::Range<usize>,
-) -> (f64, Grads<f32>) {
-    let tape = Tape::new();
-    let p = bind_params(&tape, params);
-    let size = rows.len();
-    // As nn.RNN does: the input projection (and bias) of all 64 steps in
-    // one GEMM; then the recurrence as one op.
+/// The tokens of batch rows `rows`, time-major, looked up in `E`:
+/// `[64 · rows, 32]`.
+pub fn embedded<'t>(e: Var<'t, f32>, batch: &Batch, rows: Range<usize>) -> Var<'t, f32> {
     let ids: Vec<usize> = batch
         .0
         .iter()
         .flat_map(|ids| &ids[rows.clone()])
         .copied()
         .collect();
+    e.index_select(0, &ids)
+}
+
+/// The summed cross-entropy of the head on the last state `h`, divided by
+/// the batch size (so shards add up to the batch mean), and its gradients.
+pub fn head_loss<'t>(
+    h: Var<'t, f32>,
+    w_o: Var<'t, f32>,
+    b_o: Var<'t, f32>,
+    labels: &[usize],
+) -> (f64, Grads<f32>) {
+    let loss = (h.matmul(w_o) + b_o).cross_entropy(labels, Reduction::Sum) / BATCH as f32;
+    (loss.value().item() as f64, loss.backward())
+}
+
+/// The loss of batch rows `rows` of one batch (a share of the batch mean)
+/// and its gradients, for the parameters a workload draws.
+pub type ShardLoss = fn(&[Tensor<f32>], &Batch, Range<usize>) -> (f64, Grads<f32>);
+
+fn shard_loss(params: &[Tensor<f32>], batch: &Batch, rows: Range<usize>) -> (f64, Grads<f32>) {
+    let tape = Tape::new();
+    let p = bind_params(&tape, params);
+    let size = rows.len();
+    // As nn.RNN does: the input projection (and bias) of all 64 steps in
+    // one GEMM; then the recurrence as one op.
     let projected =
-        (p[0].index_select(0, &ids).matmul(p[1]) + p[3]).reshape(&[STEPS_T, size, HIDDEN]);
+        (embedded(p[0], batch, rows.clone()).matmul(p[1]) + p[3]).reshape(&[STEPS_T, size, HIDDEN]);
     let h0 = tape.constant(Tensor::zeros(&[size, HIDDEN]));
     let states = projected.elman_scan(h0, p[2], &ElmanScan::new(Nonlinearity::Tanh));
     let h = states.narrow(0, STEPS_T - 1, 1).reshape(&[size, HIDDEN]);
-    let loss = (h.matmul(p[4]) + p[5]).cross_entropy(&batch.1[rows], Reduction::Sum) / BATCH as f32;
-    (loss.value().item() as f64, loss.backward())
+    head_loss(h, p[4], p[5], &batch.1[rows])
 }
 
 /// One training step, the batch split over `threads` threads; returns the loss
@@ -97,6 +120,7 @@ pub fn step(
     first: bool,
     batch: &Batch,
     threads: usize,
+    shard_loss: ShardLoss,
 ) -> f32 {
     // One shard per thread. When a helper's core is busy, sharded_gradient
     // runs every shard on this thread, and more, smaller shards then cost
@@ -128,7 +152,19 @@ pub fn step(
 }
 
 pub fn run(threads: usize) {
-    let (batches, mut params) = data_and_params();
+    let (batches, params) = data_and_params();
+    run_with("rnn", threads, &batches, params, shard_loss);
+}
+
+/// Times `workload` (20 warm-up and 200 timed steps over the 32 batches)
+/// and prints its JSON line, with the losses the specification checks.
+pub fn run_with(
+    workload: &str,
+    threads: usize,
+    batches: &[Batch],
+    mut params: Vec<Tensor<f32>>,
+    shard_loss: ShardLoss,
+) {
     let mut velocity: Vec<Tensor<f32>> = params.iter().map(|p| Tensor::zeros(p.shape())).collect();
     let mut checks = Vec::new();
     let samples = time_steps(WARMUP, TIMED, |i| {
@@ -138,13 +174,14 @@ pub fn run(threads: usize) {
             i == 0,
             &batches[i % BATCHES],
             threads,
+            shard_loss,
         );
         if [0, 1, 2, 10, WARMUP + TIMED - 1].contains(&i) {
             checks.push(format!("\"loss_step{i}\": {loss:.6}"));
         }
     });
     println!(
-        "{{\"workload\": \"rnn\", \"framework\": \"origami\", {}, \"peak_rss_mb\": {:.1}, \"check\": {{{}}}}}",
+        "{{\"workload\": \"{workload}\", \"framework\": \"origami\", {}, \"peak_rss_mb\": {:.1}, \"check\": {{{}}}}}",
         summary(&samples),
         peak_rss_mb(),
         checks.join(", ")

@@ -1,5 +1,6 @@
-//! The five benchmark workloads of the specification (W0 sgemm, W1
-//! mlp-tiny, W2 rnn-text, W3 mlp-wide, W4 Hessian-vector product) and the
+//! The benchmark workloads of the specification (W0 sgemm, W1 mlp-tiny,
+//! W2 rnn-text, W3 mlp-wide, W4 Hessian-vector product, W5 lstm-text, W6
+//! gru-text) and the
 //! tape's per-op overhead, timed on one thread and printed as JSON lines
 //! comparable with the PyTorch/JAX reference scripts.
 //!
@@ -17,6 +18,8 @@ mod w1_mlp_tiny;
 mod w2_rnn_text;
 mod w3_mlp_wide;
 mod w4_hvp;
+mod w5_lstm_text;
+mod w6_gru_text;
 
 fn main() {
     let all: Vec<String> = std::env::args().skip(1).collect();
@@ -80,5 +83,11 @@ fn run_workloads(wanted: &dyn Fn(&str) -> bool, threads: usize) {
     }
     if wanted("w4") {
         w4_hvp::run();
+    }
+    if wanted("w5") {
+        w5_lstm_text::run(threads);
+    }
+    if wanted("w6") {
+        w6_gru_text::run(threads);
     }
 }

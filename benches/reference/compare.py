@@ -6,7 +6,7 @@ pinned to core 0 by default; `--threads 2` gives every side cores 0 and 1;
 test).
 
   cargo bench --bench workloads --no-run
-  python3 benches/reference/compare.py [--repeats 3] [--threads N] [--busy] [w0 w1 w2 w3 w4]
+  python3 benches/reference/compare.py [--repeats 3] [--threads N] [--busy] [w0 w1 w2 w3 w4 w5 w6]
 
 Every side is started the same way: by its resolved absolute path, pinned
 with taskset. Absolute times drift on shared machines; the ratios from one
@@ -34,16 +34,21 @@ def lines(cmd, threads):
     return [json.loads(l) for l in out.splitlines() if l.startswith("{")]
 
 
+# The recurrent workloads (W2, W5, W6): origami's line has no variant and
+# is compared with each of PyTorch's (its nn module, its Python loop).
+RECURRENT = ("rnn", "lstm", "gru")
+
+
 def key(rec):
-    # origami's W2 has no variant: it is compared with each other variant.
-    variant = rec.get("variant", "") if rec["framework"] != "origami" or rec["workload"] != "rnn" else "*"
+    variant = rec.get("variant", "") if rec["framework"] != "origami" or rec["workload"] not in RECURRENT else "*"
     return (rec["workload"], variant, rec.get("n", ""))
 
 
 def best_jax(results, workload, variant):
-    """JAX's median for this row: for W4's Hv and for W2 the fastest of
-    JAX's variants of that kind, else JAX's own variant of the row."""
-    kind = "hvp" if variant.startswith("hvp") else "" if workload == "rnn" else None
+    """JAX's median for this row: for W4's Hv and for the recurrent
+    workloads the fastest of JAX's variants of that kind, else JAX's own
+    variant of the row."""
+    kind = "hvp" if variant.startswith("hvp") else "" if workload in RECURRENT else None
     if kind is None:
         own = results.get((workload, variant, ""), {}).get("jax")
         return statistics.median(own) if own else None
@@ -57,7 +62,7 @@ def main():
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--busy", action="store_true", help="keep core 1 busy with a spinning process")
-    ap.add_argument("workloads", nargs="*", default=["w0", "w1", "w2", "w3", "w4"])
+    ap.add_argument("workloads", nargs="*", default=["w0", "w1", "w2", "w3", "w4", "w5", "w6"])
     args = ap.parse_args()
     bench = sorted(glob.glob(os.path.join(HERE, "../../target/release/deps/workloads-*")), key=os.path.getmtime)
     bench = [os.path.realpath(b) for b in bench if not b.endswith(".d")]

@@ -73,19 +73,124 @@ def w1():
     report("mlp_tiny", timed(200, 2000, step), checks)
 
 
-def w2_data():
-    """The 1,024 sequences, their labels and E, W_xh, W_hh, b_h, W_o, b_o."""
-    s = Stream(2)
+def sequences(s):
+    """W2's 1,024 sequences and labels, the first draws of stream `s`."""
     labels, tokens = [], []
     for _ in range(1024):
         label = int(np.floor(s.u01(1)[0] * 4))
         u = s.u01(128).reshape(64, 2)
         tokens.append(np.where(u[:, 0] < 0.5, 16 * label + np.floor(16 * u[:, 1]), np.floor(64 * u[:, 1])).astype(np.int64))
         labels.append(label)
+    return torch.from_numpy(np.stack(tokens)), torch.tensor(labels)
+
+
+def w2_data():
+    """The 1,024 sequences, their labels and E, W_xh, W_hh, b_h, W_o, b_o."""
+    s = Stream(2)
+    tokens, labels = sequences(s)
     bnd = 1 / np.sqrt(128)
     params = [s.uniform((64, 32), -1, 1), s.uniform((32, 128), -bnd, bnd), s.uniform((128, 128), -bnd, bnd),
               s.uniform((128,), -bnd, bnd), s.uniform((128, 4), -bnd, bnd), s.uniform((4,), -bnd, bnd)]
-    return torch.from_numpy(np.stack(tokens)), torch.tensor(labels), params
+    return tokens, labels, params
+
+
+def gated_data(gates, biases):
+    """W5 (gates 4, one bias) or W6 (gates 3, two biases): the sequences,
+    then E, W_ih, W_hh, the biases, W_o, b_o in the specification's layout."""
+    s = Stream(2)
+    tokens, labels = sequences(s)
+    bnd = 1 / np.sqrt(128)
+    params = [s.uniform((64, 32), -1, 1), s.uniform((32, 128 * gates), -bnd, bnd), s.uniform((128, 128 * gates), -bnd, bnd)]
+    params += [s.uniform((128 * gates,), -bnd, bnd) for _ in range(biases)]
+    params += [s.uniform((128, 4), -bnd, bnd), s.uniform((4,), -bnd, bnd)]
+    return tokens, labels, params
+
+
+def lstm_cell(p, x_proj, h, c):
+    z = x_proj + h @ p[2]
+    i, f, g, o = z.split(128, dim=1)
+    c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+    return torch.sigmoid(o) * torch.tanh(c), c
+
+
+def gru_cell(p, x_proj, h):
+    gh = h @ p[2] + p[4]
+    ir, iz, i_n = x_proj.split(128, dim=1)
+    hr, hz, hn = gh.split(128, dim=1)
+    r, z = torch.sigmoid(ir + hr), torch.sigmoid(iz + hz)
+    n = torch.tanh(i_n + r * hn)
+    return (1 - z) * n + z * h
+
+
+def gated_loop(name, gates, biases):
+    """W5/W6 as the formulas in a Python loop over 64 steps (the input
+    projection of every step in one product first, as nn.LSTM/nn.GRU do)."""
+    tokens, labels, params = gated_data(gates, biases)
+    for p in params:
+        p.requires_grad_(True)
+    velocity = [torch.zeros_like(p) for p in params]
+    checks = {}
+
+    def step(i):
+        b = i % 32
+        toks, y = tokens[32 * b:32 * b + 32].t(), labels[32 * b:32 * b + 32]
+        proj = params[0][toks] @ params[1] + params[3]  # [64, 32, gates·128]
+        h = torch.zeros(32, 128)
+        c = torch.zeros(32, 128)
+        for t in range(64):
+            if gates == 4:
+                h, c = lstm_cell(params, proj[t], h, c)
+            else:
+                h = gru_cell(params, proj[t], h)
+        loss = torch.nn.functional.cross_entropy(h @ params[-2] + params[-1], y)
+        grads = torch.autograd.grad(loss, params)
+        norm = torch.sqrt(sum((g * g).sum() for g in grads))
+        scale = min(1.0, 5.0 / (norm.item() + 1e-6))
+        with torch.no_grad():
+            for p, g, v in zip(params, grads, velocity):
+                v.mul_(0.0 if i == 0 else 0.9).add_(g * scale)
+                p.sub_(0.05 * v)
+        if i in (0, 1, 2, 10, 219):
+            checks[f"loss_step{i}"] = round(loss.item(), 6)
+    report(name, timed(20, 200, step), checks, variant="python loop")
+
+
+def gated_fused(name, gates, biases):
+    """W5 with nn.LSTM (bias_hh zero and frozen), W6 with nn.GRU (both
+    biases): nn.Embedding + the cell + nn.Linear, torch.optim.SGD."""
+    tokens, labels, params = gated_data(gates, biases)
+    embedding, head = torch.nn.Embedding(64, 32), torch.nn.Linear(128, 4)
+    cell = torch.nn.LSTM(32, 128) if gates == 4 else torch.nn.GRU(32, 128)
+    with torch.no_grad():
+        embedding.weight.copy_(params[0])
+        cell.weight_ih_l0.copy_(params[1].t())
+        cell.weight_hh_l0.copy_(params[2].t())
+        cell.bias_ih_l0.copy_(params[3])
+        cell.bias_hh_l0.copy_(params[4] if biases == 2 else torch.zeros(4 * 128))
+        head.weight.copy_(params[-2].t())
+        head.bias.copy_(params[-1])
+    trained = [embedding.weight, cell.weight_ih_l0, cell.weight_hh_l0, cell.bias_ih_l0]
+    if biases == 2:
+        trained.append(cell.bias_hh_l0)
+    else:
+        cell.bias_hh_l0.requires_grad_(False)
+    trained += [head.weight, head.bias]
+    opt = torch.optim.SGD(trained, lr=0.05, momentum=0.9)
+    checks = {}
+
+    def step(i):
+        b = i % 32
+        toks, y = tokens[32 * b:32 * b + 32].t(), labels[32 * b:32 * b + 32]
+        opt.zero_grad(set_to_none=True)
+        out, state = cell(embedding(toks))
+        h = state[0] if gates == 4 else state
+        loss = torch.nn.functional.cross_entropy(head(h[0]), y)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(trained, 5.0)
+        opt.step()
+        if i in (0, 1, 2, 10, 219):
+            checks[f"loss_step{i}"] = round(loss.item(), 6)
+    report(name, timed(20, 200, step), checks, variant="nn.LSTM" if gates == 4 else "nn.GRU")
 
 
 def w2():
@@ -189,6 +294,8 @@ def w4():
 if __name__ == "__main__":
     torch.set_num_threads(int(sys.argv[2]) if len(sys.argv) > 2 else 1)
     torch.set_num_interop_threads(1)
-    workloads = {"w0": [w0], "w1": [w1], "w2": [w2, w2_fused], "w3": [w3], "w4": [w4]}
+    workloads = {"w0": [w0], "w1": [w1], "w2": [w2, w2_fused], "w3": [w3], "w4": [w4],
+                 "w5": [lambda: gated_loop("lstm", 4, 1), lambda: gated_fused("lstm", 4, 1)],
+                 "w6": [lambda: gated_loop("gru", 3, 2), lambda: gated_fused("gru", 3, 2)]}
     for run in workloads[sys.argv[1]]:
         run()

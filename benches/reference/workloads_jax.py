@@ -1,4 +1,4 @@
-"""JAX versions of origami's benchmark workloads W1–W4, written from the
+"""JAX versions of origami's benchmark workloads W1–W6, written from the
 workload specification (same SplitMix64 data and initial parameters as
 workloads.py and the Rust side, same update rules, same timing rules).
 Every step is one `jax.jit` call, timed until its result is ready.
@@ -65,19 +65,24 @@ def w1():
     train("mlp_tiny", params, batches, 0.1, jnp.tanh, 200, 2000, (0, 1, 2, 10, 100, 2199))
 
 
-def w2():
-    s = Stream(2)
+def sequences(s):
+    """W2's 1,024 sequences as 32 time-major batches, the first draws of `s`."""
     labels, tokens = [], []
     for _ in range(1024):
         label = int(np.floor(s.u01(1)[0] * 4))
         u = s.u01(128).reshape(64, 2)
         tokens.append(np.where(u[:, 0] < 0.5, 16 * label + np.floor(16 * u[:, 1]), np.floor(64 * u[:, 1])).astype(np.int32))
         labels.append(label)
+    tokens, labels = np.stack(tokens), np.array(labels, dtype=np.int32)
+    return [(jnp.asarray(tokens[32 * b:32 * b + 32].T), jnp.asarray(labels[32 * b:32 * b + 32])) for b in range(32)]
+
+
+def w2():
+    s = Stream(2)
+    batches = sequences(s)
     bnd = 1 / np.sqrt(128)
     params = [s.uniform((64, 32), -1, 1), s.uniform((32, 128), -bnd, bnd), s.uniform((128, 128), -bnd, bnd),
               s.uniform((128,), -bnd, bnd), s.uniform((128, 4), -bnd, bnd), s.uniform((4,), -bnd, bnd)]
-    tokens, labels = np.stack(tokens), np.array(labels, dtype=np.int32)
-    batches = [(jnp.asarray(tokens[32 * b:32 * b + 32].T), jnp.asarray(labels[32 * b:32 * b + 32])) for b in range(32)]
 
     def loss_fn(p, toks, y):
         emb, w_xh, w_hh, b_h, w_o, b_o = p
@@ -89,6 +94,51 @@ def w2():
         h, _ = jax.lax.scan(cell, jnp.zeros((32, 128), jnp.float32), projected)
         return cross_entropy(h @ w_o + b_o, y)
 
+    recurrent_train("rnn", params, batches, loss_fn)
+
+
+def lstm_loss(p, toks, y):
+    emb, w_ih, w_hh, b, w_o, b_o = p
+    projected = emb[toks] @ w_ih + b  # [64, 32, 512]
+
+    def cell(state, z):
+        h, c = state
+        i, f, g, o = jnp.split(z + h @ w_hh, 4, axis=1)
+        c = jax.nn.sigmoid(f) * c + jax.nn.sigmoid(i) * jnp.tanh(g)
+        h = jax.nn.sigmoid(o) * jnp.tanh(c)
+        return (h, c), None
+    zeros = jnp.zeros((32, 128), jnp.float32)
+    (h, _), _ = jax.lax.scan(cell, (zeros, zeros), projected)
+    return cross_entropy(h @ w_o + b_o, y)
+
+
+def gru_loss(p, toks, y):
+    emb, w_ih, w_hh, b_ih, b_hh, w_o, b_o = p
+    projected = emb[toks] @ w_ih + b_ih  # [64, 32, 384]
+
+    def cell(h, z):
+        ir, iz, i_n = jnp.split(z, 3, axis=1)
+        hr, hz, hn = jnp.split(h @ w_hh + b_hh, 3, axis=1)
+        r, u = jax.nn.sigmoid(ir + hr), jax.nn.sigmoid(iz + hz)
+        n = jnp.tanh(i_n + r * hn)
+        return (1 - u) * n + u * h, None
+    h, _ = jax.lax.scan(cell, jnp.zeros((32, 128), jnp.float32), projected)
+    return cross_entropy(h @ w_o + b_o, y)
+
+
+def gated(workload, gates, biases, loss_fn):
+    """W5 (LSTM: 4 gates, one bias) or W6 (GRU: 3 gates, two biases)."""
+    s = Stream(2)
+    batches = sequences(s)
+    bnd = 1 / np.sqrt(128)
+    params = [s.uniform((64, 32), -1, 1), s.uniform((32, 128 * gates), -bnd, bnd), s.uniform((128, 128 * gates), -bnd, bnd)]
+    params += [s.uniform((128 * gates,), -bnd, bnd) for _ in range(biases)]
+    params += [s.uniform((128, 4), -bnd, bnd), s.uniform((4,), -bnd, bnd)]
+    recurrent_train(workload, params, batches, loss_fn)
+
+
+def recurrent_train(workload, params, batches, loss_fn):
+    """W2's training: clipping at 5 and momentum SGD, one jit per step."""
     @jax.jit
     def step(p, m, mu, toks, y):
         loss, grads = jax.value_and_grad(loss_fn)(p, toks, y)
@@ -108,7 +158,7 @@ def w2():
         loss.block_until_ready()
         if i in (0, 1, 2, 10, 219):
             checks[f"loss_step{i}"] = round(float(loss), 6)
-    report("rnn", timed(20, 200, one), checks, variant="lax.scan")
+    report(workload, timed(20, 200, one), checks, variant="lax.scan")
 
 
 def w3():
@@ -150,6 +200,7 @@ def w4():
 
 
 if __name__ == "__main__":
-    workloads = {"w0": [], "w1": [w1], "w2": [w2], "w3": [w3], "w4": [w4]}
+    workloads = {"w0": [], "w1": [w1], "w2": [w2], "w3": [w3], "w4": [w4],
+                 "w5": [lambda: gated("lstm", 4, 1, lstm_loss)], "w6": [lambda: gated("gru", 3, 2, gru_loss)]}
     for run in workloads[sys.argv[1]]:
         run()

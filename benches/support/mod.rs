@@ -18,3 +18,9 @@ pub fn bind_params<'t>(tape: &'t Tape<f32>, params: &[Tensor<f32>]) -> Vec<Var<'
         .map(|(i, t)| tape.param(i, t))
         .collect()
 }
+
+/// A 2-D tensor transposed (drawn in the specification's layout, stored
+/// in PyTorch's).
+pub fn transposed(t: Tensor<f32>) -> Tensor<f32> {
+    Tape::new().constant(t).transpose(0, 1).value()
+}
