@@ -35,6 +35,43 @@ pub(crate) fn widest<R>(body: impl FnOnce() -> R) -> R {
     body()
 }
 
+/// `$kernel($args)` compiled for the widest instruction set this CPU
+/// supports, like [`widest`], for kernels over several slices: the
+/// arguments (of type `$args_type`, generic over `T: Float`) are passed
+/// into the feature-enabled function and `$kernel` (`#[inline(always)]`)
+/// is inlined there, so the compiler knows the slices apart and emits
+/// vector code, which a loop over slices split inside one closure did not
+/// get (the LSTM backward stayed scalar, even through a generic caller).
+macro_rules! widest_kernel {
+    ($kernel:ident::<$t:ty>, $args_type:ty, $args:expr) => {{
+        #[cfg(target_arch = "x86_64")]
+        {
+            #[target_feature(enable = "avx512f,avx512vl,avx2")]
+            fn wide512<T: $crate::float::Float>(args: $args_type) {
+                $kernel(args)
+            }
+            #[target_feature(enable = "avx2")]
+            fn wide256<T: $crate::float::Float>(args: $args_type) {
+                $kernel(args)
+            }
+            if std::is_x86_feature_detected!("avx512f") && std::is_x86_feature_detected!("avx512vl")
+            {
+                // SAFETY: the CPU supports every feature the function
+                // enables (checked just above), its only requirement.
+                unsafe { wide512::<$t>($args) }
+            } else if std::is_x86_feature_detected!("avx2") {
+                // SAFETY: the CPU supports AVX2 (checked just above).
+                unsafe { wide256::<$t>($args) }
+            } else {
+                $kernel::<$t>($args)
+            }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        $kernel::<$t>($args)
+    }};
+}
+pub(crate) use widest_kernel;
+
 #[cfg(test)]
 mod tests {
     use super::widest;

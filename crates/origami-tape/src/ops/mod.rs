@@ -65,8 +65,8 @@ pub(crate) enum Op<T: Float> {
     Softmax(Softmax),
     Loss(Loss),
     Scan(ElmanScan),
-    GruScan(GruScan),
-    LstmScan(LstmScan),
+    GruScan(GruScan, scan::Workspace<T>),
+    LstmScan(LstmScan, scan::Workspace<T>),
     Inner(Inner<T>),
     Checkpoint(std::rc::Rc<Segment<T>>),
 }
@@ -86,8 +86,8 @@ impl<T: Float> Op<T> {
             Op::Softmax(s) => s.name(),
             Op::Loss(l) => l.name(),
             Op::Scan(_) => "elman_scan",
-            Op::GruScan(_) => "gru_scan",
-            Op::LstmScan(_) => "lstm_scan",
+            Op::GruScan(..) => "gru_scan",
+            Op::LstmScan(..) => "lstm_scan",
             Op::Inner(_) => "inner_product",
             Op::Checkpoint(_) => "checkpoint",
         }
@@ -107,8 +107,8 @@ impl<T: Float> Op<T> {
             Op::Softmax(s) => s.forward(x[0]),
             Op::Loss(l) => l.forward(x[0]),
             Op::Scan(s) => s.forward(x[0], x[1], x[2]),
-            Op::GruScan(s) => s.forward(x[0], x[1], x[2], x[3]),
-            Op::LstmScan(s) => s.forward(x[0], x[1], x[2], x[3]),
+            Op::GruScan(s, workspace) => s.forward(x[0], x[1], x[2], x[3], workspace),
+            Op::LstmScan(s, workspace) => s.forward(x[0], x[1], x[2], x[3], workspace),
             Op::Inner(p) => p.forward(x),
             Op::Checkpoint(_) => unreachable!("a segment's value is computed when it is recorded"),
         }
@@ -137,8 +137,8 @@ impl<T: Float> Op<T> {
             Op::Softmax(s) => smallvec::smallvec![Some(s.backward(&x[0], y, g))],
             Op::Loss(l) => smallvec::smallvec![Some(l.backward(&x[0], g))],
             Op::Scan(s) => scan::backward(s, x, y, g, need),
-            Op::GruScan(s) => gru_scan::backward(s, x, y, g, need),
-            Op::LstmScan(s) => lstm_scan::backward(s, x, y, g, need),
+            Op::GruScan(s, workspace) => gru_scan::backward(s, workspace, x, y, g, need),
+            Op::LstmScan(s, workspace) => lstm_scan::backward(s, workspace, x, y, g, need),
             Op::Inner(p) => p.backward(g, need),
         }
     }

@@ -2,26 +2,27 @@
 //! tensors: no op is recorded, every step's gate gradients land in one
 //! buffer, and the weight gradient is one product over all steps.
 //!
-//! The hidden projections of every step are formed again first, as one
-//! product `[h0; h_1 … h_{T-1}]·W_hhᵀ + b_hh`. Then, from the last step,
-//! with `dh = g_t + carry` and `h_{t-1}` written `h`:
-//! `dn = dh ⊙ (1 − z)`, `dz = dh ⊙ (h − n)`, `dn̂ = dn ⊙ (1 − n²)`,
-//! `dr̂ = dn̂ ⊙ gh_n ⊙ r(1 − r)`, `dẑ = dz ⊙ z(1 − z)`;
+//! The gates `r`, `z`, `n` and `gh_n` of every step come from the
+//! forward's workspace. From the last step, with `dh = g_t + carry` and
+//! `h_{t-1}` written `h`: `dn = dh ⊙ (1 − z)`, `dẑ = dh ⊙ (h − n) ⊙ z(1 − z)`,
+//! `dn̂ = dn ⊙ (1 − n²)`, `dr̂ = dn̂ ⊙ gh_n ⊙ r(1 − r)`;
 //! `dgi = [dr̂, dẑ, dn̂]`, `dgh = [dr̂, dẑ, dn̂ ⊙ r]`, and
 //! `carry = dh ⊙ z + dgh·W_hh` (rows already ended pass `dh` on instead).
-//! Finally `dW_hh = dghᵀ·[h0; h_1 …]` and `db_hh = Σ dgh`.
+//! Finally `dW_hh = dghᵀ·[h0; h_1 … h_{T-1}]` and `db_hh = Σ dgh`.
 
 use crate::buffer::Buffer;
 use crate::float::Float;
+use crate::kernels::wide::widest_kernel;
 use crate::ops::InputGrads;
-use crate::ops::gru_scan::{Gates, GruScan};
+use crate::ops::gru_scan::GruScan;
 use crate::ops::matmul::matmul_new;
-use crate::ops::scan::live_rows;
+use crate::ops::scan::{Workspace, live_rows};
 use crate::tensor::Tensor;
 
 /// Gradients of `(gi, h0, W_hh, b_hh)`.
 pub(super) fn backward<T: Float>(
     scan: &GruScan,
+    workspace: &Workspace<T>,
     x: &[Tensor<T>],
     y: &Tensor<T>,
     g: &Tensor<T>,
@@ -30,65 +31,62 @@ pub(super) fn backward<T: Float>(
     let (gi, h0, w, b) = (&x[0], &x[1], &x[2], &x[3]);
     let (steps, batch, hidden) = scan.dims(gi.shape(), h0.shape(), w.shape(), b.shape());
     let (size, wide) = (batch * hidden, 3 * hidden);
+    let [rz_all, n_all, ghn_all] = workspace.parts() else {
+        unreachable!("gru_scan keeps three parts")
+    };
     // Every step's previous state, stacked: [steps·batch, hidden].
     let mut previous = Buffer::with_capacity(steps * size);
     previous.extend_from_slice(h0.data());
     previous.extend_from_slice(&y.data()[..(steps - 1) * size]);
-    let mut gh_all = matmul_new(
-        1,
-        steps * batch,
-        hidden,
-        wide,
-        &previous,
-        false,
-        w.data(),
-        true,
-    );
-    for row in gh_all.chunks_mut(wide) {
-        row.iter_mut()
-            .zip(b.data())
-            .for_each(|(v, &bias)| *v += bias);
-    }
     let mut dgi_all = Buffer::filled(T::ZERO, steps * batch * wide);
     let mut dgh_all = Buffer::filled(T::ZERO, steps * batch * wide);
     let mut carry = Buffer::filled(T::ZERO, size);
-    let mut dh = Buffer::filled(T::ZERO, size);
-    let mut gates = Gates::new(batch, hidden);
     for t in (0..steps).rev() {
+        let now = t * size..(t + 1) * size;
         let block = t * batch * wide..(t + 1) * batch * wide;
-        let gh = &gh_all[block.clone()];
-        gates.compute(&gi.data()[block.clone()], gh);
-        let h = &previous[t * size..(t + 1) * size];
-        for ((d, &gv), &c) in dh
-            .iter_mut()
-            .zip(&g.data()[t * size..(t + 1) * size])
-            .zip(&carry)
-        {
-            *d = gv + c;
-        }
         let (dgi, dgh) = (&mut dgi_all[block.clone()], &mut dgh_all[block]);
-        for i in 0..size {
-            let (row, col) = (i / hidden, i % hidden);
-            let (r, z, n) = (gates.r(i), gates.z(i), gates.n[i]);
-            let dn = dh[i] * (T::ONE - z);
-            let dz_pre = dh[i] * (h[i] - n) * z * (T::ONE - z);
-            let dn_pre = dn * (T::ONE - n * n);
-            let at = row * wide + col;
-            let dr_pre = dn_pre * gh[at + 2 * hidden] * r * (T::ONE - r);
-            dgi[at] = dr_pre;
-            dgi[at + hidden] = dz_pre;
-            dgi[at + 2 * hidden] = dn_pre;
-            dgh[at] = dr_pre;
-            dgh[at + hidden] = dz_pre;
-            dgh[at + 2 * hidden] = dn_pre * r;
-            carry[i] = dh[i] * z;
+        let g_t = &g.data()[now.clone()];
+        // Rows already ended pass dh through: their carries, kept first.
+        let ended: Vec<(usize, Vec<T>)> = live_rows(scan.lengths.as_deref(), t)
+            .map(|live| {
+                let rows = live.iter().enumerate().filter(|(_, l)| !**l);
+                rows.map(|(row, _)| (row, carry[row * hidden..(row + 1) * hidden].to_vec()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let per_row = dgi
+            .chunks_mut(wide)
+            .zip(dgh.chunks_mut(wide))
+            .zip(carry.chunks_mut(hidden).zip(g_t.chunks(hidden)))
+            .zip(rz_all[2 * now.start..2 * now.end].chunks(2 * hidden))
+            .zip(
+                n_all[now.clone()]
+                    .chunks(hidden)
+                    .zip(ghn_all[now.clone()].chunks(hidden)),
+            )
+            .zip(previous[now].chunks(hidden));
+        for (((((dgi, dgh), (carry, g)), rz), (n, ghn)), h) in per_row {
+            let n_ = hidden;
+            let (dgi_r, rest) = dgi[..3 * n_].split_at_mut(n_);
+            let (dgi_z, dgi_n) = rest.split_at_mut(n_);
+            let (dgh_r, rest) = dgh[..3 * n_].split_at_mut(n_);
+            let (dgh_z, dgh_n) = rest.split_at_mut(n_);
+            widest_kernel!(
+                row::<T>,
+                Row<'_, T>,
+                (
+                    [&rz[..n_], &rz[n_..2 * n_], n, ghn, h],
+                    (g, carry),
+                    [dgi_r, dgi_z, dgi_n],
+                    [dgh_r, dgh_z, dgh_n]
+                )
+            );
         }
-        if let Some(live) = live_rows(scan.lengths.as_deref(), t) {
-            for (row, _) in live.iter().enumerate().filter(|(_, l)| !**l) {
-                dgi[row * wide..(row + 1) * wide].fill(T::ZERO);
-                dgh[row * wide..(row + 1) * wide].fill(T::ZERO);
-                let cells = row * hidden..(row + 1) * hidden;
-                carry[cells.clone()].copy_from_slice(&dh[cells]);
+        for (row, old) in ended {
+            dgi[row * wide..(row + 1) * wide].fill(T::ZERO);
+            dgh[row * wide..(row + 1) * wide].fill(T::ZERO);
+            for (k, j) in (row * hidden..(row + 1) * hidden).enumerate() {
+                carry[j] = g_t[j] + old[k];
             }
         }
         if t > 0 || need[1] {
@@ -128,4 +126,46 @@ pub(super) fn backward<T: Float>(
     let dgi = need[0].then(|| Tensor::from_parts(gi.shape().into(), dgi_all));
     let dh0 = need[1].then(|| Tensor::from_parts(h0.shape().into(), carry));
     smallvec::smallvec![dgi, dh0, dw, db]
+}
+
+/// The slices of one row of one step: the gates `r`, `z`, `n`, `gh_n` and
+/// the previous state; the output gradient and the carry (updated); the
+/// gradients of the input and hidden projections (written, r, z, n).
+type Row<'a, T> = (
+    [&'a [T]; 5],
+    (&'a [T], &'a mut [T]),
+    [&'a mut [T]; 3],
+    [&'a mut [T]; 3],
+);
+
+/// One row of one step (called through `widest_kernel!`).
+#[inline(always)]
+fn row<T: Float>(
+    ([r, z, n, ghn, h], (g, carry), [dgi_r, dgi_z, dgi_n], [dgh_r, dgh_z, dgh_n]): Row<'_, T>,
+) {
+    // Every slice exactly `len` long: no bounds checks in the loop.
+    let len = r.len();
+    let (z, n, ghn, h, g, carry) = (
+        &z[..len],
+        &n[..len],
+        &ghn[..len],
+        &h[..len],
+        &g[..len],
+        &mut carry[..len],
+    );
+    let (dgi_r, dgi_z, dgi_n) = (&mut dgi_r[..len], &mut dgi_z[..len], &mut dgi_n[..len]);
+    let (dgh_r, dgh_z, dgh_n) = (&mut dgh_r[..len], &mut dgh_z[..len], &mut dgh_n[..len]);
+    for j in 0..len {
+        let dh = g[j] + carry[j];
+        let dz_pre = dh * (h[j] - n[j]) * z[j] * (T::ONE - z[j]);
+        let dn_pre = dh * (T::ONE - z[j]) * (T::ONE - n[j] * n[j]);
+        let dr_pre = dn_pre * ghn[j] * r[j] * (T::ONE - r[j]);
+        dgi_r[j] = dr_pre;
+        dgi_z[j] = dz_pre;
+        dgi_n[j] = dn_pre;
+        dgh_r[j] = dr_pre;
+        dgh_z[j] = dz_pre;
+        dgh_n[j] = dn_pre * r[j];
+        carry[j] = dh * z[j];
+    }
 }

@@ -7,8 +7,8 @@
 //!
 //! Recorded step by step a GRU step is ~20 nodes; here the forward is one
 //! `[batch, hidden] × [hidden, 3·hidden]` product per step and one fused
-//! pass over the gates, the eager backward (`eager.rs`) one product per
-//! step, with the weight gradient formed as a single product over all
+//! pass over the gates, which it keeps for the eager backward (`eager.rs`):
+//! one product per step, with the weight gradient formed as a single product over all
 //! steps. The recorded backward differentiates the step-by-step
 //! composition ([`composite`]), so second order works through the op and
 //! the op spec table holds the fused kernels to the composition.
@@ -21,7 +21,8 @@ mod eager;
 use crate::algebra::Algebra;
 use crate::buffer::Buffer;
 use crate::float::Float;
-use crate::ops::scan::{by_composition, check_lengths, live_rows, transposed};
+use crate::kernels::wide::widest;
+use crate::ops::scan::{Workspace, by_composition, check_lengths, live_rows, transposed};
 use crate::ops::{InputGrads, Op};
 use crate::tape::Var;
 use crate::tensor::Tensor;
@@ -68,19 +69,23 @@ impl GruScan {
         (steps, batch, hidden)
     }
 
-    /// Every state `h_1 … h_steps`.
+    /// Every state `h_1 … h_steps`; keeps every step's gates `r`, `z`,
+    /// `n` and `gh_n` in `workspace` for the eager backward.
     pub(crate) fn forward<T: Float>(
         &self,
         gi: &Tensor<T>,
         h0: &Tensor<T>,
         w: &Tensor<T>,
         b: &Tensor<T>,
+        workspace: &Workspace<T>,
     ) -> Tensor<T> {
         let (steps, batch, hidden) = self.dims(gi.shape(), h0.shape(), w.shape(), b.shape());
-        let size = batch * hidden;
-        let wide = 3 * hidden;
+        let (size, wide) = (batch * hidden, 3 * hidden);
         let w_t = transposed(w.data(), wide, hidden);
         let mut out = Buffer::with_capacity(steps * size);
+        let mut rz_all = Buffer::with_capacity(2 * steps * size);
+        let mut n_all = Buffer::with_capacity(steps * size);
+        let mut ghn_all = Buffer::with_capacity(steps * size);
         let mut gh = Buffer::filled(T::ZERO, batch * wide);
         let mut gates = Gates::new(batch, hidden);
         let mut next = Buffer::filled(T::ZERO, size);
@@ -91,12 +96,23 @@ impl GruScan {
                 &out[(t - 1) * size..t * size]
             };
             hidden_projection(prev, &w_t, b.data(), batch, hidden, &mut gh);
-            let gi_t = &gi.data()[t * batch * wide..(t + 1) * batch * wide];
-            gates.compute(gi_t, &gh);
-            for i in 0..size {
-                let n = gates.n[i];
-                next[i] = n + gates.z(i) * (prev[i] - n);
-            }
+            gates.compute(&gi.data()[t * batch * wide..(t + 1) * batch * wide], &gh);
+            widest(|| {
+                let rows = next.chunks_mut(hidden).zip(prev.chunks(hidden));
+                for ((next, prev), (rz, n)) in
+                    rows.zip(gates.rz.chunks(2 * hidden).zip(gates.n.chunks(hidden)))
+                {
+                    let (z, n, prev, next) = (
+                        &rz[hidden..2 * hidden],
+                        &n[..hidden],
+                        &prev[..hidden],
+                        &mut next[..hidden],
+                    );
+                    for j in 0..hidden {
+                        next[j] = n[j] + z[j] * (prev[j] - n[j]);
+                    }
+                }
+            });
             if let Some(live) = live_rows(self.lengths.as_deref(), t) {
                 for (row, _) in live.iter().enumerate().filter(|(_, l)| !**l) {
                     let cells = row * hidden..(row + 1) * hidden;
@@ -104,13 +120,19 @@ impl GruScan {
                 }
             }
             out.extend_from_slice(&next);
+            rz_all.extend_from_slice(&gates.rz);
+            n_all.extend_from_slice(&gates.n);
+            for row in gh.chunks(wide) {
+                ghn_all.extend_from_slice(&row[2 * hidden..]);
+            }
         }
+        workspace.keep(vec![rz_all, n_all, ghn_all]);
         Tensor::from_parts(vec![steps, batch, hidden].into(), out)
     }
 }
 
 /// `gh = h·W_hhᵀ + b_hh` for one step, `W_hhᵀ` given laid out plainly.
-pub(crate) fn hidden_projection<T: Float>(
+fn hidden_projection<T: Float>(
     h: &[T],
     w_t: &[T],
     b: &[T],
@@ -126,17 +148,17 @@ pub(crate) fn hidden_projection<T: Float>(
 
 /// One step's gates: `r` and `z` side by side per row (`[batch, 2H]`) and
 /// `n` (`[batch, H]`), with the scratch their pre-activations need.
-pub(crate) struct Gates<T: Float> {
+struct Gates<T: Float> {
     hidden: usize,
     /// `σ` of `gi_{r,z} + gh_{r,z}`, row by row: `r` then `z`.
-    pub(crate) rz: Buffer<T>,
+    rz: Buffer<T>,
     /// `tanh(gi_n + r ⊙ gh_n)`.
-    pub(crate) n: Buffer<T>,
+    n: Buffer<T>,
     pre: Buffer<T>,
 }
 
 impl<T: Float> Gates<T> {
-    pub(crate) fn new(batch: usize, hidden: usize) -> Self {
+    fn new(batch: usize, hidden: usize) -> Self {
         Self {
             hidden,
             rz: Buffer::filled(T::ZERO, batch * 2 * hidden),
@@ -145,21 +167,9 @@ impl<T: Float> Gates<T> {
         }
     }
 
-    /// `r` of cell `i` (row-major over `[batch, hidden]`).
-    pub(crate) fn r(&self, i: usize) -> T {
-        let (row, col) = (i / self.hidden, i % self.hidden);
-        self.rz[row * 2 * self.hidden + col]
-    }
-
-    /// `z` of cell `i`.
-    pub(crate) fn z(&self, i: usize) -> T {
-        let (row, col) = (i / self.hidden, i % self.hidden);
-        self.rz[row * 2 * self.hidden + self.hidden + col]
-    }
-
     /// The gates from one step's input and hidden projections
     /// (`[batch, 3H]` each).
-    pub(crate) fn compute(&mut self, gi: &[T], gh: &[T]) {
+    fn compute(&mut self, gi: &[T], gh: &[T]) {
         let h = self.hidden;
         for ((pre, i), g) in self
             .pre
@@ -241,7 +251,8 @@ impl<'t, T: Float> Var<'t, T> {
     /// ```
     #[track_caller]
     pub fn gru_scan(self, h0: Self, weight_hh: Self, bias_hh: Self, scan: &GruScan) -> Self {
-        self.apply(Op::GruScan(scan.clone()), &[h0, weight_hh, bias_hh])
+        let op = Op::GruScan(scan.clone(), Workspace::default());
+        self.apply(op, &[h0, weight_hh, bias_hh])
     }
 }
 
@@ -249,6 +260,7 @@ impl<'t, T: Float> Var<'t, T> {
 /// (tensors), the composition's recorded rule otherwise.
 pub(crate) fn backward<T: Float, A: Algebra<T>>(
     scan: &GruScan,
+    workspace: &Workspace<T>,
     x: &[A],
     y: &A,
     g: &A,
@@ -257,7 +269,7 @@ pub(crate) fn backward<T: Float, A: Algebra<T>>(
     let tensors: Option<Vec<Tensor<T>>> = x.iter().map(|v| v.as_tensor().cloned()).collect();
     match (tensors, y.as_tensor(), g.as_tensor()) {
         (Some(x_values), Some(y_value), Some(g_value)) => {
-            eager::backward(scan, &x_values, y_value, g_value, need)
+            eager::backward(scan, workspace, &x_values, y_value, g_value, need)
                 .into_iter()
                 .map(|grad| grad.map(|t| g.constant(t)))
                 .collect()

@@ -2,26 +2,28 @@
 //! tensors: no op is recorded, every step's gate gradients land in one
 //! buffer, and the weight gradient is one product over all steps.
 //!
-//! The gate pre-activations of every step are formed again first, as one
-//! product `gi + [h0; h_1 … h_{T-1}]·W_hhᵀ`; the cell states come from the
-//! output. Then, from the last step, with `dh = g^h_t + carry_h`,
-//! `dc = g^c_t + carry_c + dh ⊙ o ⊙ (1 − tanh²c_t)`:
+//! The gates and `tanh c_t` of every step come from the forward's
+//! workspace, the cell states from its output. From the last step, with
+//! `dh = g^h_t + carry_h`, `dc = g^c_t + carry_c + dh ⊙ o ⊙ (1 − tanh²c_t)`:
 //! `dâ_i = dc ⊙ g ⊙ i(1 − i)`, `dâ_f = dc ⊙ c_{t-1} ⊙ f(1 − f)`,
 //! `dâ_g = dc ⊙ i ⊙ (1 − g²)`, `dâ_o = dh ⊙ tanh c_t ⊙ o(1 − o)`;
 //! `carry_c = dc ⊙ f`, `carry_h = dâ·W_hh` (rows already ended pass their
-//! gradients on instead). Finally `dW_hh = dâᵀ·[h0; h_1 …]`, `dgi = dâ`.
+//! gradients on instead). Finally `dW_hh = dâᵀ·[h0; h_1 … h_{T-1}]` and
+//! `dgi = dâ`.
 
 use crate::buffer::Buffer;
 use crate::float::Float;
+use crate::kernels::wide::widest_kernel;
 use crate::ops::InputGrads;
-use crate::ops::lstm_scan::{LstmScan, activate};
+use crate::ops::lstm_scan::LstmScan;
 use crate::ops::matmul::matmul_new;
-use crate::ops::scan::live_rows;
+use crate::ops::scan::{Workspace, live_rows};
 use crate::tensor::Tensor;
 
 /// Gradients of `(gi, h0, c0, W_hh)`.
 pub(super) fn backward<T: Float>(
     scan: &LstmScan,
+    workspace: &Workspace<T>,
     x: &[Tensor<T>],
     y: &Tensor<T>,
     g: &Tensor<T>,
@@ -32,24 +34,11 @@ pub(super) fn backward<T: Float>(
     let (size, wide) = (batch * hidden, 4 * hidden);
     let (hs, cs) = y.data().split_at(steps * size);
     let (g_h, g_c) = g.data().split_at(steps * size);
-    let mut previous = Buffer::with_capacity(steps * size);
-    previous.extend_from_slice(h0.data());
-    previous.extend_from_slice(&hs[..(steps - 1) * size]);
-    let mut act = matmul_new(
-        1,
-        steps * batch,
-        hidden,
-        wide,
-        &previous,
-        false,
-        w.data(),
-        true,
-    );
-    act.iter_mut().zip(gi.data()).for_each(|(a, &v)| *a += v);
-    activate(&mut act, hidden);
+    let [gates, tanh_cs] = workspace.parts() else {
+        unreachable!("lstm_scan keeps two parts")
+    };
     let mut da_all = Buffer::filled(T::ZERO, steps * batch * wide);
     let (mut carry_h, mut carry_c) = (Buffer::filled(T::ZERO, size), Buffer::filled(T::ZERO, size));
-    let (mut dh, mut tanh_c) = (Buffer::filled(T::ZERO, size), Buffer::filled(T::ZERO, size));
     for t in (0..steps).rev() {
         let now = t * size..(t + 1) * size;
         let c_prev = if t == 0 {
@@ -57,35 +46,58 @@ pub(super) fn backward<T: Float>(
         } else {
             &cs[(t - 1) * size..t * size]
         };
-        T::tanh_slice(&cs[now.clone()], &mut tanh_c);
-        let a = &act[t * batch * wide..(t + 1) * batch * wide];
-        let da = &mut da_all[t * batch * wide..(t + 1) * batch * wide];
-        let live = live_rows(scan.lengths.as_deref(), t);
-        for i in 0..size {
-            let row = i / hidden;
-            dh[i] = g_h[now.start + i] + carry_h[i];
-            let incoming = g_c[now.start + i] + carry_c[i];
-            if live.as_ref().is_some_and(|l| !l[row]) {
-                // Ended: h and c pass through this step unchanged.
-                carry_h[i] = dh[i];
-                carry_c[i] = incoming;
-                continue;
+        let block = t * batch * wide..(t + 1) * batch * wide;
+        let (a, da) = (&gates[block.clone()], &mut da_all[block]);
+        let tanh_c = &tanh_cs[now.clone()];
+        let (g_h, g_c) = (&g_h[now.clone()], &g_c[now]);
+        // Rows already ended pass h's and c's gradients through unchanged:
+        // their carries, before this step overwrites them.
+        let ended: Vec<(usize, Vec<T>, Vec<T>)> = live_rows(scan.lengths.as_deref(), t)
+            .map(|live| {
+                let rows = live.iter().enumerate().filter(|(_, l)| !**l);
+                rows.map(|(row, _)| {
+                    let cells = row * hidden..(row + 1) * hidden;
+                    (
+                        row,
+                        carry_h[cells.clone()].to_vec(),
+                        carry_c[cells].to_vec(),
+                    )
+                })
+                .collect()
+            })
+            .unwrap_or_default();
+        {
+            let rows = da
+                .chunks_mut(wide)
+                .zip(a.chunks(wide))
+                .zip(carry_h.chunks_mut(hidden).zip(carry_c.chunks_mut(hidden)))
+                .zip(g_h.chunks(hidden).zip(g_c.chunks(hidden)))
+                .zip(tanh_c.chunks(hidden).zip(c_prev.chunks(hidden)));
+            for ((((da, a), (ch, cc)), (gh, gc)), (tc, cp)) in rows {
+                let n = hidden;
+                let (da_i, rest) = da[..4 * n].split_at_mut(n);
+                let (da_f, rest) = rest.split_at_mut(n);
+                let (da_g, da_o) = rest.split_at_mut(n);
+                widest_kernel!(
+                    row::<T>,
+                    Row<'_, T>,
+                    (
+                        [&a[..n], &a[n..2 * n], &a[2 * n..3 * n], &a[3 * n..4 * n]],
+                        [da_i, da_f, da_g, da_o],
+                        (ch, cc),
+                        (gh, gc),
+                        (tc, cp),
+                    )
+                );
             }
-            let at = row * wide + i % hidden;
-            let (gate_i, gate_f, gate_g, gate_o) = (
-                a[at],
-                a[at + hidden],
-                a[at + 2 * hidden],
-                a[at + 3 * hidden],
-            );
-            let tc = tanh_c[i];
-            let dc = incoming + dh[i] * gate_o * (T::ONE - tc * tc);
-            da[at] = dc * gate_g * gate_i * (T::ONE - gate_i);
-            da[at + hidden] = dc * c_prev[i] * gate_f * (T::ONE - gate_f);
-            da[at + 2 * hidden] = dc * gate_i * (T::ONE - gate_g * gate_g);
-            da[at + 3 * hidden] = dh[i] * tc * gate_o * (T::ONE - gate_o);
-            carry_h[i] = T::ZERO;
-            carry_c[i] = dc * gate_f;
+        }
+        for (row, old_h, old_c) in ended {
+            da[row * wide..(row + 1) * wide].fill(T::ZERO);
+            let cells = row * hidden..(row + 1) * hidden;
+            for (k, j) in cells.enumerate() {
+                carry_h[j] = g_h[j] + old_h[k];
+                carry_c[j] = g_c[j] + old_c[k];
+            }
         }
         if t > 0 || need[1] {
             T::matmul_into(
@@ -102,6 +114,9 @@ pub(super) fn backward<T: Float>(
         }
     }
     let dw = need[3].then(|| {
+        let mut previous = Buffer::with_capacity(steps * size);
+        previous.extend_from_slice(h0.data());
+        previous.extend_from_slice(&hs[..(steps - 1) * size]);
         let dw = matmul_new(
             1,
             wide,
@@ -118,4 +133,47 @@ pub(super) fn backward<T: Float>(
     let dh0 = need[1].then(|| Tensor::from_parts(h0.shape().into(), carry_h));
     let dc0 = need[2].then(|| Tensor::from_parts(c0.shape().into(), carry_c));
     smallvec::smallvec![dgi, dh0, dc0, dw]
+}
+
+/// The slices of one row of one step: the gates `i, f, g, o`; their
+/// gradients (written); the carries `h`, `c` (updated); the output
+/// gradients `g^h`, `g^c`; `tanh c_t` and `c_{t-1}`.
+type Row<'a, T> = (
+    [&'a [T]; 4],
+    [&'a mut [T]; 4],
+    (&'a mut [T], &'a mut [T]),
+    (&'a [T], &'a [T]),
+    (&'a [T], &'a [T]),
+);
+
+/// One row of one step: the gate gradients from `dh`, `dc` and the gates;
+/// the carries updated in place (called through `widest_kernel!`).
+#[inline(always)]
+fn row<T: Float>(
+    ([i, f, g, o], [da_i, da_f, da_g, da_o], (carry_h, carry_c), (g_h, g_c), (tanh_c, c_prev)): Row<
+        '_,
+        T,
+    >,
+) {
+    // Every slice exactly `n` long: no bounds checks in the loop.
+    let n = i.len();
+    let (f, g, o) = (&f[..n], &g[..n], &o[..n]);
+    let (da_i, da_f, da_g, da_o) = (
+        &mut da_i[..n],
+        &mut da_f[..n],
+        &mut da_g[..n],
+        &mut da_o[..n],
+    );
+    let (carry_h, carry_c, g_h, g_c) = (&mut carry_h[..n], &mut carry_c[..n], &g_h[..n], &g_c[..n]);
+    let (tanh_c, c_prev) = (&tanh_c[..n], &c_prev[..n]);
+    for j in 0..n {
+        let dh = g_h[j] + carry_h[j];
+        let dc = g_c[j] + carry_c[j] + dh * o[j] * (T::ONE - tanh_c[j] * tanh_c[j]);
+        da_i[j] = dc * g[j] * i[j] * (T::ONE - i[j]);
+        da_f[j] = dc * c_prev[j] * f[j] * (T::ONE - f[j]);
+        da_g[j] = dc * i[j] * (T::ONE - g[j] * g[j]);
+        da_o[j] = dh * tanh_c[j] * o[j] * (T::ONE - o[j]);
+        carry_h[j] = T::ZERO;
+        carry_c[j] = dc * f[j];
+    }
 }

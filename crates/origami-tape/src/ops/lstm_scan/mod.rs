@@ -5,8 +5,8 @@
 //! `o = σ(a_o)`, `c' = f ⊙ c + i ⊙ g`, `h' = o ⊙ tanh(c')`.
 //!
 //! The forward is one `[batch, hidden] × [hidden, 4·hidden]` product per
-//! step and one fused pass over the gates; the eager backward
-//! (`eager.rs`) one product per step, with the weight gradient formed as a
+//! step and one fused pass over the gates, which it keeps (with `tanh c`)
+//! for the eager backward (`eager.rs`): one product per step, with the weight gradient formed as a
 //! single product over all steps. The recorded backward differentiates
 //! the step-by-step composition ([`composite`]), so second order works
 //! through the op and the op spec table holds the fused kernels to it.
@@ -19,7 +19,8 @@ mod eager;
 use crate::algebra::Algebra;
 use crate::buffer::Buffer;
 use crate::float::Float;
-use crate::ops::scan::{by_composition, check_lengths, live_rows, transposed};
+use crate::kernels::wide::widest;
+use crate::ops::scan::{Workspace, by_composition, check_lengths, live_rows, transposed};
 use crate::ops::{InputGrads, Op};
 use crate::tape::Var;
 use crate::tensor::Tensor;
@@ -65,21 +66,25 @@ impl LstmScan {
         (steps, batch, hidden)
     }
 
-    /// Every `h_t` and `c_t`, as `[2, steps, batch, hidden]`.
+    /// Every `h_t` and `c_t`, as `[2, steps, batch, hidden]`; keeps every
+    /// step's gates and `tanh c_t` in `workspace` for the eager backward.
     pub(crate) fn forward<T: Float>(
         &self,
         gi: &Tensor<T>,
         h0: &Tensor<T>,
         c0: &Tensor<T>,
         w: &Tensor<T>,
+        workspace: &Workspace<T>,
     ) -> Tensor<T> {
         let (steps, batch, hidden) = self.dims(gi.shape(), h0.shape(), c0.shape(), w.shape());
         let (size, wide) = (batch * hidden, 4 * hidden);
         let w_t = transposed(w.data(), wide, hidden);
         let mut hs = Buffer::with_capacity(2 * steps * size);
         let mut cs = Buffer::with_capacity(steps * size);
-        let mut act = Buffer::filled(T::ZERO, batch * wide);
+        let mut gates = Buffer::with_capacity(steps * batch * wide);
+        let mut tanh_cs = Buffer::with_capacity(steps * size);
         let (mut h, mut c) = (Buffer::filled(T::ZERO, size), Buffer::filled(T::ZERO, size));
+        let mut tanh_c = Buffer::filled(T::ZERO, size);
         for t in 0..steps {
             let (h_prev, c_prev) = if t == 0 {
                 (h0.data(), c0.data())
@@ -87,20 +92,38 @@ impl LstmScan {
                 let last = (t - 1) * size..t * size;
                 (&hs[last.clone()], &cs[last])
             };
-            act.copy_from_slice(&gi.data()[t * batch * wide..(t + 1) * batch * wide]);
-            T::matmul_into(
-                batch, hidden, wide, h_prev, false, &w_t, false, &mut act, true,
-            );
-            activate(&mut act, hidden);
-            for i in 0..size {
-                let at = (i / hidden) * wide + i % hidden;
-                let (gate_i, gate_f, gate_g) = (act[at], act[at + hidden], act[at + 2 * hidden]);
-                c[i] = gate_f * c_prev[i] + gate_i * gate_g;
-            }
-            T::tanh_slice(&c, &mut h);
-            for i in 0..size {
-                h[i] = act[(i / hidden) * wide + 3 * hidden + i % hidden] * h[i];
-            }
+            let block = t * batch * wide..(t + 1) * batch * wide;
+            gates.extend_from_slice(&gi.data()[block.clone()]);
+            let act = &mut gates[block];
+            T::matmul_into(batch, hidden, wide, h_prev, false, &w_t, false, act, true);
+            activate(act, hidden);
+            widest(|| {
+                for ((a, c), c_prev) in act
+                    .chunks(wide)
+                    .zip(c.chunks_mut(hidden))
+                    .zip(c_prev.chunks(hidden))
+                {
+                    let n = hidden;
+                    let (i, f, g) = (&a[..n], &a[n..2 * n], &a[2 * n..3 * n]);
+                    let (c, c_prev) = (&mut c[..n], &c_prev[..n]);
+                    for j in 0..n {
+                        c[j] = f[j] * c_prev[j] + i[j] * g[j];
+                    }
+                }
+            });
+            T::tanh_slice(&c, &mut tanh_c);
+            widest(|| {
+                for ((a, h), tc) in act
+                    .chunks(wide)
+                    .zip(h.chunks_mut(hidden))
+                    .zip(tanh_c.chunks(hidden))
+                {
+                    let (o, h, tc) = (&a[3 * hidden..4 * hidden], &mut h[..hidden], &tc[..hidden]);
+                    for j in 0..hidden {
+                        h[j] = o[j] * tc[j];
+                    }
+                }
+            });
             if let Some(live) = live_rows(self.lengths.as_deref(), t) {
                 for (row, _) in live.iter().enumerate().filter(|(_, l)| !**l) {
                     let cells = row * hidden..(row + 1) * hidden;
@@ -110,7 +133,9 @@ impl LstmScan {
             }
             hs.extend_from_slice(&h);
             cs.extend_from_slice(&c);
+            tanh_cs.extend_from_slice(&tanh_c);
         }
+        workspace.keep(vec![gates, tanh_cs]);
         hs.extend_from_slice(&cs);
         Tensor::from_parts(vec![2, steps, batch, hidden].into(), hs)
     }
@@ -193,7 +218,8 @@ impl<'t, T: Float> Var<'t, T> {
     /// ```
     #[track_caller]
     pub fn lstm_scan(self, h0: Self, c0: Self, weight_hh: Self, scan: &LstmScan) -> Self {
-        self.apply(Op::LstmScan(scan.clone()), &[h0, c0, weight_hh])
+        let op = Op::LstmScan(scan.clone(), Workspace::default());
+        self.apply(op, &[h0, c0, weight_hh])
     }
 }
 
@@ -201,6 +227,7 @@ impl<'t, T: Float> Var<'t, T> {
 /// (tensors), the composition's recorded rule otherwise.
 pub(crate) fn backward<T: Float, A: Algebra<T>>(
     scan: &LstmScan,
+    workspace: &Workspace<T>,
     x: &[A],
     y: &A,
     g: &A,
@@ -209,7 +236,7 @@ pub(crate) fn backward<T: Float, A: Algebra<T>>(
     let tensors: Option<Vec<Tensor<T>>> = x.iter().map(|v| v.as_tensor().cloned()).collect();
     match (tensors, y.as_tensor(), g.as_tensor()) {
         (Some(x_values), Some(y_value), Some(g_value)) => {
-            eager::backward(scan, &x_values, y_value, g_value, need)
+            eager::backward(scan, workspace, &x_values, y_value, g_value, need)
                 .into_iter()
                 .map(|grad| grad.map(|t| g.constant(t)))
                 .collect()

@@ -14,6 +14,9 @@
 //! `create_graph` (`recorded.rs`); [`backward`] chooses.
 
 use std::borrow::Cow;
+use std::cell::OnceCell;
+use std::fmt;
+use std::rc::Rc;
 use std::sync::Arc;
 
 mod eager;
@@ -172,6 +175,33 @@ pub(crate) fn transposed<T: Float>(w: &[T], rows: usize, cols: usize) -> Vec<T> 
     // SAFETY: `transpose_into` wrote all `rows·cols` elements.
     unsafe { flipped.set_len(w.len()) };
     flipped
+}
+
+/// What a gated recurrence's forward keeps for its eager backward (every
+/// step's gates), so that the backward need not form them again: one per
+/// recorded node, filled once by its forward.
+#[derive(Clone, Default)]
+pub(crate) struct Workspace<T: Float>(Rc<OnceCell<Vec<Buffer<T>>>>);
+
+impl<T: Float> Workspace<T> {
+    /// Keeps `parts` (the first forward's; a repeat changes nothing).
+    pub(crate) fn keep(&self, parts: Vec<Buffer<T>>) {
+        let _ = self.0.set(parts);
+    }
+
+    /// What the forward kept.
+    pub(crate) fn parts(&self) -> &[Buffer<T>] {
+        self.0
+            .get()
+            .expect("the forward fills the workspace before any backward")
+    }
+}
+
+impl<T: Float> fmt::Debug for Workspace<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let len: usize = self.0.get().map_or(0, |p| p.iter().map(|b| b.len()).sum());
+        write!(f, "Workspace({len} values)")
+    }
 }
 
 /// The input gradients of a fused op through the composition it fuses:
