@@ -377,3 +377,41 @@ proptest::proptest! {
         gradgradcheck(f, &[x], &opts).map_err(|e| proptest::test_runner::TestCaseError::fail(e.to_string()))?;
     }
 }
+
+#[test]
+fn max_picks_the_first_maximum_and_the_first_nan_along_any_axis() {
+    let tape = Tape::<f64>::new();
+    // [3, 2, 2]: along axis 0, columns with a tie (2 at steps 0 and 2),
+    // a NaN after a larger value, and a NaN before a larger one.
+    let data = vec![
+        2.0,
+        1.0,
+        5.0,
+        f64::NAN,
+        0.0,
+        3.0,
+        f64::NAN,
+        9.0,
+        2.0,
+        3.0,
+        7.0,
+        1.0,
+    ];
+    let x = tape.var(Tensor::from_vec(&[3, 2, 2], data).unwrap());
+    let m = x.max(0);
+    let values = m.value();
+    assert_eq!(values.data()[..2], [2.0, 3.0]);
+    assert!(values.data()[2].is_nan() && values.data()[3].is_nan());
+    let dx = tape.grad(&[m.sum_all()], &[x], false)[0].value();
+    assert_eq!(
+        dx.data(),
+        &[1.0, 0.0, 0.0, 1.0, 0.0, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+        "the gradient goes to the first maximum (or NaN) of each column"
+    );
+    // Along the last axis the same rule.
+    let rows = tape
+        .constant(Tensor::from_vec(&[2, 3], vec![1.0, 4.0, 4.0, f64::NAN, 2.0, f64::NAN]).unwrap());
+    let picked = rows.max(1).value();
+    assert_eq!(picked.data()[0], 4.0);
+    assert!(picked.data()[1].is_nan());
+}

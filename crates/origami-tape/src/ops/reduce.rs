@@ -194,19 +194,25 @@ fn max_axis<T: Float>(x: &Tensor<T>, axis: usize) -> (Tensor<T>, Arc<[bool]>) {
     let data = x.data();
     let mut values = Buffer::with_capacity(outer * inner);
     let mut mask = vec![false; x.numel()];
-    for o in 0..outer {
-        for i in 0..inner {
-            let at = |j: usize| o * dim * inner + j * inner + i;
-            let mut best = 0;
-            for j in 1..dim {
-                let (v, b) = (data[at(j)], data[at(best)]);
-                if v > b || (v.is_nan() && !b.is_nan()) {
-                    best = j;
+    if dim > 0 {
+        // Row by row along the axis, so every pass reads contiguous memory
+        // (max pooling over time reduces the first axis of [steps, …]).
+        let mut best = vec![0; inner];
+        for (o, block) in data.chunks(dim * inner).enumerate() {
+            let start = values.len();
+            values.extend_from_slice(&block[..inner]);
+            let top = &mut values[start..];
+            best.fill(0);
+            for (j, row) in block.chunks(inner).enumerate().skip(1) {
+                for ((b, t), &v) in best.iter_mut().zip(top.iter_mut()).zip(row) {
+                    if v > *t || (v.is_nan() && !t.is_nan()) {
+                        *t = v;
+                        *b = j;
+                    }
                 }
             }
-            if dim > 0 {
-                values.push(data[at(best)]);
-                mask[at(best)] = true;
+            for (i, &j) in best.iter().enumerate() {
+                mask[o * dim * inner + j * inner + i] = true;
             }
         }
     }
