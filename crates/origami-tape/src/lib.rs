@@ -44,8 +44,8 @@
 //! rule is written once, generic over tensors (eager) and recorded values
 //! (`create_graph`); a fused op may add a direct kernel for the eager pass
 //! (the recurrences' back-propagation through time), which that table
-//! holds to the recorded rule: for `gru_scan` and `lstm_scan` the recorded
-//! rule is the step-by-step composition they fuse, differentiated.
+//! holds to the recorded rule, which for the recurrences is the
+//! step-by-step composition they fuse, differentiated.
 //!
 //! | family | ops | shapes | derivative notes |
 //! |---|---|---|---|

@@ -22,7 +22,9 @@ use crate::algebra::Algebra;
 use crate::buffer::Buffer;
 use crate::float::Float;
 use crate::kernels::wide::widest;
-use crate::ops::scan::{Workspace, by_composition, check_lengths, live_rows, transposed};
+use crate::ops::scan::{
+    Workspace, check_lengths, eager_or_composed, keep_ended, live_rows, transposed,
+};
 use crate::ops::{InputGrads, Op};
 use crate::tape::Var;
 use crate::tensor::Tensor;
@@ -212,16 +214,7 @@ pub(crate) fn composite<'s, T: Float>(scan: &GruScan, x: &[Var<'s, T>]) -> Var<'
         let z = (gate(gi_t, 1) + gate(gh, 1)).sigmoid();
         let n = (gate(gi_t, 2) + r * gate(gh, 2)).tanh();
         let next = n + z * (h - n);
-        h = match live_rows(scan.lengths.as_deref(), t) {
-            Some(live) => {
-                let cells: Vec<bool> = live
-                    .iter()
-                    .flat_map(|&l| std::iter::repeat_n(l, hidden))
-                    .collect();
-                Var::where_cond(&cells, next, h)
-            }
-            None => next,
-        };
+        h = keep_ended(scan.lengths.as_deref(), t, next, h);
         states.push(h);
     }
     Var::stack(&states, 0)
@@ -266,14 +259,12 @@ pub(crate) fn backward<T: Float, A: Algebra<T>>(
     g: &A,
     need: &[bool],
 ) -> InputGrads<A> {
-    let tensors: Option<Vec<Tensor<T>>> = x.iter().map(|v| v.as_tensor().cloned()).collect();
-    match (tensors, y.as_tensor(), g.as_tensor()) {
-        (Some(x_values), Some(y_value), Some(g_value)) => {
-            eager::backward(scan, workspace, &x_values, y_value, g_value, need)
-                .into_iter()
-                .map(|grad| grad.map(|t| g.constant(t)))
-                .collect()
-        }
-        _ => by_composition(x, g, need, &|vars| composite(scan, vars)),
-    }
+    eager_or_composed(
+        x,
+        y,
+        g,
+        need,
+        |x, y, g| eager::backward(scan, workspace, x, y, g, need),
+        &|vars| composite(scan, vars),
+    )
 }

@@ -20,7 +20,9 @@ use crate::algebra::Algebra;
 use crate::buffer::Buffer;
 use crate::float::Float;
 use crate::kernels::wide::widest;
-use crate::ops::scan::{Workspace, by_composition, check_lengths, live_rows, transposed};
+use crate::ops::scan::{
+    Workspace, check_lengths, eager_or_composed, keep_ended, live_rows, transposed,
+};
 use crate::ops::{InputGrads, Op};
 use crate::tape::Var;
 use crate::tensor::Tensor;
@@ -175,19 +177,11 @@ pub(crate) fn composite<'s, T: Float>(scan: &LstmScan, x: &[Var<'s, T>]) -> Var<
         );
         let c_next = f * c + i * g;
         let h_next = o * c_next.tanh();
-        (h, c) = match live_rows(scan.lengths.as_deref(), t) {
-            Some(live) => {
-                let cells: Vec<bool> = live
-                    .iter()
-                    .flat_map(|&l| std::iter::repeat_n(l, hidden))
-                    .collect();
-                (
-                    Var::where_cond(&cells, h_next, h),
-                    Var::where_cond(&cells, c_next, c),
-                )
-            }
-            None => (h_next, c_next),
-        };
+        let lengths = scan.lengths.as_deref();
+        (h, c) = (
+            keep_ended(lengths, t, h_next, h),
+            keep_ended(lengths, t, c_next, c),
+        );
         hs.push(h);
         cs.push(c);
     }
@@ -233,14 +227,12 @@ pub(crate) fn backward<T: Float, A: Algebra<T>>(
     g: &A,
     need: &[bool],
 ) -> InputGrads<A> {
-    let tensors: Option<Vec<Tensor<T>>> = x.iter().map(|v| v.as_tensor().cloned()).collect();
-    match (tensors, y.as_tensor(), g.as_tensor()) {
-        (Some(x_values), Some(y_value), Some(g_value)) => {
-            eager::backward(scan, workspace, &x_values, y_value, g_value, need)
-                .into_iter()
-                .map(|grad| grad.map(|t| g.constant(t)))
-                .collect()
-        }
-        _ => by_composition(x, g, need, &|vars| composite(scan, vars)),
-    }
+    eager_or_composed(
+        x,
+        y,
+        g,
+        need,
+        |x, y, g| eager::backward(scan, workspace, x, y, g, need),
+        &|vars| composite(scan, vars),
+    )
 }

@@ -10,8 +10,10 @@
 //! state, exactly like `where` in a step-by-step unroll.
 //!
 //! This folder holds the whole op: the forward here, the backward as a
-//! direct kernel for eager passes (`eager.rs`) and as recorded ops for
-//! `create_graph` (`recorded.rs`); [`backward`] chooses.
+//! direct kernel for eager passes (`eager.rs`) and, for `create_graph`,
+//! the step-by-step composition it fuses ([`composite`]), differentiated;
+//! [`backward`] chooses. It also holds what the three fused recurrences
+//! share (lengths, the composition's VJP, the gates' workspace).
 
 use std::borrow::Cow;
 use std::cell::OnceCell;
@@ -20,7 +22,6 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 mod eager;
-mod recorded;
 
 use crate::algebra::Algebra;
 use crate::buffer::Buffer;
@@ -204,6 +205,27 @@ impl<T: Float> fmt::Debug for Workspace<T> {
     }
 }
 
+/// The input gradients of a fused op: its direct `eager` kernel when the
+/// backward pass is eager (every value a tensor), else the VJP of its
+/// `composite`, recorded ([`by_composition`]).
+pub(crate) fn eager_or_composed<T: Float, A: Algebra<T>>(
+    x: &[A],
+    y: &A,
+    g: &A,
+    need: &[bool],
+    eager: impl FnOnce(&[Tensor<T>], &Tensor<T>, &Tensor<T>) -> InputGrads<Tensor<T>>,
+    composite: &dyn for<'s> Fn(&[Var<'s, T>]) -> Var<'s, T>,
+) -> InputGrads<A> {
+    let tensors: Option<Vec<Tensor<T>>> = x.iter().map(|v| v.as_tensor().cloned()).collect();
+    match (tensors, y.as_tensor(), g.as_tensor()) {
+        (Some(x_values), Some(y_value), Some(g_value)) => eager(&x_values, y_value, g_value)
+            .into_iter()
+            .map(|grad| grad.map(|t| g.constant(t)))
+            .collect(),
+        _ => by_composition(x, g, need, composite),
+    }
+}
+
 /// The input gradients of a fused op through the composition it fuses:
 /// `composite` rebuilds the op from its inputs on a tape and the VJP is
 /// taken through it (recorded when `A` is; this is how a fused op's
@@ -258,7 +280,8 @@ impl<'t, T: Float> Var<'t, T> {
 }
 
 /// The input gradients of an [`ElmanScan`]: the direct kernel when the
-/// backward pass is eager (tensors), the recorded rule otherwise.
+/// backward pass is eager (tensors), the composition's recorded rule
+/// otherwise.
 pub(crate) fn backward<T: Float, A: Algebra<T>>(
     scan: &ElmanScan,
     x: &[A],
@@ -266,14 +289,51 @@ pub(crate) fn backward<T: Float, A: Algebra<T>>(
     g: &A,
     need: &[bool],
 ) -> InputGrads<A> {
-    let tensors: Option<Vec<Tensor<T>>> = x.iter().map(|v| v.as_tensor().cloned()).collect();
-    match (tensors, y.as_tensor(), g.as_tensor()) {
-        (Some(x_values), Some(y_value), Some(g_value)) => {
-            eager::backward(scan, &x_values, y_value, g_value, need)
-                .into_iter()
-                .map(|grad| grad.map(|t| g.constant(t)))
-                .collect()
-        }
-        _ => recorded::backward(scan, x, y, g, need),
+    eager_or_composed(
+        x,
+        y,
+        g,
+        need,
+        |x, y, g| eager::backward(scan, x, y, g, need),
+        &|vars| composite(scan, vars),
+    )
+}
+
+/// The op as the step-by-step composition of recorded ops it fuses: the
+/// definition its recorded backward differentiates.
+fn composite<'s, T: Float>(scan: &ElmanScan, x: &[Var<'s, T>]) -> Var<'s, T> {
+    let (z, h0, w) = (x[0], x[1], x[2]);
+    let (steps, batch, hidden) = scan.dims(&z.shape(), &h0.shape(), &w.shape());
+    let mut h = h0;
+    let mut states = Vec::with_capacity(steps);
+    for t in 0..steps {
+        let pre = z.narrow(0, t, 1).reshape(&[batch, hidden])
+            + h.matmul_t(w, false, scan.transpose_weight);
+        let next = match scan.nonlinearity {
+            Nonlinearity::Tanh => pre.tanh(),
+            Nonlinearity::Relu => pre.relu(),
+        };
+        h = keep_ended(scan.lengths.as_deref(), t, next, h);
+        states.push(h);
     }
+    Var::stack(&states, 0)
+}
+
+/// `next`, except in the rows whose sequence has ended by step `t`, which
+/// keep `prev` (the compositions' form of lengths).
+pub(crate) fn keep_ended<'s, T: Float>(
+    lengths: Option<&[usize]>,
+    t: usize,
+    next: Var<'s, T>,
+    prev: Var<'s, T>,
+) -> Var<'s, T> {
+    let Some(live) = live_rows(lengths, t) else {
+        return next;
+    };
+    let hidden = next.shape()[1];
+    let cells: Vec<bool> = live
+        .iter()
+        .flat_map(|&l| std::iter::repeat_n(l, hidden))
+        .collect();
+    Var::where_cond(&cells, next, prev)
 }
