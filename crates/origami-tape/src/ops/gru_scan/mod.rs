@@ -8,10 +8,10 @@
 //! Recorded step by step a GRU step is ~20 nodes; here the forward is one
 //! `[batch, hidden] × [hidden, 3·hidden]` product per step and one fused
 //! pass over the gates, which it keeps for the eager backward (`eager.rs`):
-//! one product per step, with the weight gradient formed as a single product over all
-//! steps. The recorded backward differentiates the step-by-step
-//! composition ([`composite`]), so second order works through the op and
-//! the op spec table holds the fused kernels to the composition.
+//! one product per step, with the weight gradient formed as a single
+//! product over all steps. The recorded backward differentiates the
+//! step-by-step composition ([`composite`]), so second order works through
+//! the op and the op spec table holds the fused kernels to it.
 //! Sequences may end early: past its length a row keeps its state.
 
 use std::sync::Arc;

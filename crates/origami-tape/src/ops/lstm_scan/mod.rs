@@ -6,10 +6,11 @@
 //!
 //! The forward is one `[batch, hidden] × [hidden, 4·hidden]` product per
 //! step and one fused pass over the gates, which it keeps (with `tanh c`)
-//! for the eager backward (`eager.rs`): one product per step, with the weight gradient formed as a
-//! single product over all steps. The recorded backward differentiates
-//! the step-by-step composition ([`composite`]), so second order works
-//! through the op and the op spec table holds the fused kernels to it.
+//! for the eager backward (`eager.rs`): one product per step, with the
+//! weight gradient formed as a single product over all steps. The
+//! recorded backward differentiates the step-by-step composition
+//! ([`composite`]), so second order works through the op and the op spec
+//! table holds the fused kernels to it.
 //! Sequences may end early: past its length a row keeps `h` and `c`.
 
 use std::sync::Arc;
