@@ -84,6 +84,16 @@ def sequences(s):
     return torch.from_numpy(np.stack(tokens)), torch.tensor(labels)
 
 
+def clip_and_step(params, grads, velocity, i):
+    """W2's update: global-norm clipping at 5, then momentum SGD (0.05, 0.9)."""
+    norm = torch.sqrt(sum((g * g).sum() for g in grads))
+    scale = min(1.0, 5.0 / (norm.item() + 1e-6))
+    with torch.no_grad():
+        for p, g, v in zip(params, grads, velocity):
+            v.mul_(0.0 if i == 0 else 0.9).add_(g * scale)
+            p.sub_(0.05 * v)
+
+
 def w2_data():
     """The 1,024 sequences, their labels and E, W_xh, W_hh, b_h, W_o, b_o."""
     s = Stream(2)
@@ -143,13 +153,7 @@ def gated_loop(name, gates, biases):
             else:
                 h = gru_cell(params, proj[t], h)
         loss = torch.nn.functional.cross_entropy(h @ params[-2] + params[-1], y)
-        grads = torch.autograd.grad(loss, params)
-        norm = torch.sqrt(sum((g * g).sum() for g in grads))
-        scale = min(1.0, 5.0 / (norm.item() + 1e-6))
-        with torch.no_grad():
-            for p, g, v in zip(params, grads, velocity):
-                v.mul_(0.0 if i == 0 else 0.9).add_(g * scale)
-                p.sub_(0.05 * v)
+        clip_and_step(params, torch.autograd.grad(loss, params), velocity, i)
         if i in (0, 1, 2, 10, 219):
             checks[f"loss_step{i}"] = round(loss.item(), 6)
     report(name, timed(20, 200, step), checks, variant="python loop")
@@ -208,13 +212,7 @@ def w2():
         for t in range(64):
             h = torch.tanh(emb[toks[t]] @ w_xh + h @ w_hh + b_h)
         loss = torch.nn.functional.cross_entropy(h @ w_o + b_o, y)
-        grads = torch.autograd.grad(loss, params)
-        norm = torch.sqrt(sum((g * g).sum() for g in grads))
-        scale = min(1.0, 5.0 / (norm.item() + 1e-6))
-        with torch.no_grad():
-            for p, g, v in zip(params, grads, velocity):
-                v.mul_(0.0 if i == 0 else 0.9).add_(g * scale)
-                p.sub_(0.05 * v)
+        clip_and_step(params, torch.autograd.grad(loss, params), velocity, i)
         if i in (0, 1, 2, 10, 219):
             checks[f"loss_step{i}"] = round(loss.item(), 6)
     report("rnn", timed(20, 200, step), checks, variant="python loop")

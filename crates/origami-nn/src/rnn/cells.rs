@@ -86,20 +86,16 @@ impl<T: Float> Cell<T> for Elman<T> {
             Activation::Relu => Nonlinearity::Relu,
             _ => return unroll(self, tape, xs, lengths, init),
         };
-        assert!(!xs.is_empty(), "unroll: no time steps");
-        let (steps, batch, hidden) = (xs.len(), xs[0].shape()[0], self.hidden_size());
         let w = &self.weights;
-        let bias = w.bias_ih.bind(tape) + w.bias_hh.bind(tape);
-        let z = Var::concat(xs, 0).matmul_t(w.weight_ih.bind(tape), false, true) + bias;
+        let z = w.input_projections(tape, xs, true);
+        let (steps, batch, hidden) = (xs.len(), xs[0].shape()[0], self.hidden_size());
         let h0 = init.unwrap_or_else(|| self.zero_state(tape, batch)).h;
         let scan = ElmanScan {
             nonlinearity,
             transpose_weight: true,
             lengths: lengths.map(Arc::from),
         };
-        let states =
-            z.reshape(&[steps, batch, hidden])
-                .elman_scan(h0, w.weight_hh.bind(tape), &scan);
+        let states = z.elman_scan(h0, w.weight_hh.bind(tape), &scan);
         let outputs = per_step(states, steps, batch, hidden);
         let last = State {
             h: outputs[steps - 1],
@@ -155,21 +151,14 @@ impl<T: Float> Cell<T> for Gru<T> {
         lengths: Option<&[usize]>,
         init: Option<State<'t, T>>,
     ) -> SeqOutput<'t, T> {
-        assert!(!xs.is_empty(), "unroll: no time steps");
-        let (steps, batch, hidden) = (xs.len(), xs[0].shape()[0], self.hidden_size());
         let w = &self.weights;
-        let gi =
-            Var::concat(xs, 0).matmul_t(w.weight_ih.bind(tape), false, true) + w.bias_ih.bind(tape);
+        let gi = w.input_projections(tape, xs, false);
+        let (steps, batch, hidden) = (xs.len(), xs[0].shape()[0], self.hidden_size());
         let h0 = init.unwrap_or_else(|| self.zero_state(tape, batch)).h;
         let scan = GruScan {
             lengths: lengths.map(Arc::from),
         };
-        let states = gi.reshape(&[steps, batch, 3 * hidden]).gru_scan(
-            h0,
-            w.weight_hh.bind(tape),
-            w.bias_hh.bind(tape),
-            &scan,
-        );
+        let states = gi.gru_scan(h0, w.weight_hh.bind(tape), w.bias_hh.bind(tape), &scan);
         let outputs = per_step(states, steps, batch, hidden);
         let last = State {
             h: outputs[steps - 1],
@@ -245,22 +234,15 @@ impl<T: Float> Cell<T> for Lstm<T> {
         lengths: Option<&[usize]>,
         init: Option<State<'t, T>>,
     ) -> SeqOutput<'t, T> {
-        assert!(!xs.is_empty(), "unroll: no time steps");
-        let (steps, batch, hidden) = (xs.len(), xs[0].shape()[0], self.hidden_size());
         let w = &self.weights;
-        let bias = w.bias_ih.bind(tape) + w.bias_hh.bind(tape);
-        let gi = Var::concat(xs, 0).matmul_t(w.weight_ih.bind(tape), false, true) + bias;
+        let gi = w.input_projections(tape, xs, true);
+        let (steps, batch, hidden) = (xs.len(), xs[0].shape()[0], self.hidden_size());
         let init = init.unwrap_or_else(|| self.zero_state(tape, batch));
         let c0 = init.c.expect("an LSTM state carries a cell vector");
         let scan = LstmScan {
             lengths: lengths.map(Arc::from),
         };
-        let hc = gi.reshape(&[steps, batch, 4 * hidden]).lstm_scan(
-            init.h,
-            c0,
-            w.weight_hh.bind(tape),
-            &scan,
-        );
+        let hc = gi.lstm_scan(init.h, c0, w.weight_hh.bind(tape), &scan);
         let hs = hc.narrow(0, 0, 1).reshape(&[steps, batch, hidden]);
         let outputs = per_step(hs, steps, batch, hidden);
         let c = hc.narrow(0, 1, 1).narrow(1, steps - 1, 1);

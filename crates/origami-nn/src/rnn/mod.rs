@@ -113,6 +113,29 @@ impl<T: Float> CellWeights<T> {
         (gi, gh)
     }
 
+    /// Every step's input projections in one product, `x·W_ihᵀ + b_ih`
+    /// (`+ b_hh` too if `with_bias_hh`, for the cells where it adds
+    /// linearly), as `[steps, batch, gates·hidden]`: what the fused scans
+    /// take.
+    ///
+    /// # Panics
+    /// If `xs` is empty.
+    pub fn input_projections<'t>(
+        &self,
+        tape: &'t Tape<T>,
+        xs: &[Var<'t, T>],
+        with_bias_hh: bool,
+    ) -> Var<'t, T> {
+        assert!(!xs.is_empty(), "unroll: no time steps");
+        let mut bias = self.bias_ih.bind(tape);
+        if with_bias_hh {
+            bias = bias + self.bias_hh.bind(tape);
+        }
+        let gi = Var::concat(xs, 0).matmul_t(self.weight_ih.bind(tape), false, true) + bias;
+        let (batch, width) = (xs[0].shape()[0], self.weight_ih.shape()[0]);
+        gi.reshape(&[xs.len(), batch, width])
+    }
+
     fn input_size(&self) -> usize {
         self.weight_ih.shape()[1]
     }

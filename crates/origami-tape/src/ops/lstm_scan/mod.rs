@@ -88,6 +88,7 @@ impl LstmScan {
         let mut tanh_cs = Buffer::with_capacity(steps * size);
         let (mut h, mut c) = (Buffer::filled(T::ZERO, size), Buffer::filled(T::ZERO, size));
         let mut tanh_c = Buffer::filled(T::ZERO, size);
+        let mut scratch = vec![T::ZERO; 2 * hidden];
         for t in 0..steps {
             let (h_prev, c_prev) = if t == 0 {
                 (h0.data(), c0.data())
@@ -99,7 +100,7 @@ impl LstmScan {
             gates.extend_from_slice(&gi.data()[block.clone()]);
             let act = &mut gates[block];
             T::matmul_into(batch, hidden, wide, h_prev, false, &w_t, false, act, true);
-            activate(act, hidden);
+            activate(act, hidden, &mut scratch);
             widest(|| {
                 for ((a, c), c_prev) in act
                     .chunks(wide)
@@ -145,14 +146,14 @@ impl LstmScan {
 }
 
 /// The gate activations in place over `[batch, 4H]` pre-activations:
-/// `σ` for i, f and o, `tanh` for g.
-pub(crate) fn activate<T: Float>(act: &mut [T], hidden: usize) {
-    let mut scratch = vec![T::ZERO; 2 * hidden];
+/// `σ` for i, f and o, `tanh` for g (`scratch`: `2H` values, reused
+/// across steps).
+fn activate<T: Float>(act: &mut [T], hidden: usize, scratch: &mut [T]) {
     for row in act.chunks_mut(4 * hidden) {
         let (i_f, rest) = row.split_at_mut(2 * hidden);
         let (g, o) = rest.split_at_mut(hidden);
         scratch.copy_from_slice(i_f);
-        T::sigmoid_slice(&scratch, i_f);
+        T::sigmoid_slice(scratch, i_f);
         scratch[..hidden].copy_from_slice(g);
         T::tanh_slice(&scratch[..hidden], g);
         scratch[..hidden].copy_from_slice(o);
