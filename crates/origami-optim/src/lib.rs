@@ -90,7 +90,7 @@ pub use optimizer::{
     Closure, CurvatureProduct, Evaluation, FirstOrder, Method, Needs, OptimState, Optimizer,
     check_finite_loss, pair_grads,
 };
-pub use parallel::sharded_gradient;
+pub use parallel::{shard_gradients, sharded_gradient};
 pub use schedule::{BoldDriver, Schedule};
 pub use sdlm::Sdlm;
 pub use sgd::Sgd;

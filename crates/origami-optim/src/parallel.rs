@@ -63,12 +63,40 @@ where
     T: Float,
     F: Fn(usize) -> ShardResult<T> + Sync,
 {
+    let mut loss = 0.0;
+    let mut parts = Vec::with_capacity(shards);
+    for (l, g) in shard_gradients(0..shards, threads, shard)? {
+        loss += l;
+        parts.push(g);
+    }
+    Ok((loss, Grads::sum(parts)))
+}
+
+/// Each shard's loss and gradients, for shards `range` (in that order),
+/// computed as [`sharded_gradient`] computes them but not yet summed: for
+/// a sum that continues elsewhere, as `origami-mpi`'s does across
+/// processes. Summing them in order, starting from a loss of 0, gives
+/// `sharded_gradient`'s result bit for bit.
+///
+/// # Errors
+/// As [`sharded_gradient`], for an empty range in place of 0 shards.
+pub fn shard_gradients<T, F>(
+    range: std::ops::Range<usize>,
+    threads: usize,
+    shard: F,
+) -> Result<Vec<(f64, Grads<T>)>, OptimError>
+where
+    T: Float,
+    F: Fn(usize) -> ShardResult<T> + Sync,
+{
+    let (first, shards) = (range.start, range.len());
     if shards == 0 || threads == 0 {
         return Err(OptimError::InvalidHyperparameter {
             optimizer: "sharded_gradient",
             message: format!("needs at least one shard and one thread, got {shards} and {threads}"),
         });
     }
+    let shard = |i: usize| shard(first + i);
     let wanted = threads.min(shards);
     let threads = BACKOFF.threads(wanted);
     // Threads claim shards from a shared counter, so one whose core is
@@ -111,14 +139,10 @@ where
     for (i, result) in finished {
         results[i] = Some(result);
     }
-    let mut loss = 0.0;
-    let mut parts = Vec::with_capacity(shards);
-    for result in results {
-        let (l, g) = result.expect("every shard ran")?;
-        loss += l;
-        parts.push(g);
-    }
-    Ok((loss, Grads::sum(parts)))
+    results
+        .into_iter()
+        .map(|result| result.expect("every shard ran"))
+        .collect()
 }
 
 static BACKOFF: ThreadBackoff = ThreadBackoff::new();

@@ -138,3 +138,34 @@ fn products_inside_shards_stay_on_their_thread() {
     assert_eq!(two, [1; 4]);
     assert_eq!(one, [2; 4]);
 }
+
+/// `shard_gradients` gives each shard of a range with its global index, in
+/// order; summed from a loss of 0, they are `sharded_gradient`'s result
+/// bit for bit (what `origami-mpi` continues across processes).
+#[test]
+fn shard_gradients_are_the_sum_before_it_is_formed() {
+    let model = net();
+    let x = Tensor::randn(&[12, 3], 0.0, 1.0, &mut StdRng::seed_from_u64(5)).unwrap();
+    let y: Vec<usize> = (0..12).map(|i| i % 4).collect();
+    let shard = |i| Ok(loss_of(&model, &x, &y, shard_rows(12, 6, i)));
+    let (loss, grads) = sharded_gradient(6, 2, shard).unwrap();
+    let (front, back) = (
+        origami_optim::shard_gradients(0..2, 2, shard).unwrap(),
+        origami_optim::shard_gradients(2..6, 1, shard).unwrap(),
+    );
+    assert_eq!(back[0].0.to_bits(), shard(2).unwrap().0.to_bits());
+    let parts: Vec<_> = front.into_iter().chain(back).collect();
+    let total = parts.iter().fold(0.0, |sum, (l, _)| sum + l);
+    assert_eq!(total.to_bits(), loss.to_bits());
+    let summed = Grads::sum(parts.into_iter().map(|(_, g)| g));
+    for (id, g) in grads.iter() {
+        assert_eq!(summed.get(id).unwrap(), g);
+    }
+    let empty = origami_optim::shard_gradients::<f64, _>(3..3, 1, |_| unreachable!());
+    assert!(
+        empty
+            .unwrap_err()
+            .to_string()
+            .contains("at least one shard")
+    );
+}

@@ -48,6 +48,27 @@ impl<T: Float> Grads<T> {
         }
     }
 
+    /// The same set, listing `ids` as bound parameters the loss does not
+    /// depend on (as `backward` does; those with a gradient are dropped
+    /// from the list): for a set rebuilt elsewhere, e.g. summed across
+    /// processes.
+    ///
+    /// ```
+    /// use origami_tape::{Grads, ParamId, Tensor};
+    /// let g = Grads::from_entries(vec![(ParamId(1), Tensor::<f64>::zeros(&[2]))])
+    ///     .with_unreached([ParamId(3), ParamId(1), ParamId(0), ParamId(3)]);
+    /// assert_eq!(g.unreached(), &[ParamId(0), ParamId(3)]);
+    /// ```
+    pub fn with_unreached(mut self, ids: impl IntoIterator<Item = ParamId>) -> Self {
+        self.unreached.extend(ids);
+        self.unreached.sort();
+        self.unreached.dedup();
+        let entries = &self.entries;
+        self.unreached
+            .retain(|id| entries.binary_search_by_key(id, |(e, _)| *e).is_err());
+        self
+    }
+
     /// The sum of several gradient sets (e.g. of the shards of a
     /// minibatch), added in the order given so the result does not depend
     /// on which thread finished first. A parameter is unreached only if no
