@@ -40,6 +40,9 @@ mod model;
 #[allow(dead_code)]
 #[path = "rnn_text_classification/train.rs"]
 mod train;
+#[allow(dead_code)]
+#[path = "rnn_text_classification/workers.rs"]
+mod workers;
 
 use std::path::Path;
 
@@ -179,7 +182,6 @@ fn trained(
         batch_size: 32,
         clip: Some(5.0),
         seed,
-        threads: 1,
         quiet: true,
         classes: data.classes,
         lr,
@@ -194,6 +196,7 @@ fn trained(
         &data.valid,
         0,
         &settings,
+        &workers::Workers::new(1, false).expect("threads need no set-up"),
         None,
     )
     .expect("training runs");

@@ -41,6 +41,9 @@ training --optimizer sgd|momentum|nesterov|adam|adamw|sdlm (adam)  --lr F (0.002
                                     validation score (the best epoch's model
                                     is kept in any case)
          --threads N (1)            each minibatch split over N threads
+         --distributed              under mpirun -np R (built with --features mpi):
+                                    each minibatch split over R ranks × N threads,
+                                    bit-identical to one process with --threads R·N
          --no-baseline  --quiet
          --diagnose                 origami's training doctor watches: findings as
                                     they appear, a summary, DIR/diagnosis.json
@@ -82,6 +85,8 @@ pub struct Args {
     pub threads: usize,
     pub baseline: bool,
     pub quiet: bool,
+    /// Across MPI ranks (`--features mpi`, under `mpirun`).
+    pub distributed: bool,
     pub diagnose: bool,
     pub save: Option<PathBuf>,
     pub load: Option<PathBuf>,
@@ -109,7 +114,8 @@ const STRONG: [(&str, &str); 8] = [
     ("--schedule", "cosine"),
 ];
 
-const SWITCHES: [&str; 5] = [
+const SWITCHES: [&str; 6] = [
+    "--distributed",
     "--bidirectional",
     "--unidirectional",
     "--no-baseline",
@@ -181,6 +187,7 @@ impl Args {
             "--batch-size",
             "--seed",
             "--threads",
+            "--distributed",
             "--no-baseline",
             "--quiet",
             "--diagnose",
@@ -270,6 +277,7 @@ impl Args {
             batch_size: number(&flags, "--batch-size", 32)?,
             seed: number(&flags, "--seed", 1)?,
             threads: number(&flags, "--threads", 1)?,
+            distributed: flags.contains_key("--distributed"),
             baseline: !flags.contains_key("--no-baseline"),
             quiet: flags.contains_key("--quiet"),
             diagnose: flags.contains_key("--diagnose"),

@@ -77,7 +77,9 @@ pub fn read_labelled(
         ..TsvOptions::default()
     };
     let data = read_tsv(path, labels, &options).map_err(|e| e.to_string())?;
-    for skipped in data.skipped.iter().take(5) {
+    // In a distributed run, every rank reads the file; rank 0 warns.
+    let shown = if crate::workers::speaks() { 5 } else { 0 };
+    for skipped in data.skipped.iter().take(shown) {
         eprintln!(
             "warning: skipped {}:{}: {}",
             path.display(),
@@ -85,10 +87,10 @@ pub fn read_labelled(
             skipped.problem
         );
     }
-    if data.skipped.len() > 5 {
+    if shown > 0 && data.skipped.len() > shown {
         eprintln!(
             "warning: … and {} more malformed lines in {}",
-            data.skipped.len() - 5,
+            data.skipped.len() - shown,
             path.display()
         );
     }

@@ -19,6 +19,8 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use serde_json::{Value, json};
 
+use crate::workers::say;
+
 use crate::data::Batch;
 use crate::metrics::write_json;
 use crate::model::{Classifier, RnnClassifier};
@@ -29,7 +31,7 @@ pub const INSPECT_EVERY: usize = 100;
 /// Prints findings new at this step above the progress bar.
 pub fn announce(found: &[Finding], bar: &indicatif::ProgressBar) {
     for f in found {
-        bar.suspend(|| println!("doctor: {f}"));
+        bar.suspend(|| say!("doctor: {f}"));
     }
 }
 

@@ -27,6 +27,7 @@ mod report;
 #[cfg(test)]
 mod tests;
 mod train;
+mod workers;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -42,6 +43,7 @@ use cli::Args;
 use data::{Example, Tokens, Vocab, length_quantile, read_labelled};
 use model::{NgramClassifier, RnnClassifier};
 use train::{Optim, Settings, Split, evaluate};
+use workers::{Workers, say};
 
 fn main() -> ExitCode {
     let args = match Args::parse(std::env::args().skip(1)) {
@@ -51,8 +53,8 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match run(&args) {
-        Ok(()) => ExitCode::SUCCESS,
+    match Workers::new(args.threads, args.distributed) {
+        Ok(workers) => workers.finish(run(&args, &workers)),
         Err(message) => {
             eprintln!("error: {message}");
             ExitCode::FAILURE
@@ -60,7 +62,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(args: &Args) -> Result<(), String> {
+fn run(args: &Args, workers: &Workers) -> Result<(), String> {
     if let (Some(text), Some(dir)) = (&args.predict, &args.load) {
         return checkpoint::predict(dir, text);
     }
@@ -79,7 +81,7 @@ fn run(args: &Args) -> Result<(), String> {
         None => {
             let check: Vec<&str> = valid_set.iter().map(|(_, t)| t.as_str()).collect();
             let (tokens, share) = data::choose_tokens(&texts, &check);
-            println!(
+            say!(
                 "tokens: {tokens:?} ({:.0}% of the words checked are not in the training texts; characters above {:.0}%)",
                 100.0 * share,
                 100.0 * data::MAX_WORD_OOV
@@ -99,7 +101,7 @@ fn run(args: &Args) -> Result<(), String> {
             .collect(),
     };
     let (train, valid, test) = (encode(&train_set), encode(&valid_set), encode(&test));
-    println!(
+    say!(
         "data: {} train, {} valid, {} test; {} classes; vocabulary {} ({:?} tokens, max length {max_len})",
         train.len(),
         valid.len(),
@@ -113,7 +115,6 @@ fn run(args: &Args) -> Result<(), String> {
         batch_size: args.batch_size,
         clip: args.clip,
         seed: args.seed,
-        threads: args.threads,
         quiet: args.quiet,
         classes: labels.len(),
         lr: args.lr,
@@ -127,7 +128,7 @@ fn run(args: &Args) -> Result<(), String> {
                 .ngram
                 .unwrap_or(if tokens == Tokens::Char { 3 } else { 1 });
             let model = NgramClassifier::new(tokens, n, 1 << 14, labels.len(), &mut rng);
-            train_baseline(model, &settings, &train, &valid, &test)
+            train_baseline(model, &settings, workers, &train, &valid, &test)
         })
         .transpose()?;
     let baseline_scores = baseline.as_ref().map_or(serde_json::Value::Null, |b| {
@@ -165,9 +166,10 @@ fn run(args: &Args) -> Result<(), String> {
     let mut first = 0;
     if let Some(dir) = &args.load {
         first = checkpoint::resume(dir, &mut model, &mut *method)?;
-        println!("resumed from {} after epoch {first}", dir.display());
+        say!("resumed from {} after epoch {first}", dir.display());
     }
-    println!(
+    workers.synchronise(&mut model, &*method)?;
+    say!(
         "model: embedding {} → {:?} hidden {} × {} layer(s){} → {:?} → head depth {} ({} parameters)",
         args.embed,
         args.cell,
@@ -195,8 +197,13 @@ fn run(args: &Args) -> Result<(), String> {
         &valid,
         first,
         &settings,
+        workers,
         doctor.as_mut(),
     );
+    // The other ranks are done: rank 0 reports and writes the files.
+    if !workers.is_root() {
+        return trained.map(|_| ());
+    }
     if let Some(doctor) = &doctor {
         diagnose::report(doctor, &dir)?;
     }
@@ -288,6 +295,7 @@ struct BaselineRun {
 fn train_baseline(
     mut model: NgramClassifier,
     settings: &Settings,
+    workers: &Workers,
     train: &Split,
     valid: &Split,
     test: &Split,
@@ -302,12 +310,22 @@ fn train_baseline(
         patience: None,
         ..settings.clone()
     };
-    let mut trained = train::train(&mut model, &mut method, train, valid, 0, &quiet, None)?;
+    let mut trained = train::train(
+        &mut model,
+        &mut method,
+        train,
+        valid,
+        0,
+        &quiet,
+        workers,
+        None,
+    )?;
     let (epoch, valid_accuracy) = trained.keep_best(0, &mut model, &mut *method)?;
     let test = evaluate(&model, test, settings.batch_size, settings.classes);
-    println!(
+    say!(
         "baseline: bag of {}-grams (logistic regression), test accuracy {:.4}",
-        model.max_n, test.accuracy
+        model.max_n,
+        test.accuracy
     );
     Ok(BaselineRun {
         model,

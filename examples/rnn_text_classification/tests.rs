@@ -5,7 +5,14 @@
 use std::path::{Path, PathBuf};
 
 use crate::cli::Args;
-use crate::{corpus, run};
+use crate::corpus;
+use crate::workers::Workers;
+
+/// The example's run, in this process (`--distributed` is checked under
+/// `mpirun` by `scripts/mpi.sh showcase`).
+fn run(args: &Args) -> Result<(), String> {
+    crate::run(args, &Workers::new(args.threads, false)?)
+}
 
 /// A fresh directory with small train/test TSV files from the corpus.
 fn workspace(name: &str) -> PathBuf {

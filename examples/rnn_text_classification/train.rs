@@ -10,7 +10,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use origami::nn::Params;
 use origami::optim::{
     Needs, OptimError, OutputLoss, Schedule, by_name, clip_grad_norm, gauss_newton_diagonal_sample,
-    global_norm, grads_like, loss_fn, sharded_gradient,
+    global_norm, grads_like, loss_fn,
 };
 use origami::prelude::*;
 use origami::probe::{Doctor, gradient_norm_under};
@@ -22,6 +22,7 @@ use crate::best::Best;
 use crate::data::{Batch, batches};
 use crate::diagnose::{INSPECT_EVERY, announce, inspect_curvature, locate_non_finite};
 use crate::model::Classifier;
+use crate::workers::{Workers, say};
 
 /// A data set: labels, raw texts and token ids.
 pub struct Split {
@@ -61,9 +62,6 @@ pub struct Settings {
     pub batch_size: usize,
     pub clip: Option<f64>,
     pub seed: u64,
-    /// Threads sharing each minibatch; results depend on it (the order
-    /// of summation), never on timing.
-    pub threads: usize,
     pub quiet: bool,
     pub classes: usize,
     /// The base learning rate and its schedule over the epochs.
@@ -119,6 +117,7 @@ pub struct EpochLog {
 /// (`first > 0`) counts the model it starts from as a candidate for the
 /// best epoch, so it ends where an uninterrupted run would. A `doctor`
 /// watches every step (`--diagnose`).
+#[allow(clippy::too_many_arguments)]
 pub fn train<C: Classifier + Sync>(
     model: &mut C,
     method: &mut Optim<C>,
@@ -126,6 +125,7 @@ pub fn train<C: Classifier + Sync>(
     valid: &Split,
     first: usize,
     settings: &Settings,
+    workers: &Workers,
     mut doctor: Option<&mut Doctor>,
 ) -> Result<Trained, String> {
     let mut logs = Vec::new();
@@ -152,7 +152,7 @@ pub fn train<C: Classifier + Sync>(
                 .wrapping_add(epoch as u64),
         ));
         let all = batches(&train.encoded, &order, settings.batch_size);
-        let bar = if settings.quiet {
+        let bar = if settings.quiet || !workers.is_root() {
             ProgressBar::hidden()
         } else {
             ProgressBar::new(all.len() as u64)
@@ -166,9 +166,11 @@ pub fn train<C: Classifier + Sync>(
         for (number, batch) in all.iter().enumerate() {
             let step = epoch * all.len() + number;
             // One thread uses the batch as it is; more cut it into pieces.
+            // Results depend on their count (the order of summation),
+            // never on timing.
             let pieces;
-            let shards: &[Batch] = if settings.threads > 1 {
-                pieces = batch.split(settings.threads);
+            let shards: &[Batch] = if workers.shards() > 1 {
+                pieces = batch.split(workers.shards());
                 &pieces
             } else {
                 std::slice::from_ref(batch)
@@ -178,7 +180,7 @@ pub fn train<C: Classifier + Sync>(
             // the closure that stopped it.
             let mut failure = None;
             let stepped = method.step(model, &mut |model: &C| {
-                let (loss, mut grads) = sharded_gradient(shards.len(), settings.threads, |i| {
+                let summed = workers.gradient(model, shards.len(), |i| {
                     let shard = &shards[i];
                     let mut noise = StdRng::seed_from_u64(
                         settings.seed ^ (epoch as u64) << 40 ^ (number as u64) << 8 ^ i as u64,
@@ -189,7 +191,14 @@ pub fn train<C: Classifier + Sync>(
                         .cross_entropy(&shard.labels, Reduction::Sum)
                         / size;
                     Ok((loss.value().item() as f64, loss.backward()))
-                })?;
+                });
+                let (loss, mut grads) = match summed {
+                    Ok(summed) => summed,
+                    Err(message) => {
+                        failure = Some(message.clone());
+                        return Err(OptimError::State { message });
+                    }
+                };
                 if let Some(d) = doctor.as_deref_mut() {
                     announce(d.observe_labels(step, &batch.labels), &bar);
                     announce(d.observe(step, model, &grads, loss), &bar);
@@ -250,6 +259,7 @@ pub fn train<C: Classifier + Sync>(
             ));
         }
         bar.finish_and_clear();
+        workers.check_replicas(model, &**method, &format!("the end of epoch {}", epoch + 1))?;
         let scores = evaluate(model, valid, settings.batch_size, settings.classes);
         if let (Some(d), true) = (doctor.as_deref_mut(), valid.len() > 0) {
             let last_step = (epoch + 1) * all.len() - 1;
@@ -276,16 +286,20 @@ pub fn train<C: Classifier + Sync>(
             } else {
                 String::new()
             };
-            println!(
+            say!(
                 "epoch {:>2}  train loss {:.4}{valid}  |grad| rnn {:.3e} head {:.3e}  {:.1}s",
-                log.epoch, log.train_loss, log.rnn_grad_norm, log.head_grad_norm, log.seconds
+                log.epoch,
+                log.train_loss,
+                log.rnn_grad_norm,
+                log.head_grad_norm,
+                log.seconds
             );
         }
         logs.push(log);
         let since_best = best.as_ref().map_or(0, |b| epoch + 1 - b.epoch);
         if settings.patience.is_some_and(|p| since_best >= p) {
             if !settings.quiet {
-                println!("early stop: no better validation score in {since_best} epochs");
+                say!("early stop: no better validation score in {since_best} epochs");
             }
             break;
         }

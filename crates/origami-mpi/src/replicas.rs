@@ -16,12 +16,14 @@ impl Cluster {
     ///
     /// # Errors
     /// [`MpiError::Shapes`] on every rank, naming the first parameter
-    /// that differs and the rank where it does.
+    /// that differs and the rank where it does; [`MpiError::Rank`] if a
+    /// rank failed before (see [`Cluster::agree`]).
     pub fn broadcast_params<T, M>(&self, model: &mut M) -> Result<(), MpiError>
     where
         T: Float + Equivalence,
         M: Params<T>,
     {
+        self.agree(Ok(()))?;
         let mine = Layout::of(model).describe();
         let verdict = self.gather_text(&mine).map(|all| {
             all.iter()
@@ -48,8 +50,10 @@ impl Cluster {
     ///
     /// # Errors
     /// [`MpiError::Diverged`] on every rank, naming the first rank whose
-    /// fingerprint differs from rank 0's.
+    /// fingerprint differs from rank 0's; [`MpiError::Rank`] if a rank
+    /// failed before (see [`Cluster::agree`]).
     pub fn check_replicas(&self, what: &str, fingerprint: u64) -> Result<(), MpiError> {
+        self.agree(Ok(()))?;
         let mut all = vec![0u64; self.size];
         self.world.all_gather_into(&fingerprint, &mut all[..]);
         match all.iter().position(|&f| f != all[0]) {

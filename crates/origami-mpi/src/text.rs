@@ -34,8 +34,16 @@ impl Cluster {
     }
 
     /// Whether every rank's `outcome` is `Ok`: if not, every rank returns
-    /// [`MpiError::Rank`] with the failed ranks' messages, `rank k: …`.
-    /// A collective call: every rank must make it.
+    /// [`MpiError::Rank`] with the failed ranks' messages (`rank k: …`, or
+    /// the message alone when every rank failed alike). A collective call:
+    /// every rank must make it.
+    ///
+    /// Every collective call of this crate (`broadcast_params`,
+    /// `sharded_gradient`, `check_replicas`) starts with this agreement.
+    /// So a rank that fails on its own (it cannot read its data, say) and
+    /// calls `agree(Err(…))` instead of going on is heard by the others at
+    /// their next collective call, which returns the error: all ranks then
+    /// end together, none waits forever.
     pub fn agree(&self, outcome: Result<(), String>) -> Result<(), MpiError> {
         let mine = [u8::from(outcome.is_err())];
         let mut all = vec![0u8; self.size];
@@ -45,10 +53,16 @@ impl Cluster {
         }
         let message = outcome.err().unwrap_or_default();
         let combined = self.gather_text(&message).map(|messages| {
-            messages
+            let failed: Vec<(usize, &String)> = messages
                 .iter()
                 .enumerate()
                 .filter(|(rank, _)| all[*rank] == 1)
+                .collect();
+            if failed.len() == self.size && failed.iter().all(|(_, m)| *m == failed[0].1) {
+                return failed[0].1.clone();
+            }
+            failed
+                .iter()
                 .map(|(rank, m)| format!("rank {rank}: {m}"))
                 .collect::<Vec<_>>()
                 .join("; ")

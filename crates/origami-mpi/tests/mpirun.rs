@@ -5,6 +5,8 @@
 //! another model, ends the run with a clear error and leaves the last
 //! checkpoint intact. Needs `mpirun` (Open MPI or MPICH) on the path.
 
+#![cfg(feature = "mpi")]
+
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -103,6 +105,18 @@ fn a_rank_that_dies_ends_the_run_and_the_checkpoint_survives() {
         succeeds(2, &["--shards", "3", "--steps", "12", "--load", d]),
         twelve
     );
+}
+
+#[test]
+fn an_error_on_one_rank_reaches_rank_0_and_ends_every_rank() {
+    let out = mpirun(3, &["--shards", "1", "--steps", "8", "--fail-at", "2:3"]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("error: rank 2: failing at step 3, as asked"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.matches("failing at step 3").count(), 1, "{stderr}");
 }
 
 #[test]

@@ -10,7 +10,7 @@
 //!
 //! `--save DIR --every E` writes a checkpoint (rank 0, atomically) every
 //! `E` steps, `--load DIR` resumes from one; `--die-at RANK:STEP` makes a
-//! rank abort at a step and `--width-on RANK:W` gives a rank another
+//! rank abort at a step, `--fail-at RANK:STEP` return an error there, and `--width-on RANK:W` gives a rank another
 //! model, for the failure tests; `--width W` (16) sizes the hidden layers
 //! (300 makes the gradient travel in two chunks).
 
@@ -36,6 +36,7 @@ struct Args {
     every: usize,
     load: Option<PathBuf>,
     die_at: Option<(usize, usize)>,
+    fail_at: Option<(usize, usize)>,
     width_on: Option<(usize, usize)>,
 }
 
@@ -72,6 +73,11 @@ fn main() -> ExitCode {
     match (run(&args, cluster.as_ref()), &cluster) {
         (Ok(()), _) => ExitCode::SUCCESS,
         (Err(Failure::Shared(message)), Some(cluster)) => cluster.fail(&message),
+        // The others learn of it at their next collective call.
+        (Err(Failure::Local(message)), Some(cluster)) => {
+            let agreed = cluster.agree(Err(message.clone()));
+            cluster.fail(&agreed.err().map_or(message, |e| e.to_string()))
+        }
         (Err(Failure::Shared(message) | Failure::Local(message)), _) => {
             eprintln!("error: {message}");
             ExitCode::FAILURE
@@ -90,6 +96,7 @@ fn parse(mut words: impl Iterator<Item = String>) -> Result<Args, String> {
         every: 1,
         load: None,
         die_at: None,
+        fail_at: None,
         width_on: None,
     };
     let pair = |v: &str| -> Result<(usize, usize), String> {
@@ -111,6 +118,7 @@ fn parse(mut words: impl Iterator<Item = String>) -> Result<Args, String> {
             "--save" => args.save = Some(value.into()),
             "--load" => args.load = Some(value.into()),
             "--die-at" => args.die_at = Some(pair(&value)?),
+            "--fail-at" => args.fail_at = Some(pair(&value)?),
             "--width-on" => args.width_on = Some(pair(&value)?),
             _ => return Err(format!("unknown flag {flag}")),
         }
@@ -174,6 +182,9 @@ fn run(args: &Args, cluster: Option<&Cluster>) -> Result<(), Failure> {
         if args.die_at == Some((rank, step)) {
             eprintln!("rank {rank}: dying at step {step}, as asked");
             std::process::abort();
+        }
+        if args.fail_at == Some((rank, step)) {
+            return Err(Failure::Local(format!("failing at step {step}, as asked")));
         }
         let net_now = net.clone();
         let gradient = |i: usize| Ok(shard_loss(&net_now, step, i, total));
