@@ -144,3 +144,63 @@ fn tempdir(name: &str) -> std::path::PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     dir
 }
+
+/// `origami-sweep`: jobs spread over ranks (here each rank in its own
+/// directory, as on separate machines), output in job order on rank 0,
+/// collected files written on rank 0's side, a failed job reported after
+/// the others ran.
+#[test]
+fn a_sweep_gathers_every_job_on_rank_0() {
+    let sweep = env!("CARGO_BIN_EXE_origami-sweep");
+    let root = tempdir("sweep");
+    let (a, b) = (root.join("a"), root.join("b"));
+    std::fs::create_dir_all(&a).unwrap();
+    std::fs::create_dir_all(&b).unwrap();
+    let job = [
+        "--collect",
+        "out/{}.txt",
+        "--",
+        "sh",
+        "-c",
+        "mkdir -p out; echo \"value {} from $(basename $PWD)\" | tee out/{}.txt; [ {} != 3 ]",
+        ":::",
+        "1",
+        "2",
+        "3",
+        "4",
+    ];
+    let rank_in = |dir: &Path| -> Vec<String> {
+        let mut words = vec!["-np".to_string(), "1".into(), "--wdir".into()];
+        words.push(dir.to_str().unwrap().into());
+        words.push(sweep.into());
+        words.extend(job.iter().map(|w| w.to_string()));
+        words
+    };
+    let out = Command::new("mpirun")
+        .arg("--oversubscribe")
+        .args(rank_in(&a))
+        .arg(":")
+        .args(rank_in(&b))
+        .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
+        .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
+        .output()
+        .expect("mpirun runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "job 2 fails");
+    let lines: Vec<&str> = stdout.lines().filter(|l| l.starts_with("value")).collect();
+    assert_eq!(
+        lines,
+        [
+            "value 1 from a",
+            "value 2 from b",
+            "value 3 from a",
+            "value 4 from b"
+        ]
+    );
+    assert!(stderr.contains("job 2 (3) failed"), "{stderr}");
+    assert!(stderr.contains("1 of 4 jobs failed: [2]"), "{stderr}");
+    // Rank 1's records reached rank 0's directory.
+    let collected = std::fs::read_to_string(a.join("out/4.txt")).unwrap();
+    assert_eq!(collected, "value 4 from b\n");
+}
