@@ -5,10 +5,11 @@
 
 use std::ops::Range;
 
-use origami::optim::{clip_grad_norm, sharded_gradient};
+use origami::optim::clip_grad_norm;
 use origami::prelude::*;
 use origami::tape::{ElmanScan, Nonlinearity};
 
+use crate::spread::Spread;
 use crate::support::bind_params;
 use crate::support::splitmix::SplitMix64;
 use crate::support::timing::{peak_rss_mb, summary, time_steps};
@@ -112,14 +113,14 @@ fn shard_loss(params: &[Tensor<f32>], batch: &Batch, rows: Range<usize>) -> (f64
     head_loss(h, p[4], p[5], &batch.1[rows])
 }
 
-/// One training step, the batch split over `threads` threads; returns the loss
-/// before the update.
+/// One training step, the batch split over the threads (of every rank,
+/// with `--distributed`); returns the loss before the update.
 pub fn step(
     params: &mut [Tensor<f32>],
     velocity: &mut [Tensor<f32>],
     first: bool,
     batch: &Batch,
-    threads: usize,
+    spread: &Spread,
     shard_loss: ShardLoss,
 ) -> f32 {
     // One shard per thread. When a helper's core is busy, sharded_gradient
@@ -130,14 +131,13 @@ pub fn step(
     // slower per shard on the AVX2 machine; glibc was then returning their
     // 512 KB buffers to the system at every free, which the tensor buffer
     // cache now prevents.)
-    let shards = threads;
+    let shards = spread.shards();
     let rows = |i: usize| BATCH * i / shards..BATCH * (i + 1) / shards;
-    let (loss, mut grads) = if threads == 1 {
+    let (loss, mut grads) = if shards == 1 {
         shard_loss(params, batch, 0..BATCH)
     } else {
         let params = &*params;
-        sharded_gradient(shards, threads, |i| Ok(shard_loss(params, batch, rows(i))))
-            .expect("shards succeed")
+        spread.gradient(params, |i| Ok(shard_loss(params, batch, rows(i))))
     };
     let loss = loss as f32;
     clip_grad_norm(&mut grads, 5.0).expect("finite gradients");
@@ -151,16 +151,16 @@ pub fn step(
     loss
 }
 
-pub fn run(threads: usize) {
+pub fn run(spread: &Spread) {
     let (batches, params) = data_and_params();
-    run_with("rnn", threads, &batches, params, shard_loss);
+    run_with("rnn", spread, &batches, params, shard_loss);
 }
 
 /// Times `workload` (20 warm-up and 200 timed steps over the 32 batches)
 /// and prints its JSON line, with the losses the specification checks.
 pub fn run_with(
     workload: &str,
-    threads: usize,
+    spread: &Spread,
     batches: &[Batch],
     mut params: Vec<Tensor<f32>>,
     shard_loss: ShardLoss,
@@ -173,13 +173,16 @@ pub fn run_with(
             &mut velocity,
             i == 0,
             &batches[i % BATCHES],
-            threads,
+            spread,
             shard_loss,
         );
         if [0, 1, 2, 10, WARMUP + TIMED - 1].contains(&i) {
             checks.push(format!("\"loss_step{i}\": {loss:.6}"));
         }
     });
+    if !spread.is_root() {
+        return;
+    }
     println!(
         "{{\"workload\": \"{workload}\", \"framework\": \"origami\", {}, \"peak_rss_mb\": {:.1}, \"check\": {{{}}}}}",
         summary(&samples),

@@ -7,6 +7,7 @@ use std::ops::Range;
 use origami::prelude::*;
 use origami::tape::GruScan;
 
+use crate::spread::Spread;
 use crate::support::splitmix::SplitMix64;
 use crate::support::{bind_params, transposed};
 use crate::w2_rnn_text::{
@@ -49,7 +50,7 @@ fn shard_loss(params: &[Tensor<f32>], batch: &Batch, rows: Range<usize>) -> (f64
     head_loss(h, p[5], p[6], &batch.1[rows])
 }
 
-pub fn run(threads: usize) {
+pub fn run(spread: &Spread) {
     let (batches, params) = data_and_params();
-    run_with("gru", threads, &batches, params, shard_loss);
+    run_with("gru", spread, &batches, params, shard_loss);
 }

@@ -8,9 +8,12 @@
 //! `-- --threads 2` uses two threads; `-- --placements 16` runs the
 //! workloads in 16 processes placed differently and prints the spread.
 //! Pin to one core for 1-thread figures: `taskset -c 0 cargo bench …`.
+//! Built with `--features mpi`, `-- --distributed w2` under `mpirun -np N`
+//! splits each W2 (W5, W6) step over N ranks × `--threads` (rank 0 prints).
 
 mod placement;
 mod soak;
+mod spread;
 mod support;
 mod tape_overhead;
 mod w0_sgemm;
@@ -28,6 +31,7 @@ fn main() {
     let mut threads = 1;
     let mut placements = 0;
     let mut placement = None;
+    let mut distributed = false;
     let count = |flag: &str, value: Option<&String>| {
         value
             .and_then(|n| n.parse().ok())
@@ -41,6 +45,7 @@ fn main() {
             // Set by `--placements` for each of its runs.
             "--placement" => placement = args.next().and_then(|s| s.parse().ok()),
             "--pad" => drop(args.next()),
+            "--distributed" => distributed = true,
             _ if !arg.starts_with('-') => pick.push(arg.clone()),
             _ => {}
         }
@@ -55,14 +60,35 @@ fn main() {
     // minibatch is split into one shard per thread.
     origami::tape::set_threads(threads);
     let wanted = |name: &str| pick.is_empty() || pick.iter().any(|p| p == name);
+    let spread = if distributed {
+        distributed_spread(&pick, threads)
+    } else {
+        spread::Spread::Threads(threads)
+    };
     match placement {
-        Some(seed) => placement::shifted(seed, || run_workloads(&wanted, threads)),
-        None => run_workloads(&wanted, threads),
+        Some(seed) => placement::shifted(seed, || run_workloads(&wanted, &spread)),
+        None => run_workloads(&wanted, &spread),
     }
 }
 
+/// The ranks of `mpirun`, for the workloads that split a step (W2, W5,
+/// W6) and no others.
+fn distributed_spread(pick: &[String], threads: usize) -> spread::Spread {
+    let splittable = ["w2", "w5", "w6"];
+    if pick.is_empty() || pick.iter().any(|p| !splittable.contains(&p.as_str())) {
+        panic!("--distributed runs w2, w5 or w6 only: name them");
+    }
+    #[cfg(feature = "mpi")]
+    {
+        let cluster = origami_mpi::Cluster::init().expect("MPI starts");
+        spread::Spread::Ranks { cluster, threads }
+    }
+    #[cfg(not(feature = "mpi"))]
+    panic!("--distributed needs `cargo bench --features mpi` ({threads} thread(s) per rank asked)")
+}
+
 /// Runs every workload `wanted` accepts, in the specification's order.
-fn run_workloads(wanted: &dyn Fn(&str) -> bool, threads: usize) {
+fn run_workloads(wanted: &dyn Fn(&str) -> bool, spread: &spread::Spread) {
     if wanted("w0") {
         w0_sgemm::run();
     }
@@ -70,7 +96,7 @@ fn run_workloads(wanted: &dyn Fn(&str) -> bool, threads: usize) {
         w1_mlp_tiny::run();
     }
     if wanted("w2") {
-        w2_rnn_text::run(threads);
+        w2_rnn_text::run(spread);
     }
     if wanted("w3") {
         w3_mlp_wide::run();
@@ -85,9 +111,9 @@ fn run_workloads(wanted: &dyn Fn(&str) -> bool, threads: usize) {
         w4_hvp::run();
     }
     if wanted("w5") {
-        w5_lstm_text::run(threads);
+        w5_lstm_text::run(spread);
     }
     if wanted("w6") {
-        w6_gru_text::run(threads);
+        w6_gru_text::run(spread);
     }
 }

@@ -4,6 +4,7 @@
 #
 #   scripts/mpi.sh install   # Open MPI and libclang from Debian's packages, if missing
 #   scripts/mpi.sh showcase  # only the showcase's check
+#   scripts/mpi.sh scaling   # W2 and the language-ID showcase on 1 and 2 ranks (README)
 #   scripts/mpi.sh test      # origami-mpi's lints, docs and tests under mpirun -np 1, 2, 3,
 #                            # then the showcase's --distributed against one process
 #
@@ -58,9 +59,46 @@ showcase() {
   echo "showcase: 2 ranks x 2 threads = 4 threads, bit for bit; resumed on 4 ranks, the same"
 }
 
+# Time per step of W2 and per epoch of the language-ID showcase on this
+# machine: one process on 1 and 2 threads, and 2 ranks of 1 thread (the
+# same 2 shards as 2 threads, so the same numbers), interleaved, 3 times.
+scaling() {
+  cargo bench --features mpi --bench workloads --no-run
+  cargo build --release --features mpi --example rnn_text_classification -p origami
+  cargo build --release --features mpi -p origami-mpi
+  local bench
+  bench=$(ls -t target/release/deps/workloads-* | grep -v '\.d$' | head -1)
+  local show=target/release/examples/rnn_text_classification
+  local langid=(--train data/langid/train.tsv --test data/langid/test.tsv --preset strong --model rnn --no-baseline --epochs 1)
+  local w2="" epoch=""
+  for repeat in 1 2 3; do
+    for setup in "1 process, 1 thread" "1 process, 2 threads" "2 ranks, 1 thread each"; do
+      case "$setup" in
+        "1 process, 1 thread") run=(taskset -c 0 "$bench" w2 --threads 1); learn=("$show" "${langid[@]}" --threads 1) ;;
+        "1 process, 2 threads") run=("$bench" w2 --threads 2); learn=("$show" "${langid[@]}" --threads 2) ;;
+        *) run=(mpirun --oversubscribe -np 2 "$bench" --distributed w2 --threads 1)
+           learn=(mpirun --oversubscribe -np 2 "$show" "${langid[@]}" --distributed --threads 1) ;;
+      esac
+      w2+="$setup|$("${run[@]}" | sed -n 's/.*"median_us": \([0-9.]*\).*/\1/p')"$'\n'
+      epoch+="$setup|$("${learn[@]}" | sed -n 's/^epoch  1 .*  \([0-9.]*\)s$/\1/p')"$'\n'
+    done
+  done
+  local width=AVX2
+  grep -q avx512f /proc/cpuinfo && width=AVX-512
+  echo "$(lscpu | sed -n 's/^Model name: *//p'), $width, $(nproc) cores; $(date -u +%F)"
+  echo "| set-up | W2 step (µs, median of 200; 3 runs) | language ID, one epoch of --preset strong (s; 3 runs) |"
+  echo "|---|---|---|"
+  for setup in "1 process, 1 thread" "1 process, 2 threads" "2 ranks, 1 thread each"; do
+    echo "| $setup | $(echo "$w2" | grep "^$setup|" | cut -d'|' -f2 | sort -n | paste -sd' ') | $(echo "$epoch" | grep "^$setup|" | cut -d'|' -f2 | sort -n | paste -sd' ') |"
+  done
+  echo "the ordered sum alone, 2 ranks (shared memory):"
+  mpirun --oversubscribe -np 2 target/release/origami-allreduce-cost
+}
+
 case "${1:-test}" in
   install) install ;;
   showcase) install; showcase ;;
+  scaling) install; scaling ;;
   test)
     install
     cargo clippy -p origami-mpi -p origami --features origami-mpi/mpi,origami/mpi --all-targets -- -D warnings
@@ -68,5 +106,5 @@ case "${1:-test}" in
     cargo test -p origami-mpi --features mpi --release
     showcase
     ;;
-  *) echo "usage: scripts/mpi.sh install|test|showcase" >&2; exit 2 ;;
+  *) echo "usage: scripts/mpi.sh install|test|showcase|scaling" >&2; exit 2 ;;
 esac

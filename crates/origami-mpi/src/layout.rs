@@ -25,11 +25,26 @@ pub(crate) struct Entry {
 
 impl Layout {
     pub fn of<T: Float>(model: &impl Params<T>) -> Self {
-        let mut params: Vec<_> = model
-            .params()
-            .into_iter()
-            .map(|(name, p)| (p.id(), name, p.shape().to_vec()))
-            .collect();
+        Self::new(
+            model
+                .params()
+                .into_iter()
+                .map(|(name, p)| (p.id(), name, p.shape().to_vec()))
+                .collect(),
+        )
+    }
+
+    /// Parameters known by id and shape only (named `#id`).
+    pub fn of_shapes(shapes: &[(ParamId, Vec<usize>)]) -> Self {
+        Self::new(
+            shapes
+                .iter()
+                .map(|(id, shape)| (*id, format!("#{}", id.0), shape.clone()))
+                .collect(),
+        )
+    }
+
+    fn new(mut params: Vec<(ParamId, String, Vec<usize>)>) -> Self {
         params.sort_by_key(|(id, _, _)| *id);
         let mut offset = 0;
         let entries = params

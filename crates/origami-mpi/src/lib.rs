@@ -17,9 +17,10 @@
 //!
 //! The sum is a pipelined chain: rank 0 sends its running sum, in chunks,
 //! to rank 1, which adds its shards one at a time and passes it on; the
-//! last rank broadcasts the total. Its cost grows like a ring all-reduce's
-//! (`(N + C − 2)` hops of a `1/C` chunk, then a broadcast), with no
-//! floating-point reassociation.
+//! last rank broadcasts the total: `(N − 2 + C)` hops of a `1/C` chunk,
+//! then a broadcast. Exactness has a price a reassociating tree does not
+//! pay: a latency term linear in `N` (the README's cost model puts numbers
+//! on it).
 //!
 //! Everything is behind the `mpi` feature, which needs an MPI library
 //! (Open MPI or MPICH) and libclang to build; without it the crate is

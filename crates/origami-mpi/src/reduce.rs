@@ -3,8 +3,9 @@
 //! that reaches a parameter gives its gradient, each later one is added),
 //! so the result is bit-identical to `sharded_gradient` in one process.
 //!
-//! The running sum travels a chain, rank 0 → 1 → … → N−1, in chunks, so
-//! rank `r + 1` adds chunk `c` while rank `r` adds chunk `c + 1`; a header
+//! The running sum travels a chain, rank 0 → 1 → … → N−1, in chunks (about
+//! √N of them, 1,024 to 65,536 scalars each), so rank `r + 1` adds chunk
+//! `c` while rank `r` adds chunk `c + 1`; a header
 //! ahead of the data carries the loss so far and, per parameter, whether
 //! some shard reached it. The last rank broadcasts the total.
 
@@ -16,9 +17,20 @@ use origami_tape::{Float, Grads, ParamId, Tensor};
 use crate::layout::Layout;
 use crate::{Cluster, MpiError};
 
-/// Scalars per message of the chain: large enough that latency is paid
-/// rarely, small enough that the next rank starts early.
-const CHUNK: usize = 1 << 16;
+/// The most scalars per message of the chain: past this, a larger message
+/// gains nothing and the next rank starts later.
+const MOST: usize = 1 << 16;
+/// The fewest scalars per message, below which latency is all there is.
+const FEWEST: usize = 1 << 10;
+
+/// Scalars per message for a gradient of `len` scalars on `ranks` ranks.
+/// The chain's time is `(ranks − 2 + chunks)` hops of one chunk each;
+/// about `√ranks` chunks keep that near `ranks` latencies plus `√ranks`
+/// chunk transfers, where one chunk would cost `ranks` whole transfers.
+fn chunk_len(len: usize, ranks: usize) -> usize {
+    let chunks = (ranks.saturating_sub(1) as f64).sqrt().ceil() as usize;
+    len.div_ceil(chunks.max(1)).clamp(FEWEST, MOST)
+}
 
 /// Per parameter, what the shards so far did to it; the largest wins.
 const UNTOUCHED: f64 = 0.0;
@@ -56,15 +68,48 @@ impl Cluster {
         M: Params<T>,
         F: Fn(usize) -> Result<(f64, Grads<T>), OptimError> + Sync,
     {
-        let layout = Layout::of(model);
+        self.sum_shards(&Layout::of(model), shards_per_rank, threads, shard)
+    }
+
+    /// [`Self::sharded_gradient`] for parameters bound to tapes by hand
+    /// rather than held in a [`Params`] model: `shapes` lists each
+    /// parameter's id and shape (every rank the same list).
+    ///
+    /// # Errors
+    /// As [`Self::sharded_gradient`].
+    pub fn sharded_gradient_by_shapes<T, F>(
+        &self,
+        shapes: &[(ParamId, Vec<usize>)],
+        shards_per_rank: usize,
+        threads: usize,
+        shard: F,
+    ) -> Result<(f64, Grads<T>), MpiError>
+    where
+        T: Float + Equivalence,
+        F: Fn(usize) -> Result<(f64, Grads<T>), OptimError> + Sync,
+    {
+        self.sum_shards(&Layout::of_shapes(shapes), shards_per_rank, threads, shard)
+    }
+
+    fn sum_shards<T, F>(
+        &self,
+        layout: &Layout,
+        shards_per_rank: usize,
+        threads: usize,
+        shard: F,
+    ) -> Result<(f64, Grads<T>), MpiError>
+    where
+        T: Float + Equivalence,
+        F: Fn(usize) -> Result<(f64, Grads<T>), OptimError> + Sync,
+    {
         let first = self.rank * shards_per_rank;
         let local = shard_gradients(first..first + shards_per_rank, threads, shard)
             .map_err(|e| e.to_string())
-            .and_then(|parts| flags_of(&layout, &parts).map(|flags| (parts, flags)));
+            .and_then(|parts| flags_of(layout, &parts).map(|flags| (parts, flags)));
         self.agree(local.as_ref().map(|_| ()).map_err(String::clone))?;
         let (parts, flags) = local.map_err(MpiError::Rank)?;
-        let (header, sum) = self.chain(&layout, &parts, &flags);
-        Ok((header[0], rebuild(&layout, &header[1..], sum)))
+        let (header, sum) = self.chain(layout, &parts, &flags);
+        Ok((header[0], rebuild(layout, &header[1..], sum)))
     }
 
     /// Passes the running sum down the chain and broadcasts the total:
@@ -74,7 +119,7 @@ impl Cluster {
         layout: &Layout,
         parts: &[(f64, Grads<T>)],
         flags: &[Vec<f64>],
-    ) -> (Vec<f64>, Vec<T>) {
+    ) -> (Vec<f64>, Tensor<T>) {
         let (previous, next) = (self.rank.checked_sub(1), self.rank + 1 < self.size);
         let mut header = vec![UNTOUCHED; 1 + layout.entries.len()];
         if let Some(p) = previous {
@@ -105,16 +150,20 @@ impl Cluster {
                 .process_at_rank(self.rank as i32 + 1)
                 .send(&header[..]);
         }
-        let mut sum = vec![T::ZERO; layout.len];
-        for start in (0..layout.len).step_by(CHUNK) {
-            let end = (start + CHUNK).min(layout.len);
+        // A tensor's storage comes from the tape's buffer cache: no page
+        // faults on a fresh block at every step.
+        let mut total = Tensor::<T>::zeros(&[layout.len]);
+        let sum = total.data_mut();
+        let chunk = chunk_len(layout.len, self.size);
+        for start in (0..layout.len).step_by(chunk) {
+            let end = (start + chunk).min(layout.len);
             if let Some(p) = previous {
                 self.world
                     .process_at_rank(p as i32)
                     .receive_into(&mut sum[start..end]);
             }
             for ((_, grads), act) in parts.iter().zip(&actions) {
-                apply(layout, grads, act, &mut sum, start..end);
+                apply(layout, grads, act, sum, start..end);
             }
             if next {
                 self.world
@@ -125,7 +174,7 @@ impl Cluster {
         let last = self.world.process_at_rank(self.size as i32 - 1);
         last.broadcast_into(&mut header[..]);
         last.broadcast_into(&mut sum[..]);
-        (header, sum)
+        (header, total)
     }
 }
 
@@ -193,17 +242,33 @@ fn apply<T: Float>(
 }
 
 /// The gradient set the header's flags and the flat sum describe.
-fn rebuild<T: Float>(layout: &Layout, flags: &[f64], sum: Vec<T>) -> Grads<T> {
+fn rebuild<T: Float>(layout: &Layout, flags: &[f64], sum: Tensor<T>) -> Grads<T> {
     let mut entries = Vec::new();
     let mut unreached: Vec<ParamId> = Vec::new();
     for (entry, &flag) in layout.entries.iter().zip(flags) {
         if flag == REACHED {
-            let data = sum[entry.offset..entry.offset + entry.len].to_vec();
-            let tensor = Tensor::from_vec(&entry.shape, data).expect("length from the shape");
+            let mut tensor = Tensor::zeros(&entry.shape);
+            tensor
+                .data_mut()
+                .copy_from_slice(&sum.data()[entry.offset..entry.offset + entry.len]);
             entries.push((entry.id, tensor));
         } else if flag == UNREACHED {
             unreached.push(entry.id);
         }
     }
     Grads::from_entries(entries).with_unreached(unreached)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::chunk_len;
+
+    #[test]
+    fn chunks_are_about_root_n_within_their_bounds() {
+        assert_eq!(chunk_len(100_000, 65), 12_500); // 8 chunks
+        assert_eq!(chunk_len(100_000, 2), 65_536); // 1 chunk, at most 2¹⁶
+        assert_eq!(chunk_len(23_172, 512), 1_024); // 23 chunks, at least 2¹⁰
+        assert_eq!(chunk_len(500, 64), 1_024); // a small gradient in one
+        assert_eq!(chunk_len(10_000_000, 1), 65_536);
+    }
 }

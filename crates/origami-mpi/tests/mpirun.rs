@@ -63,7 +63,7 @@ fn ranks_times_shards_is_one_process_bit_for_bit() {
 
 #[test]
 fn a_gradient_larger_than_one_chunk_is_summed_in_order() {
-    // Width 300: 91,502 scalars, two chunks of the chain.
+    // Width 300: 91,502 scalars, two chunks of the chain on 2 and 3 ranks.
     let args = ["--steps", "3", "--width", "300"];
     let six = reference(&[&["--shards", "6"][..], &args].concat());
     assert_eq!(succeeds(3, &[&["--shards", "2"][..], &args].concat()), six);
