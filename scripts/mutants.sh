@@ -21,5 +21,6 @@ fi
 command -v cargo-mutants > /dev/null || cargo install --locked cargo-mutants
 globs=()
 for f in "${files[@]}"; do globs+=(-f "$f"); done
+mkdir -p target/mutants   # a fresh checkout has no target/ yet
 cargo mutants --workspace "${globs[@]}" --shard "$shard" -j 1 --timeout 300 \
   -o "target/mutants/${shard/\//-of-}"
