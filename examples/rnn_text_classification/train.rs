@@ -252,6 +252,11 @@ pub fn train<C: Classifier + Sync>(
             loss_sum += loss * batch.labels.len() as f64;
             seen += batch.labels.len();
             bar.inc(1);
+            // Replicas that drift apart are a bug: debug builds look every
+            // 50 steps, release builds after every epoch (below).
+            if cfg!(debug_assertions) && number % 50 == 49 {
+                workers.check_replicas(model, &**method, &format!("step {}", step + 1))?;
+            }
             let rate = seen as f64 / start.elapsed().as_secs_f64().max(1e-9);
             bar.set_message(format!(
                 "loss {:.4}  {rate:.0} ex/s",

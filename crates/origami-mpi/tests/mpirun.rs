@@ -120,6 +120,18 @@ fn an_error_on_one_rank_reaches_rank_0_and_ends_every_rank() {
 }
 
 #[test]
+fn replicas_that_drift_apart_are_caught_at_the_next_check() {
+    let out = mpirun(3, &["--shards", "1", "--steps", "8", "--nudge-at", "1:4"]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("error: the replicas diverged at step 5: fingerprint"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("on rank 1"), "{stderr}");
+}
+
+#[test]
 fn ranks_with_different_models_are_told_which_parameter_differs() {
     let out = mpirun(3, &["--shards", "1", "--steps", "2", "--width-on", "2:9"]);
     assert!(!out.status.success());

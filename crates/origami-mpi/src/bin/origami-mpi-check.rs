@@ -10,7 +10,8 @@
 //!
 //! `--save DIR --every E` writes a checkpoint (rank 0, atomically) every
 //! `E` steps, `--load DIR` resumes from one; `--die-at RANK:STEP` makes a
-//! rank abort at a step, `--fail-at RANK:STEP` return an error there, and `--width-on RANK:W` gives a rank another
+//! rank abort at a step, `--fail-at RANK:STEP` return an error there,
+//! `--nudge-at RANK:STEP` change one of its weights there, and `--width-on RANK:W` gives a rank another
 //! model, for the failure tests; `--width W` (16) sizes the hidden layers
 //! (300 makes the gradient travel in two chunks).
 
@@ -37,6 +38,7 @@ struct Args {
     load: Option<PathBuf>,
     die_at: Option<(usize, usize)>,
     fail_at: Option<(usize, usize)>,
+    nudge_at: Option<(usize, usize)>,
     width_on: Option<(usize, usize)>,
 }
 
@@ -97,6 +99,7 @@ fn parse(mut words: impl Iterator<Item = String>) -> Result<Args, String> {
         load: None,
         die_at: None,
         fail_at: None,
+        nudge_at: None,
         width_on: None,
     };
     let pair = |v: &str| -> Result<(usize, usize), String> {
@@ -119,6 +122,7 @@ fn parse(mut words: impl Iterator<Item = String>) -> Result<Args, String> {
             "--load" => args.load = Some(value.into()),
             "--die-at" => args.die_at = Some(pair(&value)?),
             "--fail-at" => args.fail_at = Some(pair(&value)?),
+            "--nudge-at" => args.nudge_at = Some(pair(&value)?),
             "--width-on" => args.width_on = Some(pair(&value)?),
             _ => return Err(format!("unknown flag {flag}")),
         }
@@ -185,6 +189,10 @@ fn run(args: &Args, cluster: Option<&Cluster>) -> Result<(), Failure> {
         }
         if args.fail_at == Some((rank, step)) {
             return Err(Failure::Local(format!("failing at step {step}, as asked")));
+        }
+        if args.nudge_at == Some((rank, step)) {
+            let (_, first) = net.params_mut().swap_remove(0);
+            first.value_mut().data_mut()[0] += 1e-6;
         }
         let net_now = net.clone();
         let gradient = |i: usize| Ok(shard_loss(&net_now, step, i, total));
