@@ -36,6 +36,12 @@ pub struct Anomaly {
     pub input: Option<usize>,
     /// `file:line:column` of the call that recorded the op.
     pub location: Option<&'static Location<'static>>,
+    /// For an op inside a checkpointed segment ([`Tape::checkpoint`]), the
+    /// segment's node on the outer tape (`index` is then the op's position
+    /// on the segment's own tape).
+    ///
+    /// [`Tape::checkpoint`]: crate::Tape::checkpoint
+    pub segment: Option<usize>,
 }
 
 impl fmt::Display for Anomaly {
@@ -46,14 +52,18 @@ impl fmt::Display for Anomaly {
             .map(|s| format!("{:?}", s.as_slice()))
             .collect();
         match self.phase {
-            Phase::Forward => write!(f, "non-finite output of {} (node {})", self.op, self.index)?,
+            Phase::Forward => write!(f, "non-finite output of {} (node {}", self.op, self.index)?,
             Phase::Backward => write!(
                 f,
-                "non-finite gradient for input {} of {} (node {})",
+                "non-finite gradient for input {} of {} (node {}",
                 self.input.unwrap_or(0),
                 self.op,
                 self.index
             )?,
+        }
+        match self.segment {
+            Some(node) => write!(f, " of the checkpointed segment at node {node})")?,
+            None => write!(f, ")")?,
         }
         write!(f, " with inputs {}", shapes.join(", "))?;
         if let Some(at) = self.location {

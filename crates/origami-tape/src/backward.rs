@@ -126,6 +126,7 @@ impl<T: Float> Tape<T> {
                 input_shapes: x.iter().map(Algebra::shape).collect(),
                 input: Some(input),
                 location: self.nodes.borrow()[i].location,
+                segment: None,
             }),
         }
     }

@@ -298,6 +298,7 @@ impl<T: Float> Tape<T> {
                 input_shapes,
                 input: None,
                 location: Some(location),
+                segment: None,
             });
         }
         let (op, indices) = if requires_grad {

@@ -266,3 +266,33 @@ fn a_segment_without_outputs_panics() {
     let x = tape.var(tensor(&[2], 51));
     tape.checkpoint(&[x], |_, _| Vec::new());
 }
+
+/// An anomaly-checking tape looks inside its segments: the first
+/// non-finite value is reported at the op inside that made it (its name and
+/// line), with the segment's node; a segment that stays finite reports
+/// nothing, and a plain tape checks nothing.
+#[test]
+fn anomaly_detection_reaches_inside_segments() {
+    let tape = Tape::<f64>::with_anomaly_detection();
+    let x = tape.var(Tensor::from_vec(&[2], vec![1.0, -1.0]).unwrap());
+    let fine = tape.checkpoint(&[x], |_, xs| vec![xs[0].exp()]);
+    assert!(tape.anomaly().is_none());
+    let line = line!() + 1;
+    tape.checkpoint(&[fine[0]], |_, xs| vec![(xs[0] - 2.0).log() * 3.0]);
+    let node = tape.len() - 1;
+    let anomaly = tape
+        .anomaly()
+        .expect("log of a negative number inside the segment");
+    assert_eq!(anomaly.op, "log");
+    assert_eq!(anomaly.segment, Some(node));
+    assert_eq!(anomaly.location.map(|l| l.line()), Some(line));
+    let text = anomaly.to_string();
+    assert!(
+        text.contains(&format!("of the checkpointed segment at node {node})")),
+        "{text}"
+    );
+    let plain = Tape::<f64>::new();
+    let x = plain.var(Tensor::from_vec(&[1], vec![-1.0]).unwrap());
+    plain.checkpoint(&[x], |_, xs| vec![xs[0].log()]);
+    assert!(plain.anomaly().is_none());
+}

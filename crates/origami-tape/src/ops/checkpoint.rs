@@ -17,6 +17,7 @@ use std::rc::Rc;
 use smallvec::SmallVec;
 
 use crate::algebra::Algebra;
+use crate::anomaly::Anomaly;
 use crate::float::Float;
 use crate::grads::ParamId;
 use crate::ops::Op;
@@ -108,6 +109,13 @@ impl<T: Float> Tape<T> {
     /// tape's, bit for bit; second derivatives ([`Tape::hvp`], [`Tape::jvp`],
     /// `create_graph`) work through the segment, and segments nest.
     ///
+    /// On a tape made with [`Tape::with_anomaly_detection`], the segment's
+    /// forward ops are checked as the tape's own are, and the first
+    /// non-finite output inside is reported with its op, its line and the
+    /// segment's node ([`Anomaly::segment`](crate::Anomaly::segment)). A
+    /// non-finite gradient the recomputation produces is reported at the
+    /// segment's node, as the `checkpoint` op's.
+    ///
     /// `body` must record everything on the tape it is given and compute
     /// the same thing each time it runs: a random mask, for instance, from
     /// a seed it captured, not from a generator it advances. Parameters it
@@ -137,7 +145,11 @@ impl<T: Float> Tape<T> {
         if !self.differentiable {
             return body(self, inputs);
         }
-        let inner = Tape::new();
+        // An anomaly-checking tape checks inside its segments too.
+        let inner = match self.anomaly_detection {
+            true => Tape::with_anomaly_detection(),
+            false => Tape::new(),
+        };
         let leaves: Vec<Var<'_, T>> = inputs
             .iter()
             .map(|x| match x.requires_grad() {
@@ -179,6 +191,14 @@ impl<T: Float> Tape<T> {
             shapes,
         });
         let requires_grad = nodes.iter().any(Var::requires_grad);
+        if let Some(inside) = inner.anomaly() {
+            // The op inside is more telling than the segment's output.
+            let mut first = self.first_anomaly.borrow_mut();
+            first.get_or_insert(Anomaly {
+                segment: Some(self.len()),
+                ..inside
+            });
+        }
         let node = self.record(
             Op::Checkpoint(Rc::clone(&segment)),
             &nodes,
