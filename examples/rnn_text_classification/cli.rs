@@ -33,6 +33,9 @@ model    --model rnn|ngram|auto     (rnn; auto: both, keeping the rnn only if
          --embed N (32)  --hidden N (128)  --layers N (1)  --bidirectional
          --pool last|mean|max (last)       --head-depth D (1)
          --dropout P (0)            on embeddings and the pooled state, in training
+         --checkpoint-every K       keep only every K-th step's inputs in training and
+                                    recompute the rest in backward: less memory for
+                                    long texts, results equal to rounding
          --ngram N                  largest n-gram of the baseline (1 word, 3 char)
 training --optimizer sgd|momentum|nesterov|adam|adamw|sdlm (adam)  --lr F (0.002)
          --clip F (5)  --epochs N (10)  --batch-size N (32)  --seed N (1)
@@ -73,6 +76,8 @@ pub struct Args {
     pub pool: Pool,
     pub head_depth: usize,
     pub dropout: f64,
+    /// Recompute the recurrence in backward, in chunks of this many steps.
+    pub checkpoint_every: Option<usize>,
     pub ngram: Option<usize>,
     pub optimizer: String,
     pub lr: f64,
@@ -177,6 +182,7 @@ impl Args {
             "--pool",
             "--head-depth",
             "--dropout",
+            "--checkpoint-every",
             "--ngram",
             "--optimizer",
             "--lr",
@@ -254,6 +260,10 @@ impl Args {
             },
             head_depth: number(&flags, "--head-depth", 1)?,
             dropout: number(&flags, "--dropout", 0.0)?,
+            checkpoint_every: flags
+                .get("--checkpoint-every")
+                .map(|_| number(&flags, "--checkpoint-every", 1))
+                .transpose()?,
             ngram: flags
                 .get("--ngram")
                 .map(|_| number(&flags, "--ngram", 1))
@@ -299,6 +309,7 @@ impl Args {
             ("--head-depth", self.head_depth),
             ("--batch-size", self.batch_size),
             ("--threads", self.threads),
+            ("--checkpoint-every", self.checkpoint_every.unwrap_or(1)),
         ];
         if let Some((name, _)) = positive.iter().find(|(_, v)| *v == 0) {
             return Err(format!("{name} must be at least 1"));

@@ -162,6 +162,9 @@ fn run(args: &Args, workers: &Workers) -> Result<(), String> {
         &mut rng,
     );
     model.dropout = Dropout::new(args.dropout).map_err(|e| e.to_string())?;
+    if let Some(every) = args.checkpoint_every {
+        model.rnn = model.rnn.with_checkpoints(every);
+    }
     let mut method = train::optimizer(&args.optimizer, args.lr)?;
     let mut first = 0;
     if let Some(dir) = &args.load {
