@@ -28,7 +28,4 @@ pub enum MpiError {
     /// A rank's own work failed; the text names the rank(s) and why.
     #[error("{0}")]
     Rank(String),
-    /// A call was given arguments it cannot use.
-    #[error("{0}")]
-    Invalid(String),
 }

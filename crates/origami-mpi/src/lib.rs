@@ -123,10 +123,4 @@ impl Cluster {
         self.world.barrier();
         std::process::ExitCode::FAILURE
     }
-
-    /// Ends every rank of the run at once (`MPI_Abort`), for a rank that
-    /// cannot go on and cannot tell the others in an orderly way.
-    pub fn abort(&self, code: i32) -> ! {
-        self.world.abort(code)
-    }
 }
