@@ -32,12 +32,15 @@ static THREADS: AtomicUsize = AtomicUsize::new(1);
 static BACKOFF: ThreadBackoff = ThreadBackoff::new();
 
 /// `A·Bᵀ` products from this many multiply-adds may be laid out anew
-/// first ([`transposed_rhs`]).
-const FLIP_MIN_WORK: usize = 1 << 20;
+/// first ([`transposed_rhs`]). Under Miri, which interprets every
+/// instruction, both thresholds are small, so that the tests' small
+/// shapes reach the re-laid-out and threaded routes and Miri checks their
+/// `unsafe` code too.
+const FLIP_MIN_WORK: usize = if cfg!(miri) { 1 << 9 } else { 1 << 20 };
 
 /// Products below this many multiply-adds stay on the calling thread:
 /// starting a thread costs about as much as 10⁶ multiply-adds.
-const PARALLEL_MIN_WORK: usize = 1 << 22;
+const PARALLEL_MIN_WORK: usize = if cfg!(miri) { 1 << 11 } else { 1 << 22 };
 
 /// Sets how many threads one large matrix product may use (at least 1;
 /// default 1). Products smaller than about 4·10⁶ multiply-adds always run
@@ -403,17 +406,15 @@ mod tests {
     }
 
     #[test]
-    #[cfg_attr(
-        miri,
-        ignore = "threads start at 4M multiply-adds, too many to interpret; \
-                  each thread's product is the single-threaded block call"
-    )]
     fn threaded_products_equal_single_threaded_ones() {
-        for (m, k, n, ta, tb) in [
-            (150, 300, 97, false, false),
-            (150, 300, 97, true, false),
-            (97, 300, 150, false, true),
-            (97, 300, 150, true, true),
+        // Under Miri threads start at 2,048 multiply-adds, not 4·10⁶.
+        let (big, small) = if cfg!(miri) { (40, 5) } else { (150, 97) };
+        let k = if cfg!(miri) { 6 } else { 300 };
+        for (m, n, ta, tb) in [
+            (big, small, false, false),
+            (big, small, true, false),
+            (small, big, false, true),
+            (small, big, true, true),
         ] {
             let a: Vec<f32> = (0..2 * m * k).map(|i| (i % 13) as f32 - 6.0).collect();
             let b: Vec<f32> = (0..2 * k * n).map(|i| (i % 7) as f32 - 3.0).collect();
@@ -459,10 +460,13 @@ mod tests {
             (256, 16, 16),
             (70, 40, 33),
             (130, 600, 2),
-            // From FLIP_MIN_WORK on, `A·Bᵀ` takes one of three routes.
+            // From FLIP_MIN_WORK on, `A·Bᵀ` takes one of three routes
+            // (under Miri, from 512: swapped and strided; no AVX-512 there).
             (64, 128, 128),
             (64, 512, 32),
             (128, 128, 64),
+            (4, 16, 12),
+            (16, 8, 8),
         ] {
             if cfg!(miri) && m * k * n > MIRI_WORK {
                 continue;
