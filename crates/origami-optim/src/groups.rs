@@ -69,7 +69,18 @@ impl Groups {
             .unwrap_or(&self.groups[0])
     }
 
-    /// All groups.
+    /// All groups, in the order they were added (a replaced group moves
+    /// to the end).
+    ///
+    /// ```
+    /// use origami_optim::{Group, Groups};
+    /// let groups = Groups::default()
+    ///     .with(Group::new("head.", 0.1))
+    ///     .with(Group::new("", 2.0));
+    /// let listed: Vec<(&str, f64)> =
+    ///     groups.list().iter().map(|g| (g.prefix.as_str(), g.lr_scale)).collect();
+    /// assert_eq!(listed, [("head.", 0.1), ("", 2.0)]);
+    /// ```
     pub fn list(&self) -> &[Group] {
         &self.groups
     }
