@@ -18,7 +18,7 @@
 //! mpirun -np 2 origami-sweep --collect 'target/lab/{}.json' -- \
 //!     target/release/examples/{} ::: learning_rate fluctuations bias_variance
 //! mpirun -np 5 origami-sweep -- target/release/examples/rnn_text_classification \
-//!     --seed {} --quiet --metrics 'target/seeds/{}.json' ::: 1 2 3 4 5
+//!     --seed {} --quiet --metrics 'target/seed-{}.json' ::: 1 2 3 4 5
 //! ```
 
 use std::path::PathBuf;
