@@ -33,9 +33,9 @@ model    --model rnn|ngram|auto     (rnn; auto: both, keeping the rnn only if
          --embed N (32)  --hidden N (128)  --layers N (1)  --bidirectional
          --pool last|mean|max (last)       --head-depth D (1)
          --dropout P (0)            on embeddings and the pooled state, in training
-         --checkpoint-every K       keep only every K-th step's inputs in training and
-                                    recompute the rest in backward: less memory for
-                                    long texts, results equal to rounding
+         --checkpoint-every K       in training keep each step's state but no gates,
+                                    recomputed in backward K steps at a time: less
+                                    memory for long texts, results equal to rounding
          --ngram N                  largest n-gram of the baseline (1 word, 3 char)
 training --optimizer sgd|momentum|nesterov|adam|adamw|sdlm (adam)  --lr F (0.002)
          --clip F (5)  --epochs N (10)  --batch-size N (32)  --seed N (1)
