@@ -16,10 +16,15 @@ use origami_tape::{Grads, Tensor};
 struct Problem {
     s: f64,
     kappa: f64,
+    /// Past this distance from 0 the loss is NaN (a model that breaks).
+    nan_beyond: f64,
 }
 
 impl Problem {
     fn loss(&self, t: &[f64]) -> f64 {
+        if t.iter().any(|x| x.abs() > self.nan_beyond) {
+            return f64::NAN;
+        }
         let sep: f64 = t
             .iter()
             .map(|&x| ((self.s * x).exp() - self.s * x) / (self.s * self.s))
@@ -190,13 +195,28 @@ fn compare(f: &Problem, start: &[f64], damping: f64, steps: usize, seen: &mut Se
 #[test]
 fn hessian_free_steps_as_the_reference_does() {
     let mut seen = Seen::default();
-    let gentle = Problem { s: 0.5, kappa: 1.0 };
+    let gentle = Problem {
+        s: 0.5,
+        kappa: 1.0,
+        nan_beyond: f64::INFINITY,
+    };
     compare(&gentle, &[0.6, -0.4, 0.3, 0.9], 1.0, 6, &mut seen);
-    let steep = Problem { s: 3.0, kappa: 4.0 };
+    let steep = Problem {
+        s: 3.0,
+        kappa: 4.0,
+        nan_beyond: f64::INFINITY,
+    };
     compare(&steep, &[-2.0, 1.2, -1.5, 0.8], 1e-3, 8, &mut seen);
     compare(&steep, &[1.0, -2.5, 0.5, -3.0], 0.1, 8, &mut seen);
     // Nearly flat and barely damped: every CG iterate overshoots.
     compare(&steep, &[-3.0, -3.0, -2.5, -3.5], 1e-6, 4, &mut seen);
+    // The same, where the model breaks (NaN loss) far from the start: the
+    // step is taken as a failure (λ raised), not ignored.
+    let breaking = Problem {
+        nan_beyond: 50.0,
+        ..steep
+    };
+    compare(&breaking, &[-3.0, -3.0, -2.5, -3.5], 1e-6, 4, &mut seen);
     assert!(
         seen.raised > 0 && seen.lowered > 0 && seen.armijo > 0 && seen.earlier_iterate > 0,
         "every branch taken at least once: {seen:?}"
