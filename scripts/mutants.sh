@@ -8,7 +8,8 @@
 #   scripts/mutants.sh 0/8        # one eighth, interleaved over every file
 #   scripts/mutants.sh 0/8 'crates/origami-optim/src/*.rs'   # one area
 #
-# Results: target/mutants/<shard>/mutants.out (caught.txt, missed.txt, …).
+# Results: target/mutants/<area>-<shard>/mutants.out (caught.txt, missed.txt, …),
+# <area> being the crate of the first file pattern (e.g. tape-ops-0-of-4, optim-0-of-8) or "all".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 shard="${1:-0/1}"
@@ -21,6 +22,8 @@ fi
 command -v cargo-mutants > /dev/null || cargo install --locked cargo-mutants
 globs=()
 for f in "${files[@]}"; do globs+=(-f "$f"); done
+area=all
+if [ $# -gt 0 ]; then area=$(printf '%s' "$1" | sed 's#crates/origami-##; s#/src/#-#; s#[/*.].*##; s#-$##'); fi
 mkdir -p target/mutants   # a fresh checkout has no target/ yet
-cargo mutants --workspace "${globs[@]}" --shard "$shard" -j 1 --timeout 300 \
-  -o "target/mutants/${shard/\//-of-}"
+cargo mutants --workspace "${globs[@]}" --shard "$shard" -j 1 --timeout 300 --profile mutation \
+  -o "target/mutants/$area-${shard/\//-of-}"
