@@ -182,3 +182,34 @@ fn unknown_names_and_bad_rates_are_refused_with_the_reason() {
         );
     }
 }
+
+/// What a checkpoint and a schedule read from a method: its name (the key
+/// its state is saved under), the rate a schedule sets, and the step count.
+#[test]
+fn names_rates_and_step_counts_are_what_a_checkpoint_reads() {
+    let expected_name = |name: &'static str| match name {
+        "momentum" | "nesterov" => "sgd",
+        "adamw" => "adam",
+        other => other,
+    };
+    for name in METHOD_NAMES {
+        let mut method = by_name::<f64, Net>(name, rate(name)).unwrap();
+        assert_eq!(method.name(), expected_name(name));
+        method.set_learning_rate(0.25);
+        assert_eq!(method.learning_rate(), 0.25, "{name}");
+        train(&mut *method, &mut net(), 3, &mut StdRng::seed_from_u64(9));
+        let state = method.state();
+        // L-BFGS counts its inner iterations: 20 per step (PyTorch's
+        // default), and this problem does not converge within them.
+        let (key, count) = match name {
+            "lbfgs" => ("iterations", 60.0),
+            _ => ("step", 3.0),
+        };
+        let step = state.scalars.iter().find(|(k, _)| k == key);
+        assert_eq!(
+            step.map(|(_, v)| *v),
+            Some(count),
+            "{name}: {key} after three steps"
+        );
+    }
+}

@@ -64,6 +64,13 @@ struct Seen {
     lowered: usize,
     armijo: usize,
     earlier_iterate: usize,
+    /// First trials whose loss lies within `0.01·|slope|` of the start's,
+    /// where the sign of the Armijo term decides acceptance.
+    first_in_band: usize,
+    /// Accepted scaled trials that a test with `0.01/α` would refuse.
+    scaled_in_band: usize,
+    /// Scaled trials within `0.01·α·|slope|` of the start's loss.
+    scaled_near_start: usize,
 }
 
 struct Reference {
@@ -134,6 +141,9 @@ impl Reference {
         let mut alpha = 1.0;
         let mut accepted = best_loss.is_finite() && best_loss <= loss0 + 0.01 * slope;
         seen.armijo += usize::from(!accepted);
+        let decisive = slope.abs() > 1e-6 * loss0.abs();
+        seen.first_in_band +=
+            usize::from(decisive && (best_loss - loss0).abs() < 0.01 * slope.abs());
         for _ in 0..60 {
             if accepted {
                 break;
@@ -143,6 +153,9 @@ impl Reference {
             let l = f.loss(&at(&scaled));
             self.evaluations += 1;
             accepted = l.is_finite() && l <= loss0 + 0.01 * alpha * slope;
+            seen.scaled_in_band += usize::from(accepted && l > loss0 + 0.01 / alpha * slope);
+            seen.scaled_near_start +=
+                usize::from(decisive && (l - loss0).abs() < 0.01 * alpha * slope.abs());
         }
         let alpha = if accepted { alpha } else { 0.0 };
         let next = theta.iter().zip(&p).map(|(t, p)| t + alpha * p).collect();
@@ -217,8 +230,40 @@ fn hessian_free_steps_as_the_reference_does() {
         ..steep
     };
     compare(&breaking, &[-3.0, -3.0, -2.5, -3.5], 1e-6, 4, &mut seen);
+    // Two runs (found by scanning random starts) whose trial losses fall
+    // where the Armijo test's slope term decides: within 0.01·|slope| of
+    // the start's loss at a first trial, and within 0.01·α·|slope| at a
+    // scaled one.
+    let sharper = Problem {
+        s: 4.342085133855651,
+        kappa: 7.836142652050693,
+        nan_beyond: f64::INFINITY,
+    };
+    let start = [
+        -2.0986311708135448,
+        -3.6585302926347483,
+        0.1457663337202133,
+        0.5139030284295618,
+    ];
+    compare(&sharper, &start, 1.094242649210633e-7, 6, &mut seen);
+    let flatter = Problem {
+        s: 4.174466266385394,
+        kappa: 3.3058149399418584,
+        nan_beyond: f64::INFINITY,
+    };
+    let start = [
+        -3.8334779347443124,
+        -3.583139890639899,
+        -3.5884042656161608,
+        -1.5357514783222541,
+    ];
+    compare(&flatter, &start, 5.536726533579392e-7, 6, &mut seen);
     assert!(
         seen.raised > 0 && seen.lowered > 0 && seen.armijo > 0 && seen.earlier_iterate > 0,
         "every branch taken at least once: {seen:?}"
+    );
+    assert!(
+        seen.first_in_band > 0 && seen.scaled_in_band > 0 && seen.scaled_near_start > 0,
+        "the Armijo test's slope term decides at least once, first and scaled: {seen:?}"
     );
 }
