@@ -342,3 +342,43 @@ fn row_over_batch_paths_are_exact() {
         }
     }
 }
+
+/// GELU's tanh form against its formula evaluated in f64, on both sides
+/// of zero, where the cubic term matters and in the tails.
+#[test]
+fn gelu_tanh_is_its_formula() {
+    let xs: Vec<f64> = (-40..=40).map(|i| i as f64 * 0.15).collect();
+    let reference = |x: f64| {
+        let inner = (2.0 / std::f64::consts::PI).sqrt() * (x + 0.044715 * x.powi(3));
+        0.5 * x * (1.0 + inner.tanh())
+    };
+    let want = Tensor::from_vec(&[xs.len()], xs.iter().map(|&x| reference(x)).collect()).unwrap();
+    let case = Case {
+        inputs: vec![Tensor::from_vec(&[xs.len()], xs).unwrap()],
+        choice: 0,
+    };
+    check(&run::<f64>(&case, |v| v[0].gelu_tanh()), &want, 1e-14).unwrap();
+    check(&run::<f32>(&case, |v| v[0].gelu_tanh()), &want, F32_TOL).unwrap();
+}
+
+/// `minimum` and `maximum` pick element by element, and at a tie pass
+/// half the gradient to each side (as PyTorch does).
+#[test]
+fn minimum_and_maximum_split_the_gradient_at_ties() {
+    let tape = Tape::<f64>::new();
+    let a = tape.var(Tensor::from_vec(&[4], vec![1.0, 5.0, 3.0, -2.0]).unwrap());
+    let b = tape.var(Tensor::from_vec(&[4], vec![2.0, 4.0, 3.0, -2.0]).unwrap());
+    let (low, high) = (a.minimum(b), a.maximum(b));
+    assert_eq!(low.value().data(), &[1.0, 4.0, 3.0, -2.0]);
+    assert_eq!(high.value().data(), &[2.0, 5.0, 3.0, -2.0]);
+    for picked in [low, high] {
+        let g = tape.grad(&[picked.sum_all()], &[a, b], false);
+        let (ga, gb) = (g[0].value(), g[1].value());
+        assert_eq!(&ga.data()[2..], &[0.5, 0.5], "ties: half to the first");
+        assert_eq!(&gb.data()[2..], &[0.5, 0.5], "ties: half to the second");
+    }
+    let g = tape.grad(&[low.sum_all()], &[a, b], false);
+    assert_eq!(&g[0].value().data()[..2], &[1.0, 0.0]);
+    let g = tape.grad(&[high.sum_all()], &[a, b], false);
+    assert_eq!(&g[0].value().data()[..2], &[0.0, 1.0]);
+}
