@@ -97,9 +97,9 @@ specs! {
     sub: broadcast_pair(&[Any]), |v, _| v[0] - v[1];
     mul: broadcast_pair(&[Any]), |v, _| v[0] * v[1];
     div: broadcast_pair(&[Any, Divisor]), |v, _| v[0] / v[1];
-    maximum: broadcast_pair(&[Any]), |v, _| v[0].maximum(v[1]);
+    maximum: broadcast_pair(&[Quarters, Eighths]), |v, _| v[0].maximum(v[1]);
     pow: broadcast_pair(&[Positive, Any]), |v, _| v[0].pow(v[1]);
-    minimum: broadcast_pair(&[Any]), |v, _| v[0].minimum(v[1]);
+    minimum: broadcast_pair(&[Quarters, Eighths]), |v, _| v[0].minimum(v[1]);
     // Products.
     matmul: (0usize..11).prop_flat_map(|variant| matmul_operands(variant, false, false)).boxed(),
         |v, _| v[0].matmul(v[1]);

@@ -24,6 +24,12 @@ pub enum Domain {
     Distinct,
     /// At least 0.05 away from ±0.5 (the clamp bounds used in the table).
     AwayFromHalf,
+    /// Multiples of 1/4 in [-2, 2].
+    Quarters,
+    /// Halfway between two `Quarters` (odd multiples of 1/8): any value
+    /// drawn here is at least 1/8 from any drawn there, so `maximum` and
+    /// `minimum` never meet a near-tie that central differences straddle.
+    Eighths,
 }
 
 impl Domain {
@@ -46,6 +52,12 @@ impl Domain {
                     .map(|&i| i as f64 * 0.1 - n as f64 * 0.05)
                     .collect()
             }
+            Domain::Quarters => (0..n)
+                .map(|_| rng.random_range(-8..=8) as f64 * 0.25)
+                .collect(),
+            Domain::Eighths => (0..n)
+                .map(|_| rng.random_range(-8..8) as f64 * 0.25 + 0.125)
+                .collect(),
             Domain::AwayFromHalf => (0..n)
                 .map(|_| {
                     let side = rng.random_range(0..3);
@@ -186,6 +198,9 @@ pub const EINSUM_SPECS: &[&str] = &[
     "i,ij,j",
     "bi,ci->cb",
     "ab,cd->dbca",
+    // Implicit outputs (the letters used once, sorted): a product, a transpose.
+    "ij,jk",
+    "ba",
 ];
 
 /// Operands for `EINSUM_SPECS[choice]`, each letter 1 to 3 long (the same
