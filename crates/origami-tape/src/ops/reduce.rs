@@ -197,22 +197,34 @@ fn max_axis<T: Float>(x: &Tensor<T>, axis: usize) -> (Tensor<T>, Arc<[bool]>) {
     if dim > 0 {
         // Row by row along the axis, so every pass reads contiguous memory
         // (max pooling over time reduces the first axis of [steps, …]).
-        let mut best = vec![0; inner];
+        // Selects rather than branches, so the loop vectorises (at the
+        // widest width: `widest`); indices as u32, as wide as f32 lanes.
+        assert!(
+            dim <= u32::MAX as usize,
+            "max: axis {axis} has {dim} elements, over 2³² − 1"
+        );
+        let mut best = vec![0u32; inner];
         for (o, block) in data.chunks(dim * inner).enumerate() {
             let start = values.len();
             values.extend_from_slice(&block[..inner]);
             let top = &mut values[start..];
             best.fill(0);
-            for (j, row) in block.chunks(inner).enumerate().skip(1) {
-                for ((b, t), &v) in best.iter_mut().zip(top.iter_mut()).zip(row) {
-                    if v > *t || (v.is_nan() && !t.is_nan()) {
-                        *t = v;
-                        *b = j;
+            widest(
+                #[inline(always)]
+                || {
+                    for (j, row) in block.chunks(inner).enumerate().skip(1) {
+                        let j = j as u32;
+                        for ((b, t), &v) in best.iter_mut().zip(top.iter_mut()).zip(row) {
+                            // Non-short-circuit `|` and `&`: no branch.
+                            let take = (v > *t) | (v.is_nan() & !t.is_nan());
+                            *t = if take { v } else { *t };
+                            *b = if take { j } else { *b };
+                        }
                     }
-                }
-            }
+                },
+            );
             for (i, &j) in best.iter().enumerate() {
-                mask[o * dim * inner + j * inner + i] = true;
+                mask[o * dim * inner + j as usize * inner + i] = true;
             }
         }
     }
