@@ -108,3 +108,36 @@ fn masks_and_ids_of_the_wrong_size_are_named() {
         assert!(got.starts_with(want), "{got}");
     }
 }
+
+#[test]
+fn layout_ops_name_what_is_wrong() {
+    let cases: [(Recording, &str); 5] = [
+        (
+            |x| _ = x.permute(&[0]),
+            "permute: [0] is not a permutation of the axes of [2, 3]",
+        ),
+        (
+            |x| _ = x.permute(&[1, 1]),
+            "permute: [1, 1] is not a permutation of the axes of [2, 3]",
+        ),
+        (
+            |x| _ = x.permute(&[0, 2]),
+            "permute: [0, 2] is not a permutation of the axes of [2, 3]",
+        ),
+        (
+            |x| _ = x.broadcast_to(&[3]),
+            "broadcast_to: shape [2, 3] does not broadcast to [3]",
+        ),
+        (
+            |x| _ = x.broadcast_to(&[2, 2]),
+            "broadcast_to: shape [2, 3] does not broadcast to [2, 2]",
+        ),
+    ];
+    for (f, want) in cases {
+        let got = message(move || {
+            let tape = Tape::<f64>::new();
+            f(tape.var(Tensor::zeros(&[2, 3])));
+        });
+        assert!(got.starts_with(want), "{got}");
+    }
+}

@@ -319,6 +319,22 @@ fn anomaly_mode_names_the_op_position_shapes_and_line_of_a_bad_forward() {
     );
 }
 
+/// Anomalies, like shape errors, name the op: the layout ops too.
+#[test]
+fn anomaly_mode_names_layout_ops() {
+    type Layout = for<'t> fn(Var<'t, f64>) -> Var<'t, f64>;
+    let ops: [(&str, Layout); 3] = [
+        ("reshape", |x| x.reshape(&[4])),
+        ("permute", |x| x.permute(&[1, 0])),
+        ("broadcast_to", |x| x.broadcast_to(&[3, 2, 2])),
+    ];
+    for (name, op) in ops {
+        let tape = Tape::<f64>::with_anomaly_detection();
+        op(tape.var(t(&[2, 2], &[1.0, f64::NAN, 2.0, 3.0])));
+        assert_eq!(tape.anomaly().expect("caught").op, name);
+    }
+}
+
 #[test]
 fn anomaly_mode_catches_a_non_finite_gradient() {
     let w = t(&[2], &[0.0, 4.0]);
