@@ -95,8 +95,9 @@ fn broadcast_to<T: Float>(x: &Tensor<T>, shape: &[usize]) -> Tensor<T> {
                 d.write(v);
             }
         } else {
-            for (i, d) in dst.iter_mut().enumerate() {
-                d.write(data[o + i * step]);
+            // The last axis is broadcast (stride 0): one value along the row.
+            for d in dst.iter_mut() {
+                d.write(data[o]);
             }
         }
     });
