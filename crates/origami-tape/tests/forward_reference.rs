@@ -391,3 +391,15 @@ fn minimum_and_maximum_split_the_gradient_at_ties() {
     let g = tape.grad(&[high.sum_all()], &[a, b], false);
     assert_eq!(&g[0].value().data()[..2], &[0.0, 1.0]);
 }
+
+/// Mean squared error against a target that is not zero, broadcast or
+/// not.
+#[test]
+fn mse_is_the_mean_of_squared_differences() {
+    let tape = Tape::<f64>::new();
+    let x = tape.var(Tensor::from_vec(&[2, 2], vec![1.0, 3.0, -2.0, 0.5]).unwrap());
+    let full = tape.constant(Tensor::from_vec(&[2, 2], vec![2.0, 1.0, 1.0, 0.5]).unwrap());
+    assert_eq!(x.mse(full).value().item(), (1.0 + 4.0 + 9.0 + 0.0) / 4.0);
+    let row = tape.constant(Tensor::from_vec(&[2], vec![1.0, -1.0]).unwrap());
+    assert_eq!(x.mse(row).value().item(), (0.0 + 16.0 + 9.0 + 2.25) / 4.0);
+}

@@ -319,14 +319,18 @@ fn anomaly_mode_names_the_op_position_shapes_and_line_of_a_bad_forward() {
     );
 }
 
-/// Anomalies, like shape errors, name the op: the layout ops too.
+/// Anomalies, like shape errors, name the op: the layout ops and the
+/// loss too.
 #[test]
-fn anomaly_mode_names_layout_ops() {
-    type Layout = for<'t> fn(Var<'t, f64>) -> Var<'t, f64>;
-    let ops: [(&str, Layout); 3] = [
+fn anomaly_mode_names_layout_ops_and_the_loss() {
+    type Recorded = for<'t> fn(Var<'t, f64>) -> Var<'t, f64>;
+    let ops: [(&str, Recorded); 4] = [
         ("reshape", |x| x.reshape(&[4])),
         ("permute", |x| x.permute(&[1, 0])),
         ("broadcast_to", |x| x.broadcast_to(&[3, 2, 2])),
+        ("cross_entropy", |x| {
+            x.cross_entropy(&[0, 1], origami_tape::Reduction::Mean)
+        }),
     ];
     for (name, op) in ops {
         let tape = Tape::<f64>::with_anomaly_detection();
