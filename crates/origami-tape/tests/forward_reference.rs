@@ -403,3 +403,32 @@ fn mse_is_the_mean_of_squared_differences() {
     let row = tape.constant(Tensor::from_vec(&[2], vec![1.0, -1.0]).unwrap());
     assert_eq!(x.mse(row).value().item(), (0.0 + 16.0 + 9.0 + 2.25) / 4.0);
 }
+
+/// `matmul`'s routes by rank: batches of one against batches of two in
+/// 3-D, and operands of rank 5, whose batch axes a rank-3 or rank-4 case
+/// would not tell apart from the last two.
+#[test]
+fn matmul_broadcasts_batch_axes_at_every_rank() {
+    let pairs: [(&[usize], &[usize]); 6] = [
+        (&[1, 2, 3], &[2, 3, 4]),
+        (&[2, 2, 3], &[1, 3, 4]),
+        (&[2, 1, 2, 2, 3], &[3, 4]),
+        (&[2, 3], &[2, 1, 2, 3, 4]),
+        (&[1, 2, 1, 2, 3], &[2, 1, 3, 2]),
+        (&[3, 2, 3], &[2, 1, 1, 3, 2]),
+    ];
+    for (a, b) in pairs {
+        let numbered = |shape: &[usize], first: usize| {
+            let n: usize = shape.iter().product();
+            let data = (first..first + n).map(|i| (i % 11) as f64 - 5.0).collect();
+            Tensor::from_vec(shape, data).unwrap()
+        };
+        let case = Case {
+            inputs: vec![numbered(a, 0), numbered(b, 3)],
+            choice: 0,
+        };
+        let want = broadcast_matmul_ref(&case.inputs[0], &case.inputs[1]);
+        check(&run::<f64>(&case, |v| v[0].matmul(v[1])), &want, 1e-13)
+            .unwrap_or_else(|e| panic!("{a:?} · {b:?}: {e}"));
+    }
+}
