@@ -110,8 +110,17 @@ fn masks_and_ids_of_the_wrong_size_are_named() {
 }
 
 #[test]
-fn layout_ops_name_what_is_wrong() {
-    let cases: [(Recording, &str); 5] = [
+fn layout_ops_and_reductions_name_what_is_wrong() {
+    let cases: [(Recording, &str); 8] = [
+        (
+            |x| _ = x.sum(&[2]),
+            "sum: axis 2 out of range for shape [2, 3]",
+        ),
+        (|x| _ = x.sum(&[1, 1]), "sum: axis 1 listed twice"),
+        (
+            |x| _ = x.max(2),
+            "max: axis 2 out of range for shape [2, 3]",
+        ),
         (
             |x| _ = x.permute(&[0]),
             "permute: [0] is not a permutation of the axes of [2, 3]",

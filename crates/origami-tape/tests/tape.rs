@@ -319,12 +319,14 @@ fn anomaly_mode_names_the_op_position_shapes_and_line_of_a_bad_forward() {
     );
 }
 
-/// Anomalies, like shape errors, name the op: the layout ops and the
-/// loss too.
+/// Anomalies, like shape errors, name the op: reductions, layout ops
+/// and the loss too.
 #[test]
-fn anomaly_mode_names_layout_ops_and_the_loss() {
+fn anomaly_mode_names_reductions_layout_ops_and_the_loss() {
     type Recorded = for<'t> fn(Var<'t, f64>) -> Var<'t, f64>;
-    let ops: [(&str, Recorded); 4] = [
+    let ops: [(&str, Recorded); 6] = [
+        ("sum", |x| x.sum(&[0])),
+        ("max", |x| x.max(1)),
         ("reshape", |x| x.reshape(&[4])),
         ("permute", |x| x.permute(&[1, 0])),
         ("broadcast_to", |x| x.broadcast_to(&[3, 2, 2])),
