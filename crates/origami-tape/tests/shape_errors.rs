@@ -111,10 +111,14 @@ fn masks_and_ids_of_the_wrong_size_are_named() {
 
 #[test]
 fn layout_ops_and_reductions_name_what_is_wrong() {
-    let cases: [(Recording, &str); 8] = [
+    let cases: [(Recording, &str); 9] = [
         (
             |x| _ = x.sum(&[2]),
             "sum: axis 2 out of range for shape [2, 3]",
+        ),
+        (
+            |x| _ = x.narrow(0, 0, 0).max(0),
+            "max: axis 0 of shape [0, 3] is empty",
         ),
         (|x| _ = x.sum(&[1, 1]), "sum: axis 1 listed twice"),
         (

@@ -294,6 +294,20 @@ fn an_inference_tape_keeps_no_backward_state() {
     assert_eq!(grads.unreached(), &[0.into()]);
 }
 
+/// A maximum over a non-empty axis of an empty tensor is empty, and so
+/// is its gradient (an empty axis itself is refused: `shape_errors.rs`).
+#[test]
+fn max_of_an_empty_tensor_along_a_non_empty_axis_is_empty() {
+    for (shape, axis, out) in [([2, 0], 0, [0]), ([0, 2], 1, [0])] {
+        let tape = Tape::<f64>::new();
+        let x = tape.var(Tensor::zeros(&shape));
+        let m = x.max(axis);
+        assert_eq!(m.shape()[..], out, "{shape:?} along {axis}");
+        let g = tape.grad(&[m.sum_all()], &[x], false);
+        assert_eq!(g[0].shape()[..], shape);
+    }
+}
+
 #[test]
 fn anomaly_mode_names_the_op_position_shapes_and_line_of_a_bad_forward() {
     let tape = Tape::<f64>::with_anomaly_detection();

@@ -185,24 +185,24 @@ fn max_axis<T: Float>(x: &Tensor<T>, axis: usize) -> (Tensor<T>, Arc<[bool]>) {
     check_axes("max", x.shape(), &[axis]);
     let shape = x.shape();
     let dim = shape[axis];
+    // As PyTorch: an empty axis has no maximum, even where the output
+    // would be empty too.
+    assert!(dim > 0, "max: axis {axis} of shape {shape:?} is empty");
     assert!(
-        dim > 0 || x.numel() == 0,
-        "max: axis {axis} of shape {shape:?} is empty"
+        dim <= u32::MAX as usize,
+        "max: axis {axis} has {dim} elements, over 2³² − 1"
     );
     let outer: usize = shape[..axis].iter().product();
     let inner: usize = shape[axis + 1..].iter().product();
     let data = x.data();
     let mut values = Buffer::with_capacity(outer * inner);
     let mut mask = vec![false; x.numel()];
-    if dim > 0 {
+    // An empty output (`inner` 0) has nothing to compare.
+    if inner > 0 {
         // Row by row along the axis, so every pass reads contiguous memory
         // (max pooling over time reduces the first axis of [steps, …]).
         // Selects rather than branches, so the loop vectorises (at the
         // widest width: `widest`); indices as u32, as wide as f32 lanes.
-        assert!(
-            dim <= u32::MAX as usize,
-            "max: axis {axis} has {dim} elements, over 2³² − 1"
-        );
         let mut best = vec![0u32; inner];
         for (o, block) in data.chunks(dim * inner).enumerate() {
             let start = values.len();
