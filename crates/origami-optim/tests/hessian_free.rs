@@ -234,30 +234,38 @@ fn hessian_free_steps_as_the_reference_does() {
     // where the Armijo test's slope term decides: within 0.01·|slope| of
     // the start's loss at a first trial, and within 0.01·α·|slope| at a
     // scaled one.
-    let sharper = Problem {
-        s: 4.342085133855651,
-        kappa: 7.836142652050693,
-        nan_beyond: f64::INFINITY,
-    };
-    let start = [
-        -2.0986311708135448,
-        -3.6585302926347483,
-        0.1457663337202133,
-        0.5139030284295618,
+    let found: [(f64, f64, [f64; 4], f64); 2] = [
+        (
+            4.342085133855651,
+            7.836142652050693,
+            [
+                -2.0986311708135448,
+                -3.6585302926347483,
+                0.1457663337202133,
+                0.5139030284295618,
+            ],
+            1.094242649210633e-7,
+        ),
+        (
+            4.174466266385394,
+            3.3058149399418584,
+            [
+                -3.8334779347443124,
+                -3.583139890639899,
+                -3.5884042656161608,
+                -1.5357514783222541,
+            ],
+            5.536726533579392e-7,
+        ),
     ];
-    compare(&sharper, &start, 1.094242649210633e-7, 6, &mut seen);
-    let flatter = Problem {
-        s: 4.174466266385394,
-        kappa: 3.3058149399418584,
-        nan_beyond: f64::INFINITY,
-    };
-    let start = [
-        -3.8334779347443124,
-        -3.583139890639899,
-        -3.5884042656161608,
-        -1.5357514783222541,
-    ];
-    compare(&flatter, &start, 5.536726533579392e-7, 6, &mut seen);
+    for (s, kappa, start, damping) in found {
+        let problem = Problem {
+            s,
+            kappa,
+            nan_beyond: f64::INFINITY,
+        };
+        compare(&problem, &start, damping, 6, &mut seen);
+    }
     assert!(
         seen.raised > 0 && seen.lowered > 0 && seen.armijo > 0 && seen.earlier_iterate > 0,
         "every branch taken at least once: {seen:?}"
