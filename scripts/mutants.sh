@@ -5,7 +5,7 @@
 # a test to write or an equivalence to explain in docs/mutants.md.
 #
 #   scripts/mutants.sh            # everything (3,234 mutants on 2026-11-30: days on 2 cores)
-#   scripts/mutants.sh 0/8        # one eighth, interleaved over every file
+#   scripts/mutants.sh 0/8        # one eighth: consecutive mutants, whole files
 #   scripts/mutants.sh 0/8 'crates/origami-optim/src/*.rs'   # one area
 #
 # Results: target/mutants/<area>-<shard>/mutants.out (caught.txt, missed.txt, …),
