@@ -333,12 +333,17 @@ fn anomaly_mode_names_the_op_position_shapes_and_line_of_a_bad_forward() {
     );
 }
 
-/// Anomalies, like shape errors, name the op: reductions, layout ops
-/// and the loss too.
+/// Anomalies, like shape errors, name the op: slicing, reductions,
+/// layout ops and the loss too.
 #[test]
-fn anomaly_mode_names_reductions_layout_ops_and_the_loss() {
+fn anomaly_mode_names_slicing_reductions_layout_ops_and_the_loss() {
     type Recorded = for<'t> fn(Var<'t, f64>) -> Var<'t, f64>;
-    let ops: [(&str, Recorded); 6] = [
+    let ops: [(&str, Recorded); 9] = [
+        ("narrow", |x| x.narrow(0, 0, 1)),
+        ("concat", |x| Var::concat(&[x, x], 0)),
+        ("where", |x| {
+            Var::where_cond(&[true, true, false, false], x, x)
+        }),
         ("sum", |x| x.sum(&[0])),
         ("max", |x| x.max(1)),
         ("reshape", |x| x.reshape(&[4])),
