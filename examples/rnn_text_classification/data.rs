@@ -176,31 +176,38 @@ pub struct Batch {
 }
 
 impl Batch {
-    /// Cuts the batch into `parts` consecutive pieces of nearly equal size
-    /// (fewer if the batch is smaller), each padded only to its own
-    /// longest sequence.
+    /// Deals the batch into `parts` pieces of nearly equal size (fewer if
+    /// the batch is smaller), rows `k, k + parts, …` to piece `k`, each
+    /// padded only to its own longest sequence. Dealt rather than cut, a
+    /// batch ordered longest first gives every piece a fair share of the
+    /// long sequences and keeps each piece in that order.
     pub fn split(&self, parts: usize) -> Vec<Batch> {
         let n = self.labels.len();
         let parts = parts.clamp(1, n.max(1));
         (0..parts)
             .map(|k| {
-                let rows = n * k / parts..n * (k + 1) / parts;
-                let longest = self.lengths[rows.clone()]
-                    .iter()
-                    .copied()
-                    .max()
-                    .unwrap_or(0);
+                let rows: Vec<usize> = (k..n).step_by(parts).collect();
+                let pick =
+                    |values: &[usize]| -> Vec<usize> { rows.iter().map(|&r| values[r]).collect() };
+                let lengths = pick(&self.lengths);
+                let longest = lengths.iter().copied().max().unwrap_or(0);
                 Batch {
-                    indices: self.indices[rows.clone()].to_vec(),
-                    steps: self.steps[..longest]
-                        .iter()
-                        .map(|ids| ids[rows.clone()].to_vec())
-                        .collect(),
-                    lengths: self.lengths[rows.clone()].to_vec(),
-                    labels: self.labels[rows].to_vec(),
+                    indices: pick(&self.indices),
+                    steps: self.steps[..longest].iter().map(|ids| pick(ids)).collect(),
+                    lengths,
+                    labels: pick(&self.labels),
                 }
             })
             .collect()
+    }
+}
+
+/// Orders every `size`-long chunk of `order` (each a future batch) longest
+/// sequence first, ties as they were: the order of packed sequences, in
+/// which the recurrent scans skip, at every step, the rows that have ended.
+pub fn longest_first(order: &mut [usize], encoded: &[(usize, Vec<usize>)], size: usize) {
+    for chunk in order.chunks_mut(size.max(1)) {
+        chunk.sort_by_key(|&i| std::cmp::Reverse(encoded[i].1.len()));
     }
 }
 

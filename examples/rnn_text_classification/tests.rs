@@ -598,3 +598,48 @@ fn model_auto_needs_the_rnn_ahead_by_more_than_a_standard_error() {
     assert!(crate::prefer_simpler(1.0, 1.0, 50));
     assert!(crate::prefer_simpler(0.0, 0.0, 0));
 }
+
+#[test]
+fn batches_run_longest_first_and_split_deals_their_rows() {
+    use crate::data::{PAD, batches, longest_first};
+    // Eleven sequences of lengths 1…5 in a scrambled order; sequence `i`
+    // holds the ids `i + 1, i + 1, …` so every cell can be traced back.
+    let lengths = [3, 1, 5, 2, 4, 5, 1, 3, 2, 4, 3];
+    let encoded: Vec<(usize, Vec<usize>)> = lengths
+        .iter()
+        .enumerate()
+        .map(|(i, &l)| (i % 3, vec![i + 1; l]))
+        .collect();
+    let mut order: Vec<usize> = (0..encoded.len()).rev().collect();
+    longest_first(&mut order, &encoded, 4);
+    // Each chunk of four sorted longest first; ties keep their order.
+    assert_eq!(order, [9, 10, 7, 8, 5, 4, 3, 6, 2, 0, 1]);
+    for batch in batches(&encoded, &order, 4) {
+        for parts in 1..=5 {
+            let pieces = batch.split(parts);
+            assert_eq!(pieces.len(), parts.min(batch.labels.len()));
+            let mut dealt: Vec<usize> = Vec::new();
+            for (k, piece) in pieces.iter().enumerate() {
+                // Rows k, k + parts, … in order, still longest first.
+                let rows: Vec<usize> = (k..batch.labels.len()).step_by(pieces.len()).collect();
+                let expected: Vec<usize> = rows.iter().map(|&r| batch.indices[r]).collect();
+                assert_eq!(piece.indices, expected);
+                assert!(piece.lengths.windows(2).all(|w| w[0] >= w[1]));
+                assert_eq!(piece.steps.len(), piece.lengths[0]);
+                for (row, &i) in piece.indices.iter().enumerate() {
+                    assert_eq!(piece.labels[row], encoded[i].0);
+                    assert_eq!(piece.lengths[row], lengths[i]);
+                    for (t, ids) in piece.steps.iter().enumerate() {
+                        let id = if t < lengths[i] { i + 1 } else { PAD };
+                        assert_eq!(ids[row], id, "piece {k}, row {row}, step {t}");
+                    }
+                }
+                dealt.extend(&piece.indices);
+            }
+            dealt.sort_unstable();
+            let mut all = batch.indices.clone();
+            all.sort_unstable();
+            assert_eq!(dealt, all);
+        }
+    }
+}

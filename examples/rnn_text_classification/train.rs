@@ -19,7 +19,7 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 
 use crate::best::Best;
-use crate::data::{Batch, batches};
+use crate::data::{Batch, batches, longest_first};
 use crate::diagnose::{INSPECT_EVERY, announce, inspect_curvature, locate_non_finite};
 use crate::model::Classifier;
 use crate::workers::{Workers, say};
@@ -151,6 +151,7 @@ pub fn train<C: Classifier + Sync>(
                 .wrapping_mul(1_000_003)
                 .wrapping_add(epoch as u64),
         ));
+        longest_first(&mut order, &train.encoded, settings.batch_size);
         let all = batches(&train.encoded, &order, settings.batch_size);
         let bar = if settings.quiet || !workers.is_root() {
             ProgressBar::hidden()
@@ -330,7 +331,8 @@ pub fn evaluate<C: Classifier>(
 ) -> Scores {
     let mut confusion = vec![vec![0usize; classes]; classes];
     let mut loss = 0.0;
-    let order: Vec<usize> = (0..split.len()).collect();
+    let mut order: Vec<usize> = (0..split.len()).collect();
+    longest_first(&mut order, &split.encoded, batch_size);
     for batch in batches(&split.encoded, &order, batch_size) {
         let tape = Tape::inference();
         let logits = model.logits(&tape, &batch, &split.texts_of(&batch), None);

@@ -49,8 +49,9 @@ fn arb_case() -> impl Strategy<Value = (Vec<Tensor<f64>>, ElmanScan)> {
         any::<bool>(),
         any::<bool>(),
         any::<bool>(),
+        any::<bool>(),
     )
-        .prop_flat_map(|(steps, batch, hidden, relu, transposed, ragged)| {
+        .prop_flat_map(|(steps, batch, hidden, relu, transposed, ragged, sorted)| {
             let values = |n: usize| prop::collection::vec(-1.5f64..1.5, n);
             let lengths = prop::collection::vec(0usize..=steps, batch);
             (
@@ -59,7 +60,11 @@ fn arb_case() -> impl Strategy<Value = (Vec<Tensor<f64>>, ElmanScan)> {
                 values(hidden * hidden),
                 lengths,
             )
-                .prop_map(move |(z, h0, w, lengths)| {
+                .prop_map(move |(z, h0, w, mut lengths)| {
+                    // Sometimes longest first, as packed sequences are.
+                    if sorted {
+                        lengths.sort_unstable_by(|a, b| b.cmp(a));
+                    }
                     let inputs = vec![
                         Tensor::from_vec(&[steps, batch, hidden], z).unwrap(),
                         Tensor::from_vec(&[batch, hidden], h0).unwrap(),

@@ -195,7 +195,9 @@ impl<T: Float> Rnn<T> {
     }
 
     /// Runs the net over `xs` (one `[batch, input]` per step), each
-    /// sequence `b` stopping at `lengths[b]` if given.
+    /// sequence `b` stopping at `lengths[b]` if given. With the batch's
+    /// rows ordered longest first (PyTorch's packed order), every step
+    /// skips the sequences that have ended.
     pub fn forward<'t>(
         &self,
         tape: &'t Tape<T>,

@@ -8,7 +8,9 @@
 //! `dn̂ = dn ⊙ (1 − n²)`, `dr̂ = dn̂ ⊙ gh_n ⊙ r(1 − r)`;
 //! `dgi = [dr̂, dẑ, dn̂]`, `dgh = [dr̂, dẑ, dn̂ ⊙ r]`, and
 //! `carry = dh ⊙ z + dgh·W_hh` (rows already ended pass `dh` on instead).
-//! Finally `dW_hh = dghᵀ·[h0; h_1 … h_{T-1}]` and `db_hh = Σ dgh`.
+//! Finally `dW_hh = dghᵀ·[h0; h_1 … h_{T-1}]` and `db_hh = Σ dgh`. Rows
+//! after the last one still running are skipped at each step and in the
+//! product (their gradients are zero).
 
 use crate::buffer::Buffer;
 use crate::float::Float;
@@ -16,7 +18,7 @@ use crate::kernels::wide::widest_kernel;
 use crate::ops::InputGrads;
 use crate::ops::gru_scan::GruScan;
 use crate::ops::matmul::matmul_new;
-use crate::ops::scan::{Workspace, live_rows};
+use crate::ops::scan::{Workspace, live_rows, running_part, running_rows};
 use crate::tensor::Tensor;
 
 /// Gradients of `(gi, h0, W_hh, b_hh)`.
@@ -54,7 +56,8 @@ pub(super) fn backward<T: Float>(
                     .collect()
             })
             .unwrap_or_default();
-        let per_row = dgi
+        let running = running_rows(scan.lengths.as_deref(), batch, t);
+        let per_row = dgi[..running * wide]
             .chunks_mut(wide)
             .zip(dgh.chunks_mut(wide))
             .zip(carry.chunks_mut(hidden).zip(g_t.chunks(hidden)))
@@ -89,31 +92,26 @@ pub(super) fn backward<T: Float>(
                 carry[j] = g_t[j] + old[k];
             }
         }
-        if t > 0 || need[1] {
+        if (t > 0 || need[1]) && running > 0 {
             T::matmul_into(
-                batch,
+                running,
                 wide,
                 hidden,
-                dgh,
+                &dgh[..running * wide],
                 false,
                 w.data(),
                 false,
-                &mut carry,
+                &mut carry[..running * hidden],
                 true,
             );
         }
     }
     let dw = need[2].then(|| {
-        let dw = matmul_new(
-            1,
-            wide,
-            steps * batch,
-            hidden,
-            &dgh_all,
-            true,
-            &previous,
-            false,
-        );
+        let lengths = scan.lengths.as_deref();
+        let dgh = running_part(&dgh_all, lengths, 0, batch, wide);
+        let previous = running_part(&previous, lengths, 0, batch, hidden);
+        let rows = previous.len() / hidden.max(1);
+        let dw = matmul_new(1, wide, rows, hidden, &dgh, true, &previous, false);
         Tensor::from_parts(w.shape().into(), dw)
     });
     let db = need[3].then(|| {

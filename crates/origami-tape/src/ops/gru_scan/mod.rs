@@ -12,7 +12,8 @@
 //! product over all steps. The recorded backward differentiates the
 //! step-by-step composition ([`composite`]), so second order works through
 //! the op and the op spec table holds the fused kernels to it.
-//! Sequences may end early: past its length a row keeps its state.
+//! Sequences may end early: past its length a row keeps its state (and,
+//! after the last row still running, costs nothing: see `scan/lengths.rs`).
 
 use std::sync::Arc;
 
@@ -23,7 +24,7 @@ use crate::buffer::Buffer;
 use crate::float::Float;
 use crate::kernels::wide::widest;
 use crate::ops::scan::{
-    Workspace, check_lengths, eager_or_composed, keep_ended, live_rows, transposed,
+    Workspace, check_lengths, eager_or_composed, keep_ended, live_rows, running_rows, transposed,
 };
 use crate::ops::{InputGrads, Op};
 use crate::tape::Var;
@@ -33,7 +34,9 @@ use crate::tensor::Tensor;
 #[derive(Clone, Debug, Default)]
 pub struct GruScan {
     /// Steps per sequence: row `b` keeps its state from step `lengths[b]`
-    /// on. `None`: every sequence runs all steps.
+    /// on. `None`: every sequence runs all steps. Rows ordered longest
+    /// first (as PyTorch's packed sequences are) run faster: each step
+    /// skips the rows after the last one still running.
     pub lengths: Option<Arc<[usize]>>,
 }
 
@@ -97,10 +100,16 @@ impl GruScan {
             } else {
                 &out[(t - 1) * size..t * size]
             };
-            hidden_projection(prev, &w_t, b.data(), batch, hidden, &mut gh);
-            gates.compute(&gi.data()[t * batch * wide..(t + 1) * batch * wide], &gh);
+            // Rows past `rows` have ended: their gates stay uncomputed.
+            let rows = running_rows(self.lengths.as_deref(), batch, t);
+            let gh_rows = &mut gh[..rows * wide];
+            hidden_projection(&prev[..rows * hidden], &w_t, b.data(), hidden, gh_rows);
+            let gi_rows = &gi.data()[t * batch * wide..][..rows * wide];
+            gates.compute(gi_rows, gh_rows);
             widest(|| {
-                let rows = next.chunks_mut(hidden).zip(prev.chunks(hidden));
+                let rows = next[..rows * hidden]
+                    .chunks_mut(hidden)
+                    .zip(prev.chunks(hidden));
                 for ((next, prev), (rz, n)) in
                     rows.zip(gates.rz.chunks(2 * hidden).zip(gates.n.chunks(hidden)))
                 {
@@ -133,19 +142,16 @@ impl GruScan {
     }
 }
 
-/// `gh = h·W_hhᵀ + b_hh` for one step, `W_hhᵀ` given laid out plainly.
-fn hidden_projection<T: Float>(
-    h: &[T],
-    w_t: &[T],
-    b: &[T],
-    batch: usize,
-    hidden: usize,
-    gh: &mut [T],
-) {
+/// `gh = h·W_hhᵀ + b_hh` for one step's rows of `h`, `W_hhᵀ` given laid
+/// out plainly.
+fn hidden_projection<T: Float>(h: &[T], w_t: &[T], b: &[T], hidden: usize, gh: &mut [T]) {
     for row in gh.chunks_mut(3 * hidden) {
         row.copy_from_slice(b);
     }
-    T::matmul_into(batch, hidden, 3 * hidden, h, false, w_t, false, gh, true);
+    let rows = h.len() / hidden.max(1);
+    if rows > 0 {
+        T::matmul_into(rows, hidden, 3 * hidden, h, false, w_t, false, gh, true);
+    }
 }
 
 /// One step's gates: `r` and `z` side by side per row (`[batch, 2H]`) and
@@ -169,12 +175,17 @@ impl<T: Float> Gates<T> {
         }
     }
 
-    /// The gates from one step's input and hidden projections
-    /// (`[batch, 3H]` each).
+    /// The gates of the first rows from one step's input and hidden
+    /// projections (`[rows, 3H]` each); later rows are left as they were.
     fn compute(&mut self, gi: &[T], gh: &[T]) {
         let h = self.hidden;
-        for ((pre, i), g) in self
-            .pre
+        let rows = gi.len() / (3 * h).max(1);
+        let (pre, rz, n) = (
+            &mut self.pre[..rows * 2 * h],
+            &mut self.rz[..rows * 2 * h],
+            &mut self.n[..rows * h],
+        );
+        for ((pre, i), g) in pre
             .chunks_mut(2 * h)
             .zip(gi.chunks(3 * h))
             .zip(gh.chunks(3 * h))
@@ -183,19 +194,19 @@ impl<T: Float> Gates<T> {
                 *p = a + b;
             }
         }
-        T::sigmoid_slice(&self.pre, &mut self.rz);
-        let n_pre = &mut self.pre[..self.n.len()];
+        T::sigmoid_slice(pre, rz);
+        let n_pre = &mut pre[..n.len()];
         for (row, ((i, g), rz)) in gi
             .chunks(3 * h)
             .zip(gh.chunks(3 * h))
-            .zip(self.rz.chunks(2 * h))
+            .zip(rz.chunks(2 * h))
             .enumerate()
         {
             for col in 0..h {
                 n_pre[row * h + col] = i[2 * h + col] + rz[col] * g[2 * h + col];
             }
         }
-        T::tanh_slice(n_pre, &mut self.n);
+        T::tanh_slice(n_pre, n);
     }
 }
 

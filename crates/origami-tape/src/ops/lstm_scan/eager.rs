@@ -9,7 +9,8 @@
 //! `dâ_g = dc ⊙ i ⊙ (1 − g²)`, `dâ_o = dh ⊙ tanh c_t ⊙ o(1 − o)`;
 //! `carry_c = dc ⊙ f`, `carry_h = dâ·W_hh` (rows already ended pass their
 //! gradients on instead). Finally `dW_hh = dâᵀ·[h0; h_1 … h_{T-1}]` and
-//! `dgi = dâ`.
+//! `dgi = dâ`. Rows after the last one still running are skipped at each
+//! step and in the product (their `dâ` is zero).
 
 use crate::buffer::Buffer;
 use crate::float::Float;
@@ -17,7 +18,7 @@ use crate::kernels::wide::widest_kernel;
 use crate::ops::InputGrads;
 use crate::ops::lstm_scan::LstmScan;
 use crate::ops::matmul::matmul_new;
-use crate::ops::scan::{Workspace, live_rows};
+use crate::ops::scan::{Workspace, live_rows, running_part, running_rows};
 use crate::tensor::Tensor;
 
 /// Gradients of `(gi, h0, c0, W_hh)`.
@@ -66,8 +67,9 @@ pub(super) fn backward<T: Float>(
                 .collect()
             })
             .unwrap_or_default();
+        let running = running_rows(scan.lengths.as_deref(), batch, t);
         {
-            let rows = da
+            let rows = da[..running * wide]
                 .chunks_mut(wide)
                 .zip(a.chunks(wide))
                 .zip(carry_h.chunks_mut(hidden).zip(carry_c.chunks_mut(hidden)))
@@ -99,16 +101,16 @@ pub(super) fn backward<T: Float>(
                 carry_c[j] = g_c[j] + old_c[k];
             }
         }
-        if t > 0 || need[1] {
+        if (t > 0 || need[1]) && running > 0 {
             T::matmul_into(
-                batch,
+                running,
                 wide,
                 hidden,
-                da,
+                &da[..running * wide],
                 false,
                 w.data(),
                 false,
-                &mut carry_h,
+                &mut carry_h[..running * hidden],
                 true,
             );
         }
@@ -117,16 +119,11 @@ pub(super) fn backward<T: Float>(
         let mut previous = Buffer::with_capacity(steps * size);
         previous.extend_from_slice(h0.data());
         previous.extend_from_slice(&hs[..(steps - 1) * size]);
-        let dw = matmul_new(
-            1,
-            wide,
-            steps * batch,
-            hidden,
-            &da_all,
-            true,
-            &previous,
-            false,
-        );
+        let lengths = scan.lengths.as_deref();
+        let da = running_part(&da_all, lengths, 0, batch, wide);
+        let previous = running_part(&previous, lengths, 0, batch, hidden);
+        let rows = previous.len() / hidden.max(1);
+        let dw = matmul_new(1, wide, rows, hidden, &da, true, &previous, false);
         Tensor::from_parts(w.shape().into(), dw)
     });
     let dgi = need[0].then(|| Tensor::from_parts(gi.shape().into(), da_all));

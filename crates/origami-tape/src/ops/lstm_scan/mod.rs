@@ -11,7 +11,8 @@
 //! recorded backward differentiates the step-by-step composition
 //! ([`composite`]), so second order works through the op and the op spec
 //! table holds the fused kernels to it.
-//! Sequences may end early: past its length a row keeps `h` and `c`.
+//! Sequences may end early: past its length a row keeps `h` and `c`
+//! (and, after the last row still running, costs nothing: see `scan/lengths.rs`).
 
 use std::sync::Arc;
 
@@ -22,7 +23,7 @@ use crate::buffer::Buffer;
 use crate::float::Float;
 use crate::kernels::wide::widest;
 use crate::ops::scan::{
-    Workspace, check_lengths, eager_or_composed, keep_ended, live_rows, transposed,
+    Workspace, check_lengths, eager_or_composed, keep_ended, live_rows, running_rows, transposed,
 };
 use crate::ops::{InputGrads, Op};
 use crate::tape::Var;
@@ -32,7 +33,9 @@ use crate::tensor::Tensor;
 #[derive(Clone, Debug, Default)]
 pub struct LstmScan {
     /// Steps per sequence: row `b` keeps its state from step `lengths[b]`
-    /// on. `None`: every sequence runs all steps.
+    /// on. `None`: every sequence runs all steps. Rows ordered longest
+    /// first (as PyTorch's packed sequences are) run faster: each step
+    /// skips the rows after the last one still running.
     pub lengths: Option<Arc<[usize]>>,
 }
 
@@ -98,8 +101,13 @@ impl LstmScan {
             };
             let block = t * batch * wide..(t + 1) * batch * wide;
             gates.extend_from_slice(&gi.data()[block.clone()]);
-            let act = &mut gates[block];
-            T::matmul_into(batch, hidden, wide, h_prev, false, &w_t, false, act, true);
+            // Rows past `rows` have ended: their gates stay uncomputed.
+            let rows = running_rows(self.lengths.as_deref(), batch, t);
+            let act = &mut gates[block.start..block.start + rows * wide];
+            if rows > 0 {
+                let h_prev = &h_prev[..rows * hidden];
+                T::matmul_into(rows, hidden, wide, h_prev, false, &w_t, false, act, true);
+            }
             activate(act, hidden, &mut scratch);
             widest(|| {
                 for ((a, c), c_prev) in act
@@ -115,7 +123,7 @@ impl LstmScan {
                     }
                 }
             });
-            T::tanh_slice(&c, &mut tanh_c);
+            T::tanh_slice(&c[..rows * hidden], &mut tanh_c[..rows * hidden]);
             widest(|| {
                 for ((a, h), tc) in act
                     .chunks(wide)

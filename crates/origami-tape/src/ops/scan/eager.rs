@@ -7,13 +7,15 @@
 //! `h_t` from later steps: `dh_t = g_t + carry`, `dz_t = dh_t ⊙ act'(h_t)`,
 //! `carry = dz_t·op(W)ᵀ` (rows already ended pass `dh_t` through instead).
 //! Then `dz = [dz_1 … dz_T]`, `dh0 = carry`, and `dW` = `Σ_t h_{t-1}ᵀ·dz_t`
-//! (or its transpose) as one product over all steps stacked.
+//! (or its transpose) as one product over all steps stacked. Rows after
+//! the last one still running are skipped at each step and in the product
+//! (their `dz` is zero).
 
 use crate::buffer::Buffer;
 use crate::float::Float;
 use crate::ops::InputGrads;
 use crate::ops::matmul::matmul_new;
-use crate::ops::scan::{ElmanScan, Nonlinearity};
+use crate::ops::scan::{ElmanScan, Nonlinearity, running_part, running_rows};
 use crate::tensor::Tensor;
 
 /// Gradients of `(z, h0, W)` with tensors: no op is recorded and every
@@ -57,10 +59,12 @@ pub(super) fn backward<T: Float>(
         for row in dead() {
             dz[row].fill(T::ZERO);
         }
+        let rows = running_rows(scan.lengths.as_deref(), batch, t);
         if t > 0 || need[1] {
-            T::matmul_into(
-                batch, hidden, hidden, dz, false, &back, false, &mut carry, false,
-            );
+            if rows > 0 {
+                let (dz, out) = (&dz[..rows * hidden], &mut carry[..rows * hidden]);
+                T::matmul_into(rows, hidden, hidden, dz, false, &back, false, out, false);
+            }
             for row in dead() {
                 carry[row.clone()].copy_from_slice(&dh[row]);
             }
@@ -68,20 +72,29 @@ pub(super) fn backward<T: Float>(
     }
     let dw = need[2].then(|| {
         // Steps 2… pair with the stored states h_1…h_{T-1}: one product of
-        // depth (steps − 1)·batch; step 1 pairs with h0.
+        // depth (steps − 1)·batch, less the rows that ended; step 1 pairs
+        // with h0.
         let rest = (steps - 1) * size;
-        let (later, first) = (&dz_all[size..], &dz_all[..size]);
-        let (early, h0) = (&ys[..rest], h0.data());
-        let k = (steps - 1) * batch;
+        let lengths = scan.lengths.as_deref();
+        let later = running_part(&dz_all[size..], lengths, 1, batch, hidden);
+        let early = running_part(&ys[..rest], lengths, 1, batch, hidden);
+        let k = early.len() / hidden.max(1);
+        let first_rows = running_rows(lengths, batch, 0);
+        let first = &dz_all[..first_rows * hidden];
+        let h0 = &h0.data()[..first_rows * hidden];
+        let (later, early) = (&*later, &*early);
         let mut dw = if scan.transpose_weight {
             matmul_new(1, hidden, k, hidden, later, true, early, false)
         } else {
             matmul_new(1, hidden, k, hidden, early, true, later, false)
         };
-        if scan.transpose_weight {
-            T::matmul_into(hidden, batch, hidden, first, true, h0, false, &mut dw, true);
+        let (a, b) = if scan.transpose_weight {
+            (first, h0)
         } else {
-            T::matmul_into(hidden, batch, hidden, h0, true, first, false, &mut dw, true);
+            (h0, first)
+        };
+        if first_rows > 0 {
+            T::matmul_into(hidden, first_rows, hidden, a, true, b, false, &mut dw, true);
         }
         Tensor::from_parts(w.shape().into(), dw)
     });

@@ -7,7 +7,8 @@
 //! buffer, and the backward (back-propagation through time) keeps every
 //! `dz_t` in one buffer too, so the weight gradient is a single long
 //! product. Sequences may end early: past its length a row keeps its
-//! state, exactly like `where` in a step-by-step unroll.
+//! state, exactly like `where` in a step-by-step unroll (and, after the
+//! last row still running, costs nothing: see `lengths.rs`).
 //!
 //! This folder holds the whole op: the forward here, the backward as a
 //! direct kernel for eager passes (`eager.rs`) and, for `create_graph`,
@@ -22,6 +23,9 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 mod eager;
+mod lengths;
+
+pub(crate) use lengths::{check_lengths, keep_ended, live_rows, running_part, running_rows};
 
 use crate::algebra::Algebra;
 use crate::buffer::Buffer;
@@ -49,7 +53,9 @@ pub struct ElmanScan {
     /// `[hidden_out, hidden_in]`).
     pub transpose_weight: bool,
     /// Steps per sequence: row `b` keeps its state from step `lengths[b]`
-    /// on. `None`: every sequence runs all steps.
+    /// on. `None`: every sequence runs all steps. Rows ordered longest
+    /// first (as PyTorch's packed sequences are) run faster: each step
+    /// skips the rows after the last one still running.
     pub lengths: Option<Arc<[usize]>>,
 }
 
@@ -127,11 +133,15 @@ impl ElmanScan {
             } else {
                 &out[(t - 1) * size..t * size]
             };
-            pre.copy_from_slice(&z.data()[t * size..(t + 1) * size]);
-            T::matmul_into(
-                batch, hidden, hidden, prev, false, &w, false, &mut pre, true,
-            );
-            self.activate(&pre, &mut next);
+            // Rows past `rows` have ended and keep their state.
+            let rows = running_rows(self.lengths.as_deref(), batch, t);
+            let cells = rows * hidden;
+            pre[..cells].copy_from_slice(&z.data()[t * size..][..cells]);
+            if rows > 0 {
+                let (prev, pre) = (&prev[..cells], &mut pre[..cells]);
+                T::matmul_into(rows, hidden, hidden, prev, false, &w, false, pre, true);
+            }
+            self.activate(&pre[..cells], &mut next[..cells]);
             if let Some(live) = self.live(t) {
                 for (b, _) in live.iter().enumerate().filter(|(_, l)| !**l) {
                     let row = b * hidden..(b + 1) * hidden;
@@ -141,31 +151,6 @@ impl ElmanScan {
             out.extend_from_slice(&next);
         }
         Tensor::from_parts(z.shape().into(), out)
-    }
-}
-
-/// Which rows of a batch with these sequence `lengths` are still running
-/// at step `t`; `None` when all are (shared by the three scans).
-pub(crate) fn live_rows(lengths: Option<&[usize]>, t: usize) -> Option<Vec<bool>> {
-    let lens = lengths?;
-    lens.iter()
-        .any(|&l| l <= t)
-        .then(|| lens.iter().map(|&l| t < l).collect())
-}
-
-/// Panics, naming `op`, unless there is one length per row and none
-/// exceeds `steps`.
-pub(crate) fn check_lengths(op: &str, lengths: Option<&[usize]>, batch: usize, steps: usize) {
-    if let Some(lens) = lengths {
-        assert_eq!(
-            lens.len(),
-            batch,
-            "{op}: {} lengths for a batch of {batch}",
-            lens.len()
-        );
-        if let Some((b, &l)) = lens.iter().enumerate().find(|&(_, &l)| l > steps) {
-            panic!("{op}: sequence {b} has length {l} but only {steps} steps were given");
-        }
     }
 }
 
@@ -317,23 +302,4 @@ fn composite<'s, T: Float>(scan: &ElmanScan, x: &[Var<'s, T>]) -> Var<'s, T> {
         states.push(h);
     }
     Var::stack(&states, 0)
-}
-
-/// `next`, except in the rows whose sequence has ended by step `t`, which
-/// keep `prev` (the compositions' form of lengths).
-pub(crate) fn keep_ended<'s, T: Float>(
-    lengths: Option<&[usize]>,
-    t: usize,
-    next: Var<'s, T>,
-    prev: Var<'s, T>,
-) -> Var<'s, T> {
-    let Some(live) = live_rows(lengths, t) else {
-        return next;
-    };
-    let hidden = next.shape()[1];
-    let cells: Vec<bool> = live
-        .iter()
-        .flat_map(|&l| std::iter::repeat_n(l, hidden))
-        .collect();
-    Var::where_cond(&cells, next, prev)
 }
