@@ -111,7 +111,23 @@ fn masks_and_ids_of_the_wrong_size_are_named() {
 
 #[test]
 fn layout_ops_and_reductions_name_what_is_wrong() {
-    let cases: [(Recording, &str); 9] = [
+    let cases: [(Recording, &str); 13] = [
+        (
+            |x| _ = Var::concat(&[x, x.narrow(1, 0, 2)], 0),
+            "concat: shape [2, 2] does not match [2, 3] off axis 0",
+        ),
+        (
+            |x| _ = x.softmax(2),
+            "softmax: axis 2 out of range for shape [2, 3]",
+        ),
+        (
+            |x| _ = x.log_softmax(2),
+            "log_softmax: axis 2 out of range for shape [2, 3]",
+        ),
+        (
+            |x| _ = x.logsumexp(&[2]),
+            "logsumexp: axis 2 out of range for shape [2, 3]",
+        ),
         (
             |x| _ = x.sum(&[2]),
             "sum: axis 2 out of range for shape [2, 3]",
