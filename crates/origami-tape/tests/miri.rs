@@ -12,6 +12,10 @@ use std::sync::Arc;
 
 use origami_tape::{ElmanScan, GruScan, LstmScan, Nonlinearity, Tape, Tensor, Var, check_close};
 
+mod support;
+
+use support::elman::unrolled;
+
 fn ramp(shape: &[usize], scale: f64) -> Tensor<f64> {
     let n = shape.iter().product();
     Tensor::from_vec(
@@ -61,30 +65,6 @@ fn batched_products_forward_and_backward() {
     check_close(gg[0].value().data(), hh[0].value().data(), 1e-12).unwrap();
 }
 
-/// `h_t = tanh(z_t + h_{t−1} Wᵀ)`, one op at a time, rows past their
-/// length keeping their state.
-fn elman_by_hand<'t>(
-    z: Var<'t, f64>,
-    h0: Var<'t, f64>,
-    w: Var<'t, f64>,
-    lengths: &[usize],
-) -> Var<'t, f64> {
-    let (steps, batch, hidden) = (z.shape()[0], z.shape()[1], z.shape()[2]);
-    let mut h = h0;
-    let mut states = Vec::new();
-    for t in 0..steps {
-        let next =
-            (z.narrow(0, t, 1).reshape(&[batch, hidden]) + h.matmul_t(w, false, true)).tanh();
-        let live: Vec<bool> = lengths
-            .iter()
-            .flat_map(|&l| std::iter::repeat_n(t < l, hidden))
-            .collect();
-        h = Var::where_cond(&live, next, h);
-        states.push(h);
-    }
-    Var::stack(&states, 0)
-}
-
 #[test]
 fn elman_scan_with_ragged_lengths() {
     let tape = Tape::new();
@@ -100,7 +80,7 @@ fn elman_scan_with_ragged_lengths() {
         lengths: Some(lengths.clone()),
     };
     let fused = z.elman_scan(h0, w, &scan);
-    let by_hand = elman_by_hand(z, h0, w, &lengths);
+    let by_hand = unrolled(z, h0, w, &scan);
     check_close(fused.value().data(), by_hand.value().data(), 1e-12).unwrap();
     for create_graph in [false, true] {
         let g = tape.grad(&[fused.square().sum_all()], &[z, h0, w], create_graph);

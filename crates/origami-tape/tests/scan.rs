@@ -6,40 +6,12 @@
 
 use std::sync::Arc;
 
-use origami_tape::{ElmanScan, Nonlinearity, Tape, Tensor, Var, check_close};
+use origami_tape::{ElmanScan, Nonlinearity, Tape, Tensor, check_close};
 use proptest::prelude::*;
 
-/// The states `h_1 … h_T` by the definition, one op at a time.
-fn unrolled<'t>(
-    z: Var<'t, f64>,
-    h0: Var<'t, f64>,
-    w: Var<'t, f64>,
-    scan: &ElmanScan,
-) -> Var<'t, f64> {
-    let (steps, batch, hidden) = (z.shape()[0], z.shape()[1], z.shape()[2]);
-    let mut h = h0;
-    let mut states = Vec::new();
-    for t in 0..steps {
-        let pre = z.narrow(0, t, 1).reshape(&[batch, hidden])
-            + h.matmul_t(w, false, scan.transpose_weight);
-        let next = match scan.nonlinearity {
-            Nonlinearity::Tanh => pre.tanh(),
-            Nonlinearity::Relu => pre.relu(),
-        };
-        h = match &scan.lengths {
-            Some(lens) => {
-                let live: Vec<bool> = lens
-                    .iter()
-                    .flat_map(|&l| std::iter::repeat_n(t < l, hidden))
-                    .collect();
-                Var::where_cond(&live, next, h)
-            }
-            None => next,
-        };
-        states.push(h);
-    }
-    Var::stack(&states, 0)
-}
+mod support;
+
+use support::elman::unrolled;
 
 fn arb_case() -> impl Strategy<Value = (Vec<Tensor<f64>>, ElmanScan)> {
     (

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod elman;
+
 use origami_tape::Tensor;
 use proptest::prelude::*;
 use proptest::test_runner::TestRng;
