@@ -432,3 +432,23 @@ fn matmul_broadcasts_batch_axes_at_every_rank() {
             .unwrap_or_else(|e| panic!("{a:?} · {b:?}: {e}"));
     }
 }
+
+/// At their kinks the piecewise ops take PyTorch's one-sided derivatives:
+/// `relu'(0) = 0`, `leaky_relu'(0) = slope`, `abs'(0) = 0`, and `clamp`
+/// passes the gradient at both bounds.
+#[test]
+fn kinks_take_pytorchs_derivatives() {
+    let tape = Tape::<f64>::new();
+    let x = tape.var(Tensor::from_vec(&[5], vec![-1.0, -0.0, 0.0, 0.5, 1.0]).unwrap());
+    let slope_of = |y: Var<'_, f64>| tape.grad(&[y.sum_all()], &[x], false)[0].value();
+    assert_eq!(slope_of(x.relu()).data(), &[0.0, 0.0, 0.0, 1.0, 1.0]);
+    assert_eq!(
+        slope_of(x.leaky_relu(0.1)).data(),
+        &[0.1, 0.1, 0.1, 1.0, 1.0]
+    );
+    assert_eq!(slope_of(x.abs()).data(), &[-1.0, 0.0, 0.0, 1.0, 1.0]);
+    assert_eq!(
+        slope_of(x.clamp(-0.0, 0.5)).data(),
+        &[0.0, 1.0, 1.0, 1.0, 0.0]
+    );
+}
