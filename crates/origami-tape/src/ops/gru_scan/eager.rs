@@ -92,7 +92,7 @@ pub(super) fn backward<T: Float>(
                 carry[j] = g_t[j] + old[k];
             }
         }
-        if (t > 0 || need[1]) && running > 0 {
+        if t > 0 || need[1] {
             T::matmul_into(
                 running,
                 wide,

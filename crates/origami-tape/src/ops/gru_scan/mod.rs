@@ -149,9 +149,7 @@ fn hidden_projection<T: Float>(h: &[T], w_t: &[T], b: &[T], hidden: usize, gh: &
         row.copy_from_slice(b);
     }
     let rows = h.len() / hidden.max(1);
-    if rows > 0 {
-        T::matmul_into(rows, hidden, 3 * hidden, h, false, w_t, false, gh, true);
-    }
+    T::matmul_into(rows, hidden, 3 * hidden, h, false, w_t, false, gh, true);
 }
 
 /// One step's gates: `r` and `z` side by side per row (`[batch, 2H]`) and

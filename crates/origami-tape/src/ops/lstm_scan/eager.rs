@@ -101,7 +101,7 @@ pub(super) fn backward<T: Float>(
                 carry_c[j] = g_c[j] + old_c[k];
             }
         }
-        if (t > 0 || need[1]) && running > 0 {
+        if t > 0 || need[1] {
             T::matmul_into(
                 running,
                 wide,

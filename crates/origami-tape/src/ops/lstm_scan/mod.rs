@@ -104,10 +104,8 @@ impl LstmScan {
             // Rows past `rows` have ended: their gates stay uncomputed.
             let rows = running_rows(self.lengths.as_deref(), batch, t);
             let act = &mut gates[block.start..block.start + rows * wide];
-            if rows > 0 {
-                let h_prev = &h_prev[..rows * hidden];
-                T::matmul_into(rows, hidden, wide, h_prev, false, &w_t, false, act, true);
-            }
+            let h_rows = &h_prev[..rows * hidden];
+            T::matmul_into(rows, hidden, wide, h_rows, false, &w_t, false, act, true);
             activate(act, hidden, &mut scratch);
             widest(|| {
                 for ((a, c), c_prev) in act

@@ -61,10 +61,8 @@ pub(super) fn backward<T: Float>(
         }
         let rows = running_rows(scan.lengths.as_deref(), batch, t);
         if t > 0 || need[1] {
-            if rows > 0 {
-                let (dz, out) = (&dz[..rows * hidden], &mut carry[..rows * hidden]);
-                T::matmul_into(rows, hidden, hidden, dz, false, &back, false, out, false);
-            }
+            let (dz, out) = (&dz[..rows * hidden], &mut carry[..rows * hidden]);
+            T::matmul_into(rows, hidden, hidden, dz, false, &back, false, out, false);
             for row in dead() {
                 carry[row.clone()].copy_from_slice(&dh[row]);
             }
@@ -93,9 +91,7 @@ pub(super) fn backward<T: Float>(
         } else {
             (h0, first)
         };
-        if first_rows > 0 {
-            T::matmul_into(hidden, first_rows, hidden, a, true, b, false, &mut dw, true);
-        }
+        T::matmul_into(hidden, first_rows, hidden, a, true, b, false, &mut dw, true);
         Tensor::from_parts(w.shape().into(), dw)
     });
     let dz = need[0].then(|| Tensor::from_parts(z.shape().into(), dz_all));

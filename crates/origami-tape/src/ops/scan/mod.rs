@@ -137,10 +137,10 @@ impl ElmanScan {
             let rows = running_rows(self.lengths.as_deref(), batch, t);
             let cells = rows * hidden;
             pre[..cells].copy_from_slice(&z.data()[t * size..][..cells]);
-            if rows > 0 {
-                let (prev, pre) = (&prev[..cells], &mut pre[..cells]);
-                T::matmul_into(rows, hidden, hidden, prev, false, &w, false, pre, true);
-            }
+            let (prev_rows, pre_rows) = (&prev[..cells], &mut pre[..cells]);
+            T::matmul_into(
+                rows, hidden, hidden, prev_rows, false, &w, false, pre_rows, true,
+            );
             self.activate(&pre[..cells], &mut next[..cells]);
             if let Some(live) = self.live(t) {
                 for (b, _) in live.iter().enumerate().filter(|(_, l)| !**l) {
