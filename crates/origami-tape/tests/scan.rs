@@ -81,6 +81,19 @@ proptest! {
             close(&recorded[k].value(), &wanted[k].value(), name)?;
         }
     }
+
+    /// With `h0` a constant the eager backward need not carry a gradient
+    /// past the first step, but must carry it between all the others.
+    #[test]
+    fn a_constant_initial_state_still_gets_every_other_gradient((inputs, scan) in arb_case()) {
+        let tape = Tape::new();
+        let (z, h0, w) = (tape.var(inputs[0].clone()), tape.constant(inputs[1].clone()), tape.var(inputs[2].clone()));
+        let (fused, reference) = (z.elman_scan(h0, w, &scan), unrolled(z, h0, w, &scan));
+        let got = tape.grad(&[fused.square().sum_all()], &[z, w], false);
+        let wanted = tape.grad(&[reference.square().sum_all()], &[z, w], false);
+        close(&got[0].value(), &wanted[0].value(), "dz")?;
+        close(&got[1].value(), &wanted[1].value(), "dW")?;
+    }
 }
 
 fn shapes(z: &[usize], h0: &[usize], w: &[usize], scan: &ElmanScan) {
