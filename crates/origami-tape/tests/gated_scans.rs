@@ -2,12 +2,15 @@
 //! with the plain ops from PyTorch's equations (`nn.GRU`: `(1 − z) ⊙ n +
 //! z ⊙ h`; `nn.LSTM`): the same states and gradients, sequences ending
 //! early included, in f64 and f32; and the messages their shape errors
-//! carry. (Derivatives against central differences, to second order, and
-//! eager against recorded backward are rows of `op_spec.rs`.)
+//! carry; and all three scans, `elman_scan` too, over an empty batch.
+//! (Derivatives against central differences, to second order, and eager
+//! against recorded backward are rows of `op_spec.rs`.)
 
 use std::sync::Arc;
 
-use origami_tape::{Float, GruScan, LstmScan, Tape, Tensor, Var, check_close};
+use origami_tape::{
+    ElmanScan, Float, GruScan, LstmScan, Nonlinearity, Tape, Tensor, Var, check_close,
+};
 use proptest::prelude::*;
 
 /// Keeps the rows of `next` that are still running at step `t`.
@@ -329,4 +332,65 @@ fn lstm_projection_rank_is_checked() {
         var(&t, &[12, 3]),
         &LstmScan::default(),
     );
+}
+
+/// An empty batch (every sequence filtered out, say) runs, with lengths
+/// or without: empty states, and gradients of the right shapes, zero for
+/// the weights.
+#[test]
+fn an_empty_batch_gives_empty_states_and_zero_weight_gradients() {
+    let (steps, hidden) = (4, 3);
+    for lengths in [None, Some(Arc::from(Vec::new()))] {
+        let tape = Tape::<f64>::new();
+        let zeros = |shape: &[usize]| tape.var(Tensor::zeros(shape));
+        let filled = |shape: &[usize]| tape.var(Tensor::ones(shape));
+        let h0 = zeros(&[0, hidden]);
+        let elman = ElmanScan {
+            lengths: lengths.clone(),
+            ..ElmanScan::new(Nonlinearity::Tanh)
+        };
+        let (z, w) = (zeros(&[steps, 0, hidden]), filled(&[hidden, hidden]));
+        let (gi3, w3, b3) = (
+            zeros(&[steps, 0, 3 * hidden]),
+            filled(&[3 * hidden, hidden]),
+            filled(&[3 * hidden]),
+        );
+        let (gi4, w4) = (
+            zeros(&[steps, 0, 4 * hidden]),
+            filled(&[4 * hidden, hidden]),
+        );
+        let runs = [
+            (z.elman_scan(h0, w, &elman), vec![z, h0, w]),
+            (
+                gi3.gru_scan(
+                    h0,
+                    w3,
+                    b3,
+                    &GruScan {
+                        lengths: lengths.clone(),
+                    },
+                ),
+                vec![gi3, h0, w3, b3],
+            ),
+            (
+                gi4.lstm_scan(
+                    h0,
+                    h0,
+                    w4,
+                    &LstmScan {
+                        lengths: lengths.clone(),
+                    },
+                ),
+                vec![gi4, h0, w4],
+            ),
+        ];
+        for (states, inputs) in runs {
+            assert_eq!(states.value().numel(), 0);
+            let grads = tape.grad(&[states.sum_all()], &inputs, false);
+            for (g, x) in grads.iter().zip(&inputs) {
+                assert_eq!(g.value().shape(), x.value().shape());
+                assert!(g.value().data().iter().all(|&v| v == 0.0));
+            }
+        }
+    }
 }
