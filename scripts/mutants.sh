@@ -4,7 +4,7 @@
 # the tests of the crate it changed; a mutant the tests do not notice is
 # a test to write or an equivalence to explain in docs/mutants.md.
 #
-#   scripts/mutants.sh            # everything (3,234 mutants on 2026-11-30: days on 2 cores)
+#   scripts/mutants.sh            # everything (3,840 mutants on 2026-11-30: most of a day on 2 cores)
 #   scripts/mutants.sh 0/8        # one eighth: consecutive mutants, whole files
 #   scripts/mutants.sh 0/8 'crates/origami-optim/src/*.rs'   # one area
 #
