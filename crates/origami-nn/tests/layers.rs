@@ -1,8 +1,9 @@
 //! What the simple layers report about themselves and how they start:
-//! `Dense`'s widths and PyTorch's bias bound, `Dropout`'s probability,
-//! and which modules of an `mlp` are nonlinearities.
+//! `Dense`'s widths and PyTorch's bias bound, `Embedding`'s sizes,
+//! `Dropout`'s probability, which modules of an `mlp` are nonlinearities,
+//! fans as PyTorch counts them, and bounds that draw nothing.
 
-use origami_nn::{Activation, Dense, Dropout, Init, mlp};
+use origami_nn::{Activation, Dense, Dropout, Embedding, Init, fans, mlp};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
@@ -42,4 +43,31 @@ fn an_mlp_names_its_nonlinearities_in_order() {
     );
     let tanh = Some(Activation::Tanh);
     assert_eq!(net.activations(), [None, tanh, None, tanh, None]);
+}
+
+#[test]
+fn embedding_reports_its_sizes() {
+    let table = Embedding::<f32>::new(11, 4, &mut StdRng::seed_from_u64(3));
+    assert_eq!((table.vocab(), table.dim()), (11, 4));
+}
+
+/// PyTorch's `_calculate_fan_in_and_fan_out`: `[out, in, k…]` gives
+/// `in·Πk` and `out·Πk`.
+#[test]
+fn fans_count_the_receptive_field() {
+    assert_eq!(fans(&[8, 3, 2, 5]), (30, 80));
+    assert_eq!(fans(&[6, 2]), (2, 6));
+    assert_eq!(fans(&[4]), (4, 4));
+    assert_eq!(fans(&[]), (1, 1));
+}
+
+/// A zero or infinite bound (an empty fan, a gain of zero) draws zeros
+/// instead of failing inside the distribution.
+#[test]
+fn degenerate_uniform_bounds_draw_zeros() {
+    let mut rng = StdRng::seed_from_u64(5);
+    for bound in [0.0, f64::INFINITY, f64::NAN] {
+        let t = Init::Uniform(bound).tensor::<f64>(&[3, 2], 1.0, &mut rng);
+        assert!(t.data().iter().all(|&v| v == 0.0), "bound {bound}");
+    }
 }
