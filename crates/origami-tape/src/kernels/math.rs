@@ -168,14 +168,13 @@ macro_rules! dispatched {
                 fn wide256(src: &[f32], dst: &mut [f32]) {
                     body(src, dst)
                 }
-                if std::is_x86_feature_detected!("avx512f") {
-                    // SAFETY: the CPU supports AVX-512F (checked just above),
+                match $crate::kernels::isa::isa() {
+                    // SAFETY: `isa` never names more than the CPU supports,
                     // the only requirement of a `target_feature` function.
-                    return unsafe { wide512(src, dst) };
-                }
-                if std::is_x86_feature_detected!("avx2") {
-                    // SAFETY: the CPU supports AVX2 (checked just above).
-                    return unsafe { wide256(src, dst) };
+                    $crate::kernels::isa::Isa::Avx512 => return unsafe { wide512(src, dst) },
+                    // SAFETY: as above.
+                    $crate::kernels::isa::Isa::Avx2 => return unsafe { wide256(src, dst) },
+                    $crate::kernels::isa::Isa::Baseline => {}
                 }
             }
             body(src, dst)
@@ -221,6 +220,7 @@ type Kernel = fn(&[f32], &mut [f32]);
 #[cfg(test)]
 mod tests {
     use super::Kernel;
+    use crate::kernels::isa::{Isa, capped, runnable};
 
     /// Error of `got` in units of the last place of `want` rounded to f32.
     fn ulps(got: f32, want: f64) -> f64 {
@@ -273,6 +273,32 @@ mod tests {
                 err <= bound,
                 "{name}: {err:.2} ulp at x = {at:e} (bound {bound})"
             );
+        }
+    }
+
+    #[test]
+    fn every_width_gives_the_same_bits() {
+        let xs: Vec<f32> = (0..u32::MAX)
+            .step_by(if cfg!(miri) { 16_777_259 } else { 65_537 })
+            .map(f32::from_bits)
+            .chain([0.0, -0.0, f32::INFINITY, f32::NEG_INFINITY, f32::NAN])
+            .collect();
+        let kernels: [Kernel; 4] = [
+            super::f32::exp,
+            super::f32::ln,
+            super::f32::tanh,
+            super::f32::sigmoid,
+        ];
+        for kernel in kernels {
+            let run = |isa| {
+                let mut ys = vec![0.0; xs.len()];
+                capped(isa, || kernel(&xs, &mut ys));
+                ys.iter().map(|y| y.to_bits()).collect::<Vec<u32>>()
+            };
+            let baseline = run(Isa::Baseline);
+            for isa in runnable() {
+                assert_eq!(run(isa), baseline, "{isa:?}");
+            }
         }
     }
 

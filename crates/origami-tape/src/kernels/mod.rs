@@ -2,6 +2,7 @@
 
 pub(crate) mod backoff;
 pub(crate) mod gemm;
+pub(crate) mod isa;
 pub(crate) mod math;
 pub(crate) mod narrow;
 pub(crate) mod transpose;

@@ -65,22 +65,20 @@ pub(crate) fn try_products<T: GemmScalar>(
         tb,
     };
     #[cfg(target_arch = "x86_64")]
-    {
-        let fma = std::is_x86_feature_detected!("fma");
-        if fma
-            && std::is_x86_feature_detected!("avx512f")
-            && std::is_x86_feature_detected!("avx512vl")
-        {
-            // SAFETY: the CPU supports every feature the function enables
-            // (checked just above).
+    match super::isa::isa() {
+        super::isa::Isa::Avx512 => {
+            // SAFETY: `isa` never names more than the CPU supports (here
+            // AVX-512 F and VL, AVX2 and FMA), the only requirement of a
+            // `target_feature` function.
             unsafe { products_avx512(shape, a, b, out) };
             return true;
         }
-        if fma && std::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU supports AVX2 and FMA (checked just above).
+        super::isa::Isa::Avx2 => {
+            // SAFETY: as above (AVX2 and FMA).
             unsafe { products_avx2(shape, a, b, out) };
             return true;
         }
+        super::isa::Isa::Baseline => {}
     }
     let _ = (shape, a, b, out);
     false
@@ -249,6 +247,7 @@ fn block<T: GemmScalar, const N: usize, const R: usize, const TA: bool>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kernels::isa::{Isa, capped, runnable};
     use proptest::prelude::*;
 
     /// `op(A)·op(B)` one element at a time, summing over `k` in order with
@@ -274,13 +273,6 @@ mod tests {
             }
         }
         c
-    }
-
-    fn has_fma() -> bool {
-        #[cfg(target_arch = "x86_64")]
-        return std::is_x86_feature_detected!("fma") && std::is_x86_feature_detected!("avx2");
-        #[cfg(not(target_arch = "x86_64"))]
-        false
     }
 
     proptest! {
@@ -319,17 +311,15 @@ mod tests {
                 }
                 Ok(())
             };
-            let mut out = vec![MaybeUninit::new(f64::NAN); batch * m * n];
-            let done = try_products(batch, m, k, n, &a, ta, &b, tb, &mut out);
-            prop_assert_eq!(done, has_fma());
-            if done {
-                check(&out)?;
-                // The AVX2 path (four rows at a time), also on AVX-512 CPUs.
+            // Every route this CPU can run: eight rows at a time (AVX-512),
+            // four (AVX2), or declined (baseline x86-64, which has no FMA).
+            for isa in runnable() {
                 let mut out = vec![MaybeUninit::new(f64::NAN); batch * m * n];
-                let shape = Shape { batch, m, k, n, ta, tb };
-                // SAFETY: `has_fma` checked AVX2 and FMA.
-                unsafe { products_avx2(shape, &a, &b, &mut out) };
-                check(&out)?;
+                let done = capped(isa, || try_products(batch, m, k, n, &a, ta, &b, tb, &mut out));
+                prop_assert_eq!(done, isa >= Isa::Avx2);
+                if done {
+                    check(&out)?;
+                }
             }
         }
     }

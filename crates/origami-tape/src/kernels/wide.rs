@@ -3,10 +3,11 @@
 //! The crate is compiled for baseline x86-64, whose vectors are 128 bits
 //! wide; on an AVX-512 machine a plain Rust loop therefore runs at a
 //! quarter of the width it could. [`widest`] runs a closure inside a
-//! function compiled for AVX-512 (or AVX2), chosen at run time, so the
-//! loops in the closure, once inlined there, are vectorised for it. No
-//! FMA contraction or reassociation is enabled by this, so every path
-//! gives bit-identical results.
+//! function compiled for AVX-512 (or AVX2), chosen at run time by
+//! [`isa`](super::isa::isa), so the loops in the closure, once inlined
+//! there, are vectorised for it. No FMA contraction or reassociation is
+//! enabled by this, so every path gives bit-identical results (the tests
+//! below check each width this CPU can run).
 
 /// Runs `body` compiled for the widest instruction set this CPU supports.
 #[inline(always)]
@@ -21,15 +22,14 @@ pub(crate) fn widest<R>(body: impl FnOnce() -> R) -> R {
         fn wide256<R>(body: impl FnOnce() -> R) -> R {
             body()
         }
-        if std::is_x86_feature_detected!("avx512f") && std::is_x86_feature_detected!("avx512vl") {
-            // SAFETY: the CPU supports every feature the function enables
-            // (checked just above), the only requirement of a
-            // `target_feature` function.
-            return unsafe { wide512(body) };
-        }
-        if std::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU supports AVX2 (checked just above).
-            return unsafe { wide256(body) };
+        match super::isa::isa() {
+            // SAFETY: `isa` never names more than the CPU supports, and
+            // that support is the only requirement of a `target_feature`
+            // function.
+            super::isa::Isa::Avx512 => return unsafe { wide512(body) },
+            // SAFETY: as above.
+            super::isa::Isa::Avx2 => return unsafe { wide256(body) },
+            super::isa::Isa::Baseline => {}
         }
     }
     body()
@@ -54,16 +54,13 @@ macro_rules! widest_kernel {
             fn wide256<T: $crate::float::Float>(args: $args_type) {
                 $kernel(args)
             }
-            if std::is_x86_feature_detected!("avx512f") && std::is_x86_feature_detected!("avx512vl")
-            {
-                // SAFETY: the CPU supports every feature the function
-                // enables (checked just above), its only requirement.
-                unsafe { wide512::<$t>($args) }
-            } else if std::is_x86_feature_detected!("avx2") {
-                // SAFETY: the CPU supports AVX2 (checked just above).
-                unsafe { wide256::<$t>($args) }
-            } else {
-                $kernel::<$t>($args)
+            match $crate::kernels::isa::isa() {
+                // SAFETY: `isa` never names more than the CPU supports,
+                // the only requirement of a `target_feature` function.
+                $crate::kernels::isa::Isa::Avx512 => unsafe { wide512::<$t>($args) },
+                // SAFETY: as above.
+                $crate::kernels::isa::Isa::Avx2 => unsafe { wide256::<$t>($args) },
+                $crate::kernels::isa::Isa::Baseline => $kernel::<$t>($args),
             }
         }
         #[cfg(not(target_arch = "x86_64"))]
@@ -75,9 +72,11 @@ pub(crate) use widest_kernel;
 #[cfg(test)]
 mod tests {
     use super::widest;
+    use crate::float::Float;
+    use crate::kernels::isa::{capped, runnable};
 
     #[test]
-    fn the_wide_path_rounds_like_the_plain_one() {
+    fn every_width_rounds_like_the_plain_loop() {
         let a: Vec<f32> = (0..1000).map(|i| (i as f32 * 0.37).sin()).collect();
         let b: Vec<f32> = (0..1000).map(|i| (i as f32 * 0.11).cos() * 3.0).collect();
         // A multiply-add (no FMA contraction) and a running sum (no
@@ -90,6 +89,32 @@ mod tests {
                 .chain([total.to_bits()])
                 .collect::<Vec<u32>>()
         };
-        assert_eq!(widest(body), body());
+        for isa in runnable() {
+            assert_eq!(capped(isa, || widest(body)), body(), "{isa:?}");
+        }
+    }
+
+    /// `y ← x·y + x` over two slices, in the shape `widest_kernel!` takes.
+    #[inline(always)]
+    fn multiply_add<T: Float>((xs, ys): (&[T], &mut [T])) {
+        for (y, &x) in ys.iter_mut().zip(xs) {
+            *y = x * *y + x;
+        }
+    }
+
+    #[test]
+    fn every_width_of_a_kernel_rounds_like_the_plain_loop() {
+        let xs: Vec<f32> = (0..1000).map(|i| (i as f32 * 0.37).sin()).collect();
+        let start: Vec<f32> = (0..1000).map(|i| (i as f32 * 0.11).cos() * 3.0).collect();
+        let mut want = start.clone();
+        multiply_add::<f32>((&xs, &mut want));
+        for isa in runnable() {
+            let mut ys = start.clone();
+            capped(isa, || {
+                widest_kernel!(multiply_add::<f32>, (&[T], &mut [T]), (&xs, &mut ys))
+            });
+            let bits = |v: &[f32]| v.iter().map(|y| y.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&ys), bits(&want), "{isa:?}");
+        }
     }
 }
