@@ -71,6 +71,39 @@ fn each_kind_of_field_is_named_like_pytorch() {
 }
 
 #[test]
+fn a_prefix_picks_its_group_in_order() {
+    let with = model(true);
+    let group = |prefix: &str| -> Vec<String> {
+        let picked = with.params_with_prefix(prefix);
+        for (name, param) in &picked {
+            let same = with
+                .params()
+                .into_iter()
+                .find(|(n, _)| n == name)
+                .unwrap()
+                .1;
+            assert!(
+                std::ptr::eq(*param, same),
+                "{name}: not the model's own parameter"
+            );
+        }
+        picked.into_iter().map(|(n, _)| n).collect()
+    };
+    assert_eq!(
+        group("heads."),
+        [
+            "heads.0.weight",
+            "heads.0.bias",
+            "heads.1.weight",
+            "heads.1.bias"
+        ]
+    );
+    assert_eq!(group("heads.1"), ["heads.1.weight", "heads.1.bias"]);
+    assert_eq!(group(""), names(&with));
+    assert!(group("tail.").is_empty());
+}
+
+#[test]
 fn params_and_params_mut_agree_for_every_layer() {
     fn agree<P: Params<f32>>(mut p: P) {
         let ids: Vec<_> = p.params().iter().map(|(_, q)| q.id()).collect();
