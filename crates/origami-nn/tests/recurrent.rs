@@ -3,7 +3,9 @@
 //! (to rounding: a batch of one takes other GEMM paths), for every cell,
 //! in both directions; names and shapes follow PyTorch.
 
-use origami_nn::{Activation, Cell, CellKind, Elman, Params, Rnn, RnnConfig, State, unroll};
+use origami_nn::{
+    Activation, Cell, CellKind, Elman, Gru, Lstm, Params, Rnn, RnnConfig, State, unroll,
+};
 use origami_tape::{Tape, Tensor, Var, check_close};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -180,53 +182,77 @@ fn weighted_and_smoothed_cross_entropy_are_stable_for_huge_logits() {
     assert!(g.data().iter().all(|x| x.is_finite()));
 }
 
-/// Elman with tanh or relu runs as one `elman_scan` op; it must agree with
-/// the step-by-step unroll in states and in every gradient, with ragged
-/// lengths and a given initial state.
+/// Each cell's sequence runs as one scan op (Elman with tanh or relu,
+/// GRU, LSTM); it must agree with the step-by-step unroll of the cell's
+/// `step` in states and in every gradient, with ragged lengths and a given
+/// initial state, and record fewer ops than the unroll.
 #[test]
-fn the_fused_elman_sequence_equals_the_unroll() {
-    for activation in [Activation::Tanh, Activation::Relu] {
-        let cell = Elman::<f64>::new(3, 5, activation, &mut StdRng::seed_from_u64(4));
-        let lens = [4, 1, 3];
-        let tape = Tape::new();
-        let mut rng = StdRng::seed_from_u64(5);
-        let mut draw =
-            |shape: &[usize]| tape.var(Tensor::rand_uniform(shape, -1.0, 1.0, &mut rng).unwrap());
-        let xs: Vec<_> = (0..4).map(|_| draw(&[3, 3])).collect();
-        let init = State {
-            h: draw(&[3, 5]),
-            c: None,
-        };
-        let fused = cell.seq(&tape, &xs, Some(&lens), Some(init));
-        let stepwise = unroll(&cell, &tape, &xs, Some(&lens), Some(init));
-        let (a, b) = (
-            Var::concat(&fused.outputs, 1),
-            Var::concat(&stepwise.outputs, 1),
-        );
-        let mut wrt = xs.clone();
-        wrt.push(init.h);
-        let weights = tape.constant(Tensor::rand_uniform(&a.shape(), -1.0, 1.0, &mut rng).unwrap());
-        let loss_a = (a * weights).sum_all() + fused.last.h.sum_all();
-        let loss_b = (b * weights).sum_all() + stepwise.last.h.sum_all();
-        let ga = tape.grad(&[loss_a], &wrt, false);
-        let gb = tape.grad(&[loss_b], &wrt, false);
-        let (pa, pb) = (loss_a.backward(), loss_b.backward());
-        let params: Vec<_> = cell.params().iter().map(|(_, p)| p.id()).collect();
-        let param_grads = params
-            .iter()
-            .map(|&id| (pa.get(id).unwrap().clone(), pb.get(id).unwrap().clone()));
-        let pairs = [(a.value(), b.value())]
-            .into_iter()
-            .chain(ga.iter().zip(&gb).map(|(x, y)| (x.value(), y.value())))
-            .chain(param_grads);
-        for (k, (x, y)) in pairs.enumerate() {
-            assert_eq!(x.shape(), y.shape());
-            for (p, q) in x.data().iter().zip(y.data()) {
-                assert!(
-                    (p - q).abs() < 1e-12,
-                    "{activation:?}, value {k}: {p} vs {q}"
-                );
-            }
+fn each_fused_sequence_equals_the_unroll_of_its_step() {
+    let rng = &mut StdRng::seed_from_u64(4);
+    let cells: Vec<Box<dyn Cell<f64>>> = vec![
+        Box::new(Elman::new(3, 5, Activation::Tanh, rng)),
+        Box::new(Elman::new(3, 5, Activation::Relu, rng)),
+        Box::new(Gru::new(3, 5, rng)),
+        Box::new(Lstm::new(3, 5, rng)),
+    ];
+    for (name, cell) in ["elman tanh", "elman relu", "gru", "lstm"]
+        .iter()
+        .zip(&cells)
+    {
+        assert_eq!((cell.input_size(), cell.hidden_size()), (3, 5), "{name}");
+        compare_fused_with_unroll(name, cell.as_ref());
+    }
+}
+
+fn compare_fused_with_unroll(name: &str, cell: &dyn Cell<f64>) {
+    let lens = [4, 1, 3];
+    let tape = Tape::new();
+    let mut rng = StdRng::seed_from_u64(5);
+    let mut draw =
+        |shape: &[usize]| tape.var(Tensor::rand_uniform(shape, -1.0, 1.0, &mut rng).unwrap());
+    let xs: Vec<_> = (0..4).map(|_| draw(&[3, 3])).collect();
+    let init = State {
+        h: draw(&[3, 5]),
+        c: cell.has_cell_state().then(|| draw(&[3, 5])),
+    };
+    let before = tape.len();
+    let fused = cell.seq(&tape, &xs, Some(&lens), Some(init));
+    let fused_ops = tape.len() - before;
+    let before = tape.len();
+    let stepwise = unroll(cell, &tape, &xs, Some(&lens), Some(init));
+    let stepwise_ops = tape.len() - before;
+    assert!(
+        fused_ops < stepwise_ops,
+        "{name}: the sequence recorded {fused_ops} ops, the unroll {stepwise_ops}"
+    );
+    let (a, b) = (
+        Var::concat(&fused.outputs, 1),
+        Var::concat(&stepwise.outputs, 1),
+    );
+    let mut wrt = xs.clone();
+    wrt.push(init.h);
+    wrt.extend(init.c);
+    let weights = tape.constant(Tensor::rand_uniform(&a.shape(), -1.0, 1.0, &mut rng).unwrap());
+    fn last_cell<'t>(s: &State<'t, f64>) -> Var<'t, f64> {
+        s.c.map_or(s.h.sum_all() * 0.0, |c| c.sum_all())
+    }
+    let loss_a = (a * weights).sum_all() + fused.last.h.sum_all() + last_cell(&fused.last);
+    let loss_b = (b * weights).sum_all() + stepwise.last.h.sum_all() + last_cell(&stepwise.last);
+    let ga = tape.grad(&[loss_a], &wrt, false);
+    let gb = tape.grad(&[loss_b], &wrt, false);
+    let (pa, pb) = (loss_a.backward(), loss_b.backward());
+    let params: Vec<_> = cell.params().iter().map(|(_, p)| p.id()).collect();
+    let param_grads = params
+        .iter()
+        .map(|&id| (pa.get(id).unwrap().clone(), pb.get(id).unwrap().clone()));
+    let pairs = [(a.value(), b.value()), (loss_a.value(), loss_b.value())]
+        .into_iter()
+        .chain(ga.iter().zip(&gb).map(|(x, y)| (x.value(), y.value())))
+        .chain(param_grads);
+    for (k, (x, y)) in pairs.enumerate() {
+        assert_eq!(x.shape(), y.shape());
+        for (p, q) in x.data().iter().zip(y.data()) {
+            assert!((p - q).abs() < 1e-12, "{name}, value {k}: {p} vs {q}");
         }
     }
 }

@@ -85,6 +85,36 @@ fn unknown_labels_and_long_lines_are_refused_when_asked() {
 }
 
 #[test]
+fn the_limits_are_inclusive() {
+    // A line of exactly `max_line_bytes` is accepted; one byte more is not.
+    let options = TsvOptions {
+        max_line_bytes: 7,
+        max_bad_fraction: 1.0,
+        ..TsvOptions::default()
+    };
+    let (_, result) = parse(b"a\tseven\na\teight!\n", &options);
+    let data = result.unwrap();
+    assert_eq!(data.examples.len(), 1);
+    assert_eq!(data.skipped[0].problem, LineProblem::TooLong { bytes: 8 });
+    // Exactly the allowed fraction of bad lines (1 of 4 = 0.25) is accepted.
+    let options = TsvOptions {
+        max_bad_fraction: 0.25,
+        ..TsvOptions::default()
+    };
+    let (_, result) = parse(b"a\tx\na\ty\na\tz\nno tab\n", &options);
+    assert_eq!(result.unwrap().skipped.len(), 1);
+    let (_, result) = parse(b"a\tx\na\ty\nno tab\nno tab\n", &options);
+    assert!(matches!(
+        result,
+        Err(TsvError::TooManyBad {
+            bad: 2,
+            lines: 4,
+            ..
+        })
+    ));
+}
+
+#[test]
 fn a_mostly_broken_file_is_refused_with_file_line_and_reason() {
     let mut bytes = to_tsv(&vec![("a".into(), "x".into()); 95]);
     bytes.extend_from_slice(b"a x\n".repeat(5).as_slice());
