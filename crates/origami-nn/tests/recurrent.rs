@@ -1,10 +1,13 @@
 //! Recurrent semantics: the padding of a batch never changes a result
 //! (bit for bit), and a padded batch gives each sequence's results alone
 //! (to rounding: a batch of one takes other GEMM paths), for every cell,
-//! in both directions; names and shapes follow PyTorch.
+//! in both directions; names and shapes follow PyTorch; each fused
+//! sequence equals the unroll of its cell's step; `reverse_in_time` and
+//! the lengths `unroll` takes.
 
 use origami_nn::{
-    Activation, Cell, CellKind, Elman, Gru, Lstm, Params, Rnn, RnnConfig, State, unroll,
+    Activation, Cell, CellKind, Elman, Gru, Lstm, Params, Rnn, RnnConfig, State, reverse_in_time,
+    unroll,
 };
 use origami_tape::{Tape, Tensor, Var, check_close};
 use rand::SeedableRng;
@@ -255,4 +258,84 @@ fn compare_fused_with_unroll(name: &str, cell: &dyn Cell<f64>) {
             assert!((p - q).abs() < 1e-12, "{name}, value {k}: {p} vs {q}");
         }
     }
+}
+
+/// Step `t`, row `b` of `steps` steps of a `[batch, 1]` input holds
+/// `10·t + b`, so every row says where it came from.
+fn labelled_steps(tape: &Tape<f64>, steps: usize, batch: usize) -> Vec<Var<'_, f64>> {
+    (0..steps)
+        .map(|t| {
+            let rows = (0..batch).map(|b| (10 * t + b) as f64).collect();
+            tape.constant(Tensor::from_vec(&[batch, 1], rows).unwrap())
+        })
+        .collect()
+}
+
+#[test]
+fn reverse_in_time_reverses_each_sequence_within_its_length() {
+    let tape = Tape::new();
+    let xs = labelled_steps(&tape, 4, 3);
+    let rows = |vs: &[Var<'_, f64>]| -> Vec<Vec<f64>> {
+        vs.iter().map(|v| v.value().data().to_vec()).collect()
+    };
+    // Lengths 4, 1, 3: sequence 0 reads 30, 20, 10, 0; sequence 1 keeps
+    // its one step, then its padding (11, 21, 31) where it was; sequence 2
+    // reads 22, 12, 2, then its padding 32.
+    let reversed = reverse_in_time(&xs, Some(&[4, 1, 3]));
+    let want = [
+        [30.0, 1.0, 22.0],
+        [20.0, 11.0, 12.0],
+        [10.0, 21.0, 2.0],
+        [0.0, 31.0, 32.0],
+    ];
+    assert_eq!(rows(&reversed), want);
+    assert_eq!(
+        rows(&reverse_in_time(&reversed, Some(&[4, 1, 3]))),
+        rows(&xs)
+    );
+    // Every sequence shorter than the steps given.
+    let short = reverse_in_time(&xs, Some(&[2, 1, 3]));
+    let want = [
+        [10.0, 1.0, 22.0],
+        [0.0, 11.0, 12.0],
+        [20.0, 21.0, 2.0],
+        [30.0, 31.0, 32.0],
+    ];
+    assert_eq!(rows(&short), want);
+    // Full lengths, or none: the steps reversed.
+    let plain = rows(&xs.iter().rev().copied().collect::<Vec<_>>());
+    assert_eq!(rows(&reverse_in_time(&xs, Some(&[4, 4, 4]))), plain);
+    assert_eq!(rows(&reverse_in_time(&xs, None)), plain);
+}
+
+#[test]
+fn a_batch_that_ends_before_the_last_step_keeps_its_final_states() {
+    let cell = Lstm::<f64>::new(1, 2, &mut StdRng::seed_from_u64(6));
+    let tape = Tape::new();
+    let xs = labelled_steps(&tape, 4, 2);
+    let states = |steps: usize| unroll(&cell, &tape, &xs[..steps], Some(&[2, 1]), None).last;
+    let (all, first_two) = (states(4), states(2));
+    assert_eq!(all.h.value(), first_two.h.value());
+    assert_eq!(all.c.unwrap().value(), first_two.c.unwrap().value());
+}
+
+#[test]
+#[should_panic(expected = "unroll: 2 lengths for a batch of 3")]
+fn unroll_refuses_lengths_for_another_batch() {
+    let cell = Gru::<f64>::new(1, 2, &mut StdRng::seed_from_u64(6));
+    let tape = Tape::new();
+    unroll(
+        &cell,
+        &tape,
+        &labelled_steps(&tape, 2, 3),
+        Some(&[2, 2]),
+        None,
+    );
+}
+
+#[test]
+#[should_panic(expected = "unroll: sequence 1 has length 3 but only 2 steps were given")]
+fn reverse_in_time_refuses_lengths_past_the_steps() {
+    let tape = Tape::new();
+    reverse_in_time(&labelled_steps(&tape, 2, 2), Some(&[2, 3]));
 }
