@@ -1,11 +1,13 @@
 //! The curvature estimates: one-VJP samples of the Gauss–Newton diagonal
 //! average to the exact diagonal (for both losses, with logits far from 0
-//! too), and power iteration normalises its start, counts its products and
-//! stops when the Rayleigh quotient settles.
+//! too) and give each layer's mean, and power iteration normalises its
+//! start, counts its products and stops when the Rayleigh quotient
+//! settles.
 
 use origami_nn::{Activation, Init, Module, Params, Sequential, mlp};
 use origami_optim::{
-    OutputLoss, gauss_newton_diagonal_sample, gauss_newton_vector, loss_fn, top_eigenvalue,
+    OutputLoss, gauss_newton_diagonal_by_layer, gauss_newton_diagonal_sample, gauss_newton_vector,
+    loss_fn, top_eigenvalue,
 };
 use origami_tape::Tensor;
 use rand::SeedableRng;
@@ -83,6 +85,52 @@ fn diagonal_samples_average_to_the_gauss_newton_diagonal() {
         20_000,
     );
     assert_close(&exact, &mean, "cross-entropy");
+}
+
+#[test]
+fn the_diagonal_by_layer_is_each_layers_mean_of_the_sampled_diagonal() {
+    let target = Tensor::randn(&[6, 3], 0.0, 1.0, &mut StdRng::seed_from_u64(5)).unwrap();
+    let loss = OutputLoss::MeanSquared(target);
+    let model = net();
+    let x = inputs(1.0);
+    let outputs = loss_fn(|t, m: &Sequential<f64>| m.forward(t, t.constant(x.clone())));
+    let samples = 50;
+    let by_layer = gauss_newton_diagonal_by_layer(
+        &outputs,
+        &loss,
+        &model,
+        samples,
+        &mut StdRng::seed_from_u64(4),
+    );
+    // The same samples by hand: `[3, 4, 3]` has layer "0." (12 weights,
+    // 4 biases) and layer "2." (12 weights, 3 biases).
+    let mut rng = StdRng::seed_from_u64(4);
+    let mut mean = vec![0.0; model.num_scalars()];
+    for _ in 0..samples {
+        let sample = gauss_newton_diagonal_sample(&outputs, &loss, &model, &mut rng);
+        mean.iter_mut()
+            .zip(sample)
+            .for_each(|(m, s)| *m += s / samples as f64);
+    }
+    let layer_mean = |range: std::ops::Range<usize>| {
+        mean[range.clone()].iter().sum::<f64>() / range.len() as f64
+    };
+    let want = [("0.", layer_mean(0..16)), ("2.", layer_mean(16..31))];
+    assert_eq!(by_layer.len(), 2);
+    for ((name, got), (want_name, want)) in by_layer.iter().zip(want) {
+        assert_eq!(name, want_name);
+        assert!(
+            (got - want).abs() <= 1e-12 * want.abs(),
+            "{name}: {got} against {want}"
+        );
+        assert!(*got > 0.0, "{name}: a Gauss–Newton diagonal is positive");
+    }
+    // No samples asked for: one is taken.
+    let none =
+        gauss_newton_diagonal_by_layer(&outputs, &loss, &model, 0, &mut StdRng::seed_from_u64(4));
+    let one =
+        gauss_newton_diagonal_by_layer(&outputs, &loss, &model, 1, &mut StdRng::seed_from_u64(4));
+    assert_eq!(none, one);
 }
 
 /// Logits in the hundreds: the softmax inside the sampler must subtract
