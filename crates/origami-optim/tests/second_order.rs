@@ -479,6 +479,24 @@ fn per_layer_curvature_sets_per_layer_rates() {
 }
 
 #[test]
+fn layers_without_positive_curvature_keep_the_base_rate() {
+    let eigen = |value: f64| origami_optim::Eigen {
+        value,
+        vector: vec![1.0],
+        iterations: 1,
+    };
+    let layers = [
+        ("0.".to_string(), eigen(0.0)),
+        ("2.".to_string(), eigen(-3.0)),
+        ("4.".to_string(), eigen(4.0)),
+    ];
+    let groups = origami_optim::Groups::from_curvature(&layers, 0.1, 0.0);
+    assert_eq!(groups.of("0.weight").lr_scale, 1.0);
+    assert_eq!(groups.of("2.bias").lr_scale, 1.0);
+    assert!((groups.of("4.weight").lr_scale - 2.5).abs() < 1e-12);
+}
+
+#[test]
 fn optimizer_state_files_round_trip_and_name_the_method() {
     let dir = std::env::temp_dir().join(format!("origami-optim-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
