@@ -188,10 +188,16 @@ impl<T: Float, M: Params<T>> Optimizer<T, M> for Lbfgs {
                 x.iter_mut()
                     .zip(&d)
                     .for_each(|(x, d)| *x += self.step_size * d);
-                let (f, grad) = evaluate(model, &x)?;
-                loss = f;
-                g = grad;
-                1
+                // As in PyTorch, the last iteration leaves the point it
+                // moved to unevaluated: the next `step` starts there.
+                if iter == self.max_iter {
+                    0
+                } else {
+                    let (f, grad) = evaluate(model, &x)?;
+                    loss = f;
+                    g = grad;
+                    1
+                }
             };
             if let Some(e) = failure.take() {
                 return Err(e);

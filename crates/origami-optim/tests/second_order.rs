@@ -1,7 +1,8 @@
 //! Second-order tools on problems with known answers: quadratics (exact
 //! top eigenvalue, the four gradient-descent regimes around η_opt, CG in
-//! at most n steps), Rosenbrock for L-BFGS (against PyTorch's counts), and
-//! Gauss–Newton products and diagonals against an explicit Jacobian.
+//! at most n steps), Rosenbrock for L-BFGS (against PyTorch's path, with
+//! and without the line search), and Gauss–Newton products and diagonals
+//! against an explicit Jacobian.
 
 use origami_nn::{Activation, Init, Module, Param, Params, impl_params, mlp};
 use origami_optim::{
@@ -321,6 +322,77 @@ fn lbfgs_solves_rosenbrock() {
     );
     for (got, want) in x.iter().zip([1.000000003286, 1.000000005841]) {
         assert!((got - want).abs() < 2e-12, "{x:?}");
+    }
+}
+
+#[test]
+fn lbfgs_without_a_line_search_follows_pytorch() {
+    // PyTorch (scripts/lbfgs_rosenbrock.py): `LBFGS(lr=1, max_iter=20)`
+    // without a line search, three step calls from (-1.2, 1): 20, 40 and
+    // 60 iterations, as many evaluations (the last iteration of a call does
+    // not evaluate), ending at these points. The paths agree to 4e-13
+    // after the first call; rounding differences (an ulp here and there:
+    // PyTorch's kernels fuse some multiply-adds) grow tenfold per call
+    // along Rosenbrock's valley, hence the widening bounds.
+    let pytorch = [
+        (
+            20,
+            [-3.929_095_248_880_504e-1, 1.469_680_848_935_159_6e-1],
+            1e-12,
+        ),
+        (
+            40,
+            [2.404_031_472_325_156_3e-1, 5.297_048_748_520_57e-2],
+            1e-10,
+        ),
+        (60, [9.998_033_259_127_6e-1, 9.996_078_455_480_785e-1], 2e-9),
+    ];
+    let mut m = point(&[-1.2, 1.0]);
+    let mut opt = Lbfgs::new(1.0);
+    opt.line_search = false;
+    for (count, want, bound) in pytorch {
+        opt.step(&mut m, &mut |m| {
+            let tape = Tape::new();
+            let l = rosenbrock(&tape, m);
+            Ok(Evaluation::new(l.value().item(), l.backward()))
+        })
+        .unwrap();
+        assert_eq!((opt.iterations, opt.evaluations), (count, count));
+        let x = flatten_params(&m);
+        for (got, want) in x.iter().zip(want) {
+            assert!((got - want).abs() < bound, "after {count}: {x:?}");
+        }
+    }
+}
+
+#[test]
+fn a_coarse_tolerance_stops_lbfgs_as_in_pytorch() {
+    // PyTorch (scripts/lbfgs_rosenbrock.py): one step with the strong-Wolfe
+    // line search and `tolerance_change` 0.1 or 0.01: the loss changes
+    // by less after two iterations.
+    let pytorch = [
+        (0.1, (2, 3), [-1.024_531_930_346_033, 1.071_619_620_266_925]),
+        (
+            0.01,
+            (2, 4),
+            [-1.028_456_574_556_235, 1.068_187_455_748_677],
+        ),
+    ];
+    for (tolerance, counts, want) in pytorch {
+        let mut m = point(&[-1.2, 1.0]);
+        let mut opt = Lbfgs::new(1.0);
+        opt.tolerance_change = tolerance;
+        opt.step(&mut m, &mut |m| {
+            let tape = Tape::new();
+            let l = rosenbrock(&tape, m);
+            Ok(Evaluation::new(l.value().item(), l.backward()))
+        })
+        .unwrap();
+        assert_eq!((opt.iterations, opt.evaluations), counts, "{tolerance}");
+        let x = flatten_params(&m);
+        for (got, want) in x.iter().zip(want) {
+            assert!((got - want).abs() < 1e-13, "{tolerance}: {x:?}");
+        }
     }
 }
 
