@@ -36,11 +36,9 @@ impl Default for WolfeSettings {
 fn cubic_minimum(x1: f64, f1: f64, g1: f64, x2: f64, f2: f64, g2: f64, bounds: (f64, f64)) -> f64 {
     let (lo, hi) = bounds;
     let d1 = g1 + g2 - 3.0 * (f1 - f2) / (x1 - x2);
-    let d2_square = d1 * d1 - g1 * g2;
-    if d2_square < 0.0 || !d2_square.is_finite() {
-        return (lo + hi) / 2.0;
-    }
-    let d2 = d2_square.sqrt();
+    // Without a minimum `d1² − g1·g2` is negative and its root NaN; that,
+    // like any other non-finite step, ends at the midpoint below.
+    let d2 = (d1 * d1 - g1 * g2).sqrt();
     let t = if x1 <= x2 {
         x2 - (x2 - x1) * ((g2 + d2 - d1) / (g2 - g1 + 2.0 * d2))
     } else {
@@ -186,4 +184,52 @@ pub fn strong_wolfe(
     }
     let best = bracket.swap_remove(if bracket.len() == 1 { 0 } else { low });
     (best.t, best.f, best.g, evals)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cubic_minimum;
+
+    /// `f(t) = 2t³ − 3t² − 12t + 5`: `f'(t) = 6(t − 2)(t + 1)`, so its
+    /// local minimum is at `t = 2`.
+    fn cubic(t: f64) -> (f64, f64, f64) {
+        (
+            t,
+            ((2.0 * t - 3.0) * t - 12.0) * t + 5.0,
+            6.0 * (t - 2.0) * (t + 1.0),
+        )
+    }
+
+    fn through(a: (f64, f64, f64), b: (f64, f64, f64), bounds: (f64, f64)) -> f64 {
+        cubic_minimum(a.0, a.1, a.2, b.0, b.1, b.2, bounds)
+    }
+
+    #[test]
+    fn the_cubic_through_two_points_is_minimised_exactly() {
+        // Two points and slopes of a cubic determine it: its minimum comes
+        // back, whichever point is given first.
+        let bounds = (-10.0, 10.0);
+        for (a, b) in [(0.0, 3.0), (3.0, 0.0), (0.5, 2.5), (1.9, 4.0)] {
+            let t = through(cubic(a), cubic(b), bounds);
+            assert!((t - 2.0).abs() < 1e-12, "from {a} and {b}: {t}");
+        }
+        // A quadratic is a cubic too: (t − 0.7)².
+        let quadratic = |t: f64| (t, (t - 0.7) * (t - 0.7), 2.0 * (t - 0.7));
+        let t = through(quadratic(0.0), quadratic(2.0), bounds);
+        assert!((t - 0.7).abs() < 1e-12, "{t}");
+    }
+
+    #[test]
+    fn the_minimum_is_clamped_and_its_absence_gives_the_midpoint() {
+        assert_eq!(through(cubic(0.0), cubic(3.0), (0.5, 1.5)), 1.5);
+        assert_eq!(through(cubic(0.0), cubic(3.0), (2.5, 3.0)), 2.5);
+        // t³ + t rises everywhere: no minimum.
+        let rising = |t: f64| (t, t * t * t + t, 3.0 * t * t + 1.0);
+        assert_eq!(through(rising(-1.0), rising(1.0), (0.0, 0.5)), 0.25);
+        // Flat between two equal losses: 0/0, the midpoint.
+        assert_eq!(through((0.0, 1.0, 0.0), (2.0, 1.0, 0.0), (0.0, 1.0)), 0.5);
+        // A loss that is not a number: the midpoint too.
+        let (x, _, g) = cubic(3.0);
+        assert_eq!(through(cubic(0.0), (x, f64::NAN, g), (1.0, 2.0)), 1.5);
+    }
 }
