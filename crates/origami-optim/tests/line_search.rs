@@ -1,0 +1,55 @@
+//! The strong-Wolfe line search against PyTorch's (`_strong_wolfe`, the
+//! search its L-BFGS runs), step for step: 300 searches on Rosenbrock from
+//! five points along two descent directions each, starting steps from far
+//! too short (the bracketing phase grows them) to far too long (the zoom
+//! shrinks them), three evaluation budgets and two bracket tolerances.
+//! `scripts/strong_wolfe_cases.py` wrote PyTorch's results to
+//! `fixtures/strong_wolfe.tsv`.
+
+use origami_optim::{WolfeSettings, strong_wolfe};
+
+/// Rosenbrock's loss and gradient at `x + t·d`.
+fn rosenbrock(x: [f64; 2], d: [f64; 2], t: f64) -> (f64, Vec<f64>) {
+    let (a, b) = (x[0] + t * d[0], x[1] + t * d[1]);
+    let valley = b - a * a;
+    let f = (1.0 - a) * (1.0 - a) + 100.0 * valley * valley;
+    (
+        f,
+        vec![-2.0 * (1.0 - a) - 400.0 * a * valley, 200.0 * valley],
+    )
+}
+
+/// Equal to 1e-10 of the larger magnitude (PyTorch's autograd and the
+/// closed-form gradient above round a few ulps apart).
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-10 * a.abs().max(b.abs()).max(1e-300)
+}
+
+#[test]
+fn each_search_takes_pytorchs_steps() {
+    let table = include_str!("fixtures/strong_wolfe.tsv");
+    let mut cases = 0;
+    for line in table.lines().skip(1) {
+        let v: Vec<f64> = line.split('\t').map(|s| s.parse().unwrap()).collect();
+        let (x, d) = ([v[0], v[1]], [v[2], v[3]]);
+        let (start, tolerance, budget) = (v[4], v[5], v[6] as usize);
+        let (want_t, want_f, want_evals) = (v[7], v[8], v[9] as usize);
+        let (f0, g0) = rosenbrock(x, d, 0.0);
+        let gtd0 = g0[0] * d[0] + g0[1] * d[1];
+        let settings = WolfeSettings {
+            tolerance_change: tolerance,
+            max_evals: budget,
+            ..WolfeSettings::default()
+        };
+        let probe = |t: f64| rosenbrock(x, d, t);
+        let (t, f, g, evals) = strong_wolfe(probe, &d, start, f0, &g0, gtd0, settings);
+        let case =
+            format!("from {x:?} along {d:?}, step {start}, tolerance {tolerance}, budget {budget}");
+        assert_eq!(evals, want_evals, "{case}: evaluations");
+        assert!(close(t, want_t), "{case}: step {t}, PyTorch {want_t}");
+        assert!(close(f, want_f), "{case}: loss {f}, PyTorch {want_f}");
+        assert_eq!(g, rosenbrock(x, d, t).1, "{case}: the gradient at the step");
+        cases += 1;
+    }
+    assert_eq!(cases, 300);
+}
