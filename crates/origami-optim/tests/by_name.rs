@@ -1,6 +1,7 @@
 //! Methods chosen at run time: every name `by_name` knows builds its
 //! method, a boxed method trains exactly as the concrete one does, and its
-//! state resumes a run bit for bit through the box.
+//! state resumes a run bit for bit through the box; every method refuses
+//! a loss that is not finite, and a saved step count must be whole.
 
 use origami_nn::{Activation, Init, Module, Params, Sequential, mlp};
 use origami_optim::{
@@ -212,6 +213,54 @@ fn names_rates_and_step_counts_are_what_a_checkpoint_reads() {
             step.map(|(_, v)| *v),
             Some(count),
             "{name}: {key} after three steps"
+        );
+    }
+}
+
+#[test]
+fn a_loss_that_is_not_finite_is_refused_and_changes_nothing() {
+    for name in METHOD_NAMES {
+        for bad in [f64::NAN, f64::INFINITY] {
+            let mut model = net();
+            let before: Vec<Vec<f64>> = model
+                .params()
+                .iter()
+                .map(|(_, p)| p.value().data().to_vec())
+                .collect();
+            let mut opt = by_name::<f64, Net>(name, rate(name)).unwrap();
+            let err = opt
+                .step(&mut model, &mut |m| {
+                    let tape = Tape::new();
+                    let (x, y) = data();
+                    let loss = m
+                        .forward(&tape, tape.constant(x))
+                        .cross_entropy(&y, Reduction::Mean);
+                    Ok(Evaluation::new(bad, loss.backward()))
+                })
+                .unwrap_err();
+            assert!(matches!(err, OptimError::NonFinite { .. }), "{name}: {err}");
+            let after: Vec<Vec<f64>> = model
+                .params()
+                .iter()
+                .map(|(_, p)| p.value().data().to_vec())
+                .collect();
+            assert_eq!(after, before, "{name}: the model changed");
+        }
+    }
+}
+
+#[test]
+fn a_step_count_that_is_not_a_whole_number_is_refused() {
+    for step in [-1.0, 1.5, f64::NAN] {
+        let mut adam = Adam::<f64>::new(0.1);
+        let state = origami_optim::OptimState {
+            tensors: Vec::new(),
+            scalars: vec![("step".to_string(), step)],
+        };
+        let err = origami_optim::Method::load_state(&mut adam, state).unwrap_err();
+        assert!(
+            err.to_string().contains("is not a whole number"),
+            "{step}: {err}"
         );
     }
 }
