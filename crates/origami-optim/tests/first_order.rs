@@ -1,11 +1,13 @@
 //! First-order updates equal their closed-form recurrences (proptest over
 //! random parameters, gradients, hyperparameters and a per-group rate
-//! scale, several steps); a
+//! scale, several steps; SDLM's recurrence; Nesterov's requirements); a
 //! parameter without a gradient is an error naming it; state round-trips
 //! so training resumes exactly.
 
 use origami_nn::{Dense, Params};
-use origami_optim::{Adam, FirstOrder, Group, Groups, Method, OptimError, Sgd, clip_grad_norm};
+use origami_optim::{
+    Adam, FirstOrder, Group, Groups, Method, OptimError, Sdlm, Sgd, clip_grad_norm,
+};
 use origami_tape::{Grads, Tape, Tensor, check_close};
 use proptest::prelude::*;
 use rand::SeedableRng;
@@ -122,6 +124,51 @@ proptest! {
             assert_close(want, &p)?;
         }
     }
+}
+
+/// SDLM (LeCun et al. 1998): the curvature estimate is the first sample,
+/// then an average with factor γ; each weight moves by `lr/(μ + h)·g`.
+#[test]
+fn sdlm_follows_its_recurrence() {
+    let (lr, mu, gamma) = (0.3, 0.5, 0.2);
+    let mut opt = Sdlm::<f64>::new(lr, mu, gamma);
+    let mut layer = Dense::<f64>::new(3, 2, &mut StdRng::seed_from_u64(8));
+    let mut rng = StdRng::seed_from_u64(9);
+    let mut w = flat(&layer);
+    let mut h = vec![0.0; w.len()];
+    for step in 0..4 {
+        let draw = |shape: &[usize], lo: f64, rng: &mut StdRng| {
+            Tensor::rand_uniform(shape, lo, 1.0, rng).unwrap()
+        };
+        let (gw, gb) = (draw(&[2, 3], -1.0, &mut rng), draw(&[2], -1.0, &mut rng));
+        let (hw, hb) = (draw(&[2, 3], 0.0, &mut rng), draw(&[2], 0.0, &mut rng));
+        let (grads, curvature) = (grads_of(&layer, &gw, &gb), grads_of(&layer, &hw, &hb));
+        opt.update(&mut layer, &grads, &curvature).unwrap();
+        let g: Vec<f64> = gw.data().iter().chain(gb.data()).copied().collect();
+        let e: Vec<f64> = hw.data().iter().chain(hb.data()).copied().collect();
+        for i in 0..w.len() {
+            h[i] = if step == 0 {
+                e[i]
+            } else {
+                (1.0 - gamma) * h[i] + gamma * e[i]
+            };
+            w[i] -= lr / (mu + h[i]) * g[i];
+        }
+        check_close(&flat(&layer), &w, 1e-14).unwrap();
+    }
+}
+
+#[test]
+fn nesterov_needs_momentum_and_no_dampening() {
+    let mut layer = Dense::<f64>::new(3, 2, &mut StdRng::seed_from_u64(4));
+    let zeros = grads_of(&layer, &Tensor::zeros(&[2, 3]), &Tensor::zeros(&[2]));
+    for (momentum, dampening) in [(0.0, 0.0), (0.9, 0.1), (0.0, 0.1)] {
+        let mut opt = Sgd::nesterov(0.1, 0.9);
+        (opt.momentum, opt.dampening) = (momentum, dampening);
+        let err = opt.update(&mut layer, &zeros).unwrap_err();
+        assert!(err.to_string().contains("Nesterov momentum needs"), "{err}");
+    }
+    Sgd::nesterov(0.1, 0.9).update(&mut layer, &zeros).unwrap();
 }
 
 /// `Adam::adamw` decays every parameter by itself, without groups given:
