@@ -327,40 +327,49 @@ fn lbfgs_solves_rosenbrock() {
 
 #[test]
 fn lbfgs_without_a_line_search_follows_pytorch() {
-    // PyTorch (scripts/lbfgs_rosenbrock.py): `LBFGS(lr=1, max_iter=20)`
-    // without a line search, three step calls from (-1.2, 1): 20, 40 and
-    // 60 iterations, as many evaluations (the last iteration of a call does
-    // not evaluate), ending at these points. The paths agree to 4e-13
-    // after the first call; rounding differences (an ulp here and there:
-    // PyTorch's kernels fuse some multiply-adds) grow tenfold per call
-    // along Rosenbrock's valley, hence the widening bounds.
-    let pytorch = [
+    // PyTorch (scripts/lbfgs_rosenbrock.py): `LBFGS(lr, max_iter=20)`
+    // without a line search, three step calls from (-1.2, 1), for lr 1 and
+    // 0.5: 20, 40 and 60 iterations, as many evaluations (the last
+    // iteration of a call does not evaluate), ending at these points. The
+    // paths agree to 4e-13 after the first call; rounding differences (an
+    // ulp here and there: PyTorch's kernels fuse some multiply-adds) grow
+    // about tenfold per call along Rosenbrock's valley, hence the widening
+    // bounds.
+    let calls = [(20, 1e-12), (40, 1e-10), (60, 2e-9)];
+    let pytorch: [(f64, [[f64; 2]; 3]); 2] = [
         (
-            20,
-            [-3.929_095_248_880_504e-1, 1.469_680_848_935_159_6e-1],
-            1e-12,
+            1.0,
+            [
+                [-3.929_095_248_880_504e-1, 1.469_680_848_935_159_6e-1],
+                [2.404_031_472_325_156_3e-1, 5.297_048_748_520_57e-2],
+                [9.998_033_259_127_6e-1, 9.996_078_455_480_785e-1],
+            ],
         ),
         (
-            40,
-            [2.404_031_472_325_156_3e-1, 5.297_048_748_520_57e-2],
-            1e-10,
+            0.5,
+            [
+                [-6.274_488_003_693_928e-1, 3.654_439_410_143_084e-1],
+                [6.362_944_338_168_833e-1, 3.994_190_004_641_863e-1],
+                [9.999_458_371_527_927e-1, 9.998_885_689_467_901e-1],
+            ],
         ),
-        (60, [9.998_033_259_127_6e-1, 9.996_078_455_480_785e-1], 2e-9),
     ];
-    let mut m = point(&[-1.2, 1.0]);
-    let mut opt = Lbfgs::new(1.0);
-    opt.line_search = false;
-    for (count, want, bound) in pytorch {
-        opt.step(&mut m, &mut |m| {
-            let tape = Tape::new();
-            let l = rosenbrock(&tape, m);
-            Ok(Evaluation::new(l.value().item(), l.backward()))
-        })
-        .unwrap();
-        assert_eq!((opt.iterations, opt.evaluations), (count, count));
-        let x = flatten_params(&m);
-        for (got, want) in x.iter().zip(want) {
-            assert!((got - want).abs() < bound, "after {count}: {x:?}");
+    for (lr, points) in pytorch {
+        let mut m = point(&[-1.2, 1.0]);
+        let mut opt = Lbfgs::new(lr);
+        opt.line_search = false;
+        for ((count, bound), want) in calls.into_iter().zip(points) {
+            opt.step(&mut m, &mut |m| {
+                let tape = Tape::new();
+                let l = rosenbrock(&tape, m);
+                Ok(Evaluation::new(l.value().item(), l.backward()))
+            })
+            .unwrap();
+            assert_eq!((opt.iterations, opt.evaluations), (count, count), "lr {lr}");
+            let x = flatten_params(&m);
+            for (got, want) in x.iter().zip(want) {
+                assert!((got - want).abs() < bound, "lr {lr}, after {count}: {x:?}");
+            }
         }
     }
 }
