@@ -174,8 +174,10 @@ impl<T: Float, M: Params<T>> Optimizer<T, M> for Lbfgs {
                         (f64::INFINITY, vec![0.0; at.len()])
                     })
                 };
+                // PyTorch's settings: the search's own bracket tolerance,
+                // and the evaluations this step has left.
                 let settings = WolfeSettings {
-                    tolerance_change: self.tolerance_change,
+                    max_evals: self.max_eval.saturating_sub(evals),
                     ..WolfeSettings::default()
                 };
                 let (t, f, grad, used) =
