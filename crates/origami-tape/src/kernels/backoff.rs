@@ -118,4 +118,15 @@ mod tests {
         assert_eq!(skipped, 4, "a success resets the pause");
         assert_eq!(backoff.threads(1), 1);
     }
+
+    #[test]
+    fn calls_that_want_one_thread_leave_the_pause_alone() {
+        let backoff = ThreadBackoff::new();
+        backoff.record(ms(10), ms(10));
+        for _ in 0..10 {
+            assert_eq!(backoff.threads(1), 1);
+        }
+        let skipped = std::iter::from_fn(|| (backoff.threads(2) == 1).then_some(())).count();
+        assert_eq!(skipped, 4, "single-thread calls used up the pause");
+    }
 }
