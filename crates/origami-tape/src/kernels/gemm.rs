@@ -18,7 +18,7 @@ use std::cell::Cell;
 use std::mem::MaybeUninit;
 use std::ops::Range;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::backoff::ThreadBackoff;
 use super::narrow;
@@ -58,17 +58,16 @@ pub fn set_threads(n: usize) {
 /// How many threads a matrix product started on the calling thread may
 /// use: the count set by [`set_threads`], or 1 inside [`single_threaded`].
 pub fn threads() -> usize {
-    if ONE_THREAD_HERE.get() {
-        1
-    } else {
-        THREADS.load(Ordering::Relaxed)
-    }
+    THREADS_HERE
+        .get()
+        .unwrap_or_else(|| THREADS.load(Ordering::Relaxed))
 }
 
 thread_local! {
-    /// Set while this thread runs one part of work that is already spread
-    /// over threads.
-    static ONE_THREAD_HERE: Cell<bool> = const { Cell::new(false) };
+    /// The threads this thread's products use, where fixed for this
+    /// thread alone: 1 while it runs one part of work that is already
+    /// spread over threads; in the tests, an exact count (no backing off).
+    static THREADS_HERE: Cell<Option<usize>> = const { Cell::new(None) };
 }
 
 /// Runs `f` with every matrix product on the calling thread, whatever
@@ -85,13 +84,13 @@ thread_local! {
 /// ```
 pub fn single_threaded<R>(f: impl FnOnce() -> R) -> R {
     /// Restores the previous setting, also when `f` panics.
-    struct Restore(bool);
+    struct Restore(Option<usize>);
     impl Drop for Restore {
         fn drop(&mut self) {
-            ONE_THREAD_HERE.set(self.0);
+            THREADS_HERE.set(self.0);
         }
     }
-    let _restore = Restore(ONE_THREAD_HERE.replace(true));
+    let _restore = Restore(THREADS_HERE.replace(Some(1)));
     f()
 }
 
@@ -235,52 +234,71 @@ pub(crate) fn matmul_uninit<T: GemmScalar>(
         }
     };
     let big = batch * m * n * k >= PARALLEL_MIN_WORK && m.max(n) >= 32;
-    let threads = if big { BACKOFF.threads(threads()) } else { 1 };
+    let threads = match (big, THREADS_HERE.get()) {
+        (false, _) => 1,
+        (true, Some(fixed)) => fixed,
+        (true, None) => BACKOFF.threads(threads()),
+    };
     if threads > 1 {
-        // Each chunk packs its own slice of one operand and all of the
-        // other, so cut the dimension whose uncut operand is smaller: rows
-        // of C (B is repeated) when n < m, columns (A is repeated) else.
-        // Chunks are whole 16-wide micro-panels, two per thread.
-        let by_rows = n < m;
-        let extent = if by_rows { m } else { n };
-        let width = extent.div_ceil(2 * threads).next_multiple_of(16);
-        let per_product = extent.div_ceil(width);
-        let chunks = batch * per_product;
-        let next = AtomicUsize::new(0);
-        // Runs chunks until none is left; returns how many it ran.
-        let work = || {
-            let mut done = 0;
-            loop {
-                let c = next.fetch_add(1, Ordering::Relaxed);
-                if c >= chunks {
-                    return done;
-                }
-                let start = (c % per_product) * width;
-                let part = start..(start + width).min(extent);
-                if by_rows {
-                    block(c / per_product, part, 0..n);
-                } else {
-                    block(c / per_product, 0..m, part);
-                }
-                done += 1;
-            }
-        };
-        let start = Instant::now();
-        let (own, own_time) = std::thread::scope(|scope| {
-            for _ in 1..threads {
-                scope.spawn(work);
-            }
-            let own = work();
-            (own, start.elapsed())
-        });
-        if own > 0 {
-            BACKOFF.record(start.elapsed(), own_time / own as u32 * chunks as u32);
+        if let Some((elapsed, alone)) = in_chunks(threads, batch, m, n, &block) {
+            BACKOFF.record(elapsed, alone);
         }
     } else {
         for i in 0..batch {
             block(i, 0..m, 0..n);
         }
     }
+}
+
+/// Calls `block(i, rows, cols)` for rectangles that together cover each
+/// of `batch` `m×n` products exactly once, on `threads` threads (the
+/// caller's among them). Returns how long that took and how long the
+/// caller's thread alone would have taken at its own pace, or `None` if
+/// the caller ran no rectangle (its pace is then unknown).
+fn in_chunks(
+    threads: usize,
+    batch: usize,
+    m: usize,
+    n: usize,
+    block: &(impl Fn(usize, Range<usize>, Range<usize>) + Sync),
+) -> Option<(Duration, Duration)> {
+    // Each chunk packs its own slice of one operand and all of the other,
+    // so cut the dimension whose uncut operand is smaller: rows of C (B is
+    // repeated) when n < m, columns (A is repeated) else. Chunks are whole
+    // 16-wide micro-panels, two per thread.
+    let by_rows = n < m;
+    let extent = if by_rows { m } else { n };
+    let width = extent.div_ceil(2 * threads).next_multiple_of(16);
+    let per_product = extent.div_ceil(width);
+    let chunks = batch * per_product;
+    let next = AtomicUsize::new(0);
+    // Runs chunks until none is left; returns how many it ran.
+    let work = || {
+        let mut done = 0;
+        loop {
+            let c = next.fetch_add(1, Ordering::Relaxed);
+            if c >= chunks {
+                return done;
+            }
+            let start = (c % per_product) * width;
+            let part = start..(start + width).min(extent);
+            if by_rows {
+                block(c / per_product, part, 0..n);
+            } else {
+                block(c / per_product, 0..m, part);
+            }
+            done += 1;
+        }
+    };
+    let start = Instant::now();
+    let (own, own_time) = std::thread::scope(|scope| {
+        for _ in 1..threads {
+            scope.spawn(work);
+        }
+        let own = work();
+        (own, start.elapsed())
+    });
+    (own > 0).then(|| (start.elapsed(), own_time / own as u32 * chunks as u32))
 }
 
 /// One product `C = op(A)·op(B)` (or `C += op(A)·op(B)` when `accumulate`)
@@ -349,6 +367,7 @@ mod tests {
 
     use super::*;
     use crate::float::Float;
+    use crate::kernels::isa::{capped, runnable};
     use crate::ops::matmul::matmul_new;
 
     fn naive(m: usize, k: usize, n: usize, a: &[f64], ta: bool, b: &[f64], tb: bool) -> Vec<f64> {
@@ -419,32 +438,81 @@ mod tests {
             let a: Vec<f32> = (0..2 * m * k).map(|i| (i % 13) as f32 - 6.0).collect();
             let b: Vec<f32> = (0..2 * k * n).map(|i| (i % 7) as f32 - 3.0).collect();
             let one = matmul_new(2, m, k, n, &a, ta, &b, tb);
-            set_threads(3);
+            // Exactly three threads: a process-wide count could back off.
+            THREADS_HERE.set(Some(3));
             let three = matmul_new(2, m, k, n, &a, ta, &b, tb);
-            set_threads(1);
+            THREADS_HERE.set(None);
             assert_eq!(one, three, "ta={ta} tb={tb}");
         }
     }
 
     #[test]
     fn batched_blocks_are_independent_products() {
-        // The second shape takes `A·Bᵀ`'s swapped route.
-        for (m, k, n) in [(3, 4, 5), (16, 128, 512)] {
+        // Under the baseline cap the narrow kernel declines, so the first
+        // two shapes reach `gemm` one block at a time; the third takes
+        // `A·Bᵀ`'s swapped route.
+        for (m, k, n) in [(3, 4, 5), (9, 6, 20), (16, 128, 512)] {
             if cfg!(miri) && m * k * n > MIRI_WORK {
                 continue;
             }
-            let a: Vec<f64> = (0..2 * m * k).map(|i| (i % 7) as f64 - 3.0).collect();
-            let b: Vec<f64> = (0..2 * k * n).map(|i| (i % 5) as f64 - 2.0).collect();
-            let both = matmul_new(2, m, k, n, &a, false, &b, true);
-            for i in 0..2 {
-                let a_i = &a[i * m * k..(i + 1) * m * k];
-                let b_i = &b[i * k * n..(i + 1) * k * n];
-                assert_eq!(
-                    both[i * m * n..(i + 1) * m * n],
-                    naive(m, k, n, a_i, false, b_i, true),
-                    "{m}x{k}x{n}"
-                );
+            let a: Vec<f64> = (0..3 * m * k).map(|i| (i % 7) as f64 - 3.0).collect();
+            let b: Vec<f64> = (0..3 * k * n).map(|i| (i % 5) as f64 - 2.0).collect();
+            for (isa, ta, tb) in runnable().into_iter().flat_map(|isa| {
+                [
+                    (isa, false, false),
+                    (isa, true, false),
+                    (isa, false, true),
+                    (isa, true, true),
+                ]
+            }) {
+                let all = capped(isa, || matmul_new(3, m, k, n, &a, ta, &b, tb));
+                for i in 0..3 {
+                    let a_i = &a[i * m * k..(i + 1) * m * k];
+                    let b_i = &b[i * k * n..(i + 1) * k * n];
+                    assert_eq!(
+                        all[i * m * n..(i + 1) * m * n],
+                        naive(m, k, n, a_i, ta, b_i, tb),
+                        "{m}x{k}x{n} product {i}, ta={ta} tb={tb}, {isa:?}"
+                    );
+                }
             }
+        }
+    }
+
+    #[test]
+    fn chunks_cover_each_product_once_cutting_its_longer_side() {
+        // (threads, batch, m, n, chunk width): the width is the smallest
+        // multiple of 16 that gives each thread at most two chunks.
+        for (threads, batch, m, n, width) in [
+            (2, 1, 512, 8, 128),
+            (3, 2, 512, 40, 96),
+            (3, 1, 20, 700, 128),
+            (5, 3, 33, 33, 16),
+            (2, 2, 100, 101, 32),
+        ] {
+            let seen = std::sync::Mutex::new(Vec::new());
+            in_chunks(threads, batch, m, n, &|i, rows, cols| {
+                seen.lock().unwrap().push((i, rows, cols))
+            });
+            let mut covered = vec![0; batch * m * n];
+            let case = format!("{threads} threads, {batch}×{m}×{n}");
+            for (i, rows, cols) in seen.into_inner().unwrap() {
+                let (cut, whole, side) = if n < m {
+                    (&rows, &cols, n)
+                } else {
+                    (&cols, &rows, m)
+                };
+                assert_eq!(*whole, 0..side, "{case}: only the longer side is cut");
+                assert_eq!(cut.start % width, 0, "{case}: {cut:?}");
+                let extent = m.max(n);
+                assert_eq!(cut.end, (cut.start + width).min(extent), "{case}: {cut:?}");
+                for r in rows {
+                    for c in cols.clone() {
+                        covered[i * m * n + r * n + c] += 1;
+                    }
+                }
+            }
+            assert!(covered.iter().all(|&c| c == 1), "{case}: {covered:?}");
         }
     }
 
