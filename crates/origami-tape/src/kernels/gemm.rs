@@ -310,6 +310,13 @@ mod tests {
             let twice: Vec<f64> = want.iter().map(|x| 2.0 * x).collect();
             assert_eq!(c, twice, "accumulate ta={ta} tb={tb}");
         }
+        // An empty inner dimension: C = 0, or C += 0.
+        let mut c = vec![f64::NAN; m * n];
+        matmul_into(m, 0, n, &[], false, &[], false, &mut c, false);
+        assert_eq!(c, vec![0.0; m * n]);
+        let mut c = vec![1.5; m * n];
+        matmul_into(m, 0, n, &[], false, &[], false, &mut c, true);
+        assert_eq!(c, vec![1.5; m * n]);
     }
 
     #[test]
