@@ -33,6 +33,18 @@ const FLIP_MIN_WORK: usize = if cfg!(miri) { 1 << 9 } else { 1 << 20 };
 /// starting a thread costs about as much as 10⁶ multiply-adds.
 const PARALLEL_MIN_WORK: usize = if cfg!(miri) { 1 << 11 } else { 1 << 22 };
 
+/// Whether `batch` `m×k · k×n` products are large enough to spread over
+/// threads ([`PARALLEL_MIN_WORK`]).
+fn worth_threads(batch: usize, m: usize, k: usize, n: usize) -> bool {
+    batch * m * k * n >= PARALLEL_MIN_WORK
+}
+
+/// Whether an `m×k · (n×k)ᵀ` product is large enough that laying `B` out
+/// anew may pay ([`FLIP_MIN_WORK`]).
+fn worth_relaying(m: usize, k: usize, n: usize) -> bool {
+    m * k * n >= FLIP_MIN_WORK
+}
+
 /// A pointer that may cross to the scoped threads writing disjoint row
 /// blocks of one output buffer.
 #[derive(Clone, Copy)]
@@ -115,12 +127,12 @@ pub(crate) fn matmul_uninit<T: GemmScalar>(
     }
     // Narrow products run on the calling thread: large ones go to `gemm`
     // when it may spread them over threads.
-    let threaded = batch * m * n * k >= PARALLEL_MIN_WORK && threads() > 1;
+    let threaded = worth_threads(batch, m, k, n) && threads() > 1;
     if !threaded && narrow::try_products(batch, m, k, n, a, ta, b, tb, out) {
         return;
     }
     let laid_out: Buffer<T>;
-    let (b, tb) = if tb && !ta && m * n * k >= FLIP_MIN_WORK {
+    let (b, tb) = if tb && !ta && worth_relaying(m, k, n) {
         match transposed_rhs::route(m, k, n, transposed_rhs::avx512()) {
             Route::Swap => return transposed_rhs::swapped(batch, m, k, n, a, b, out),
             Route::FlipB => {
@@ -172,7 +184,7 @@ pub(crate) fn matmul_uninit<T: GemmScalar>(
             )
         }
     };
-    let big = batch * m * n * k >= PARALLEL_MIN_WORK && m.max(n) >= 32;
+    let big = worth_threads(batch, m, k, n) && m.max(n) >= 32;
     let threads = match (big, THREADS_HERE.get()) {
         (false, _) => 1,
         (true, Some(fixed)) => fixed,
@@ -294,6 +306,19 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    #[cfg_attr(miri, ignore = "Miri lowers both thresholds")]
+    fn routes_change_at_the_documented_sizes() {
+        // Threads from 4·2²⁰ multiply-adds, counting every product of a batch.
+        assert!(worth_threads(1, 2048, 1024, 2));
+        assert!(!worth_threads(1, 2047, 1024, 2));
+        assert!(worth_threads(4, 512, 1024, 2));
+        assert!(!worth_threads(4, 511, 1024, 2));
+        // `B` laid out anew from 2²⁰ multiply-adds.
+        assert!(worth_relaying(1024, 512, 2));
+        assert!(!worth_relaying(1023, 512, 2));
     }
 
     #[test]
