@@ -80,6 +80,10 @@ mod tests {
             (4, 0),
             (8, 8),
             (24, 40),
+            // Fewer rows than a tile, or fewer columns, with whole tiles
+            // along the other side.
+            (3, 20),
+            (20, 3),
         ] {
             check_transpose::<u32>(rows, cols);
             check_transpose::<u64>(rows, cols);
