@@ -127,7 +127,8 @@ pub(crate) fn matmul_uninit<T: GemmScalar>(
     }
     // Narrow products run on the calling thread: large ones go to `gemm`
     // when it may spread them over threads.
-    let threaded = worth_threads(batch, m, k, n) && threads() > 1;
+    let large = worth_threads(batch, m, k, n);
+    let threaded = large && threads() > 1;
     if !threaded && narrow::try_products(batch, m, k, n, a, ta, b, tb, out) {
         return;
     }
@@ -184,7 +185,7 @@ pub(crate) fn matmul_uninit<T: GemmScalar>(
             )
         }
     };
-    let big = worth_threads(batch, m, k, n) && m.max(n) >= 32;
+    let big = large && m.max(n) >= 32;
     let threads = match (big, THREADS_HERE.get()) {
         (false, _) => 1,
         (true, Some(fixed)) => fixed,

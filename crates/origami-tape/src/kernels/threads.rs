@@ -91,7 +91,7 @@ pub(crate) fn in_chunks(
     let next = AtomicUsize::new(0);
     // Runs chunks until none is left; returns how many it ran.
     let work = || {
-        let mut done = 0;
+        let mut done = 0_u32;
         loop {
             let c = next.fetch_add(1, Ordering::Relaxed);
             if c >= chunks {
@@ -115,7 +115,7 @@ pub(crate) fn in_chunks(
         let own = work();
         (own, start.elapsed())
     });
-    (own > 0).then(|| (start.elapsed(), own_time / own as u32 * chunks as u32))
+    (own > 0).then(|| (start.elapsed(), own_time / own * chunks as u32))
 }
 
 #[cfg(test)]
