@@ -207,9 +207,17 @@ mod tests {
     #[test]
     fn the_cubic_through_two_points_is_minimised_exactly() {
         // Two points and slopes of a cubic determine it: its minimum comes
-        // back, whichever point is given first.
+        // back, whichever point is given first (neither at 0, where a
+        // difference of the two points equals their sum).
         let bounds = (-10.0, 10.0);
-        for (a, b) in [(0.0, 3.0), (3.0, 0.0), (0.5, 2.5), (1.9, 4.0)] {
+        for (a, b) in [
+            (0.0, 3.0),
+            (3.0, 0.0),
+            (0.5, 2.5),
+            (2.5, 0.5),
+            (1.9, 4.0),
+            (4.0, 1.9),
+        ] {
             let t = through(cubic(a), cubic(b), bounds);
             assert!((t - 2.0).abs() < 1e-12, "from {a} and {b}: {t}");
         }
