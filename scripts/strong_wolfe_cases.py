@@ -9,7 +9,11 @@ points, and on a slope with a narrow bump, -a + a^2/100 + 1.77 exp(-((a -
 than the step before it while the slope is still negative (the search must
 bracket all the same), or back at the starting loss (not a sufficient
 decrease). There the steps also include 0.1 and the one that lands back at
-the starting loss.
+the starting loss. And on a slope with a narrow dip, -a + a^2/100 - 2
+exp(-((a - 1)/0.1)^2) + b^2, from one point, with 0.6 among the steps:
+there the zoom's cubic lands near the far end of its bracket, so the
+safeguard that keeps trial steps a tenth of the bracket from its ends is
+exercised.
 
 Writes crates/origami-optim/tests/fixtures/strong_wolfe.tsv, which
 crates/origami-optim/tests/line_search.rs replays.
@@ -35,9 +39,11 @@ def along(loss):
 functions = {
     "rosenbrock": along(lambda p: (1 - p[0]) ** 2 + 100 * (p[1] - p[0] ** 2) ** 2),
     "bump": along(lambda p: -p[0] + p[0] ** 2 / 100 + 1.77 * torch.exp(-((p[0] - 0.92) / 0.1) ** 2) + p[1] ** 2),
+    "dip": along(lambda p: -p[0] + p[0] ** 2 / 100 - 2 * torch.exp(-((p[0] - 1) / 0.1) ** 2) + p[1] ** 2),
 }
 starts = [("rosenbrock", (x0, x1)) for x0, x1 in [(-1.2, 1.0), (0.0, 0.0), (1.5, 2.0), (-0.5, 0.5), (2.0, -1.0)]]
 starts += [("bump", (x0, x1)) for x0, x1 in [(0.0, 0.0), (0.0, 0.3)]]
+starts += [("dip", (0.2, 0.5))]
 
 
 def back_at_start(probe, x, d, f):
@@ -66,6 +72,8 @@ for name, (x0, x1) in starts:
         steps = [1e-6, 1e-4, 1e-2, 1.0, 10.0]
         if name == "bump":
             steps += [0.1] + [t for t in [back_at_start(probe, x, d, f)] if t is not None]
+        if name == "dip":
+            steps += [0.6]
         for start in steps:
             for budget in [25, 3, 2]:
                 for tolerance in [1e-9, 1.0]:

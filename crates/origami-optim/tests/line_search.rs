@@ -1,12 +1,14 @@
 //! The strong-Wolfe line search against PyTorch's (`_strong_wolfe`, the
-//! search its L-BFGS runs), step for step: 462 searches from several points
+//! search its L-BFGS runs), step for step: 534 searches from several points
 //! along two descent directions each, starting steps from far too short
 //! (the bracketing phase grows them) to far too long (the zoom shrinks
 //! them), three evaluation budgets and two bracket tolerances; on
-//! Rosenbrock (five points) and on a slope with a narrow bump (two), where
-//! a step can land past the bump, higher than the step before it or back
-//! at the starting loss. `scripts/strong_wolfe_cases.py` wrote PyTorch's
-//! results to `fixtures/strong_wolfe.tsv`.
+//! Rosenbrock (five points); on a slope with a narrow bump (two), where a
+//! step can land past the bump, higher than the step before it or back at
+//! the starting loss; and on a slope with a narrow dip (one), where the
+//! zoom's trial steps land near the far end of the bracket and are moved
+//! inside. `scripts/strong_wolfe_cases.py` wrote PyTorch's results to
+//! `fixtures/strong_wolfe.tsv`.
 
 use origami_optim::{WolfeSettings, strong_wolfe};
 
@@ -31,6 +33,16 @@ fn bump(x: [f64; 2], d: [f64; 2], t: f64) -> (f64, Vec<f64>) {
     (f, vec![-1.0 + a / 50.0 - bump * 2.0 * z / 0.1, 2.0 * b])
 }
 
+/// `−a + a²/100 − 2·exp(−((a − 1)/0.1)²) + b²` and its gradient at
+/// `x + t·d`: a gentle slope down with a narrow dip in it.
+fn dip(x: [f64; 2], d: [f64; 2], t: f64) -> (f64, Vec<f64>) {
+    let (a, b) = (x[0] + t * d[0], x[1] + t * d[1]);
+    let z = (a - 1.0) / 0.1;
+    let dip = 2.0 * (-z * z).exp();
+    let f = -a + a * a / 100.0 - dip + b * b;
+    (f, vec![-1.0 + a / 50.0 + dip * 2.0 * z / 0.1, 2.0 * b])
+}
+
 /// Equal to 1e-10 of the larger magnitude (PyTorch's autograd and the
 /// closed-form gradient above round a few ulps apart).
 fn close(a: f64, b: f64) -> bool {
@@ -46,6 +58,7 @@ fn each_search_takes_pytorchs_steps() {
         let loss = match function {
             "rosenbrock" => rosenbrock,
             "bump" => bump,
+            "dip" => dip,
             other => panic!("fixtures/strong_wolfe.tsv: unknown function {other:?}"),
         };
         let v: Vec<f64> = numbers.split('\t').map(|s| s.parse().unwrap()).collect();
@@ -70,5 +83,5 @@ fn each_search_takes_pytorchs_steps() {
         assert_eq!(g, loss(x, d, t).1, "{case}: the gradient at the step");
         cases += 1;
     }
-    assert_eq!(cases, 462);
+    assert_eq!(cases, 534);
 }
