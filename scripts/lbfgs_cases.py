@@ -25,6 +25,7 @@ def half_square(x):
     return (x ** 2).sum() / 2
 
 
+functions = {"rosenbrock": rosenbrock, "half_square": half_square}
 header = ("function\tx0\tx1\tline_search\tlr\tmax_iter\tmax_eval\ttolerance_grad\ttolerance_change\thistory"
           "\titerations1\tevaluations1\ty0_1\ty1_1\titerations2\tevaluations2\ty0_2\ty1_2")
 runs = []
@@ -47,7 +48,7 @@ for line_search in [True, False]:
 
 rows = [header]
 for name, (x0, x1), line_search, lr, max_iter, max_eval, tolerance_grad, tolerance_change, history in runs:
-    f = {"rosenbrock": rosenbrock, "half_square": half_square}[name]
+    f = functions[name]
     x = torch.tensor([x0, x1], dtype=torch.float64, requires_grad=True)
     opt = torch.optim.LBFGS([x], lr=lr, max_iter=max_iter, max_eval=max_eval,
                             tolerance_grad=tolerance_grad, tolerance_change=tolerance_change,

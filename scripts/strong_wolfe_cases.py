@@ -36,10 +36,15 @@ def along(loss):
     return probe
 
 
+def slope_with(h, c):
+    """-a + a^2/100 + h exp(-((a - c)/0.1)^2) + b^2: a bump (h > 0) or a dip."""
+    return lambda p: -p[0] + p[0] ** 2 / 100 + h * torch.exp(-((p[0] - c) / 0.1) ** 2) + p[1] ** 2
+
+
 functions = {
     "rosenbrock": along(lambda p: (1 - p[0]) ** 2 + 100 * (p[1] - p[0] ** 2) ** 2),
-    "bump": along(lambda p: -p[0] + p[0] ** 2 / 100 + 1.77 * torch.exp(-((p[0] - 0.92) / 0.1) ** 2) + p[1] ** 2),
-    "dip": along(lambda p: -p[0] + p[0] ** 2 / 100 - 2 * torch.exp(-((p[0] - 1) / 0.1) ** 2) + p[1] ** 2),
+    "bump": along(slope_with(1.77, 0.92)),
+    "dip": along(slope_with(-2.0, 1.0)),
 }
 starts = [("rosenbrock", (x0, x1)) for x0, x1 in [(-1.2, 1.0), (0.0, 0.0), (1.5, 2.0), (-0.5, 0.5), (2.0, -1.0)]]
 starts += [("bump", (x0, x1)) for x0, x1 in [(0.0, 0.0), (0.0, 0.3)]]
@@ -59,6 +64,7 @@ def back_at_start(probe, x, d, f):
                     b = m
             return b
     return None
+
 
 rows = ["function\tx0\tx1\td0\td1\tstart\ttolerance\tbudget\tstep\tloss\tevaluations"]
 for name, (x0, x1) in starts:

@@ -23,24 +23,15 @@ fn rosenbrock(x: [f64; 2], d: [f64; 2], t: f64) -> (f64, Vec<f64>) {
     )
 }
 
-/// `−a + a²/100 + 1.77·exp(−((a − 0.92)/0.1)²) + b²` and its gradient at
-/// `x + t·d`: a gentle slope down with a narrow bump across it.
-fn bump(x: [f64; 2], d: [f64; 2], t: f64) -> (f64, Vec<f64>) {
+/// `−a + a²/100 + h·exp(−((a − c)/0.1)²) + b²` and its gradient at
+/// `x + t·d`: a gentle slope down with a narrow bump (`h > 0`) or dip
+/// (`h < 0`) of height `h` at `a = c` across it.
+fn slope_with(h: f64, c: f64, x: [f64; 2], d: [f64; 2], t: f64) -> (f64, Vec<f64>) {
     let (a, b) = (x[0] + t * d[0], x[1] + t * d[1]);
-    let z = (a - 0.92) / 0.1;
-    let bump = 1.77 * (-z * z).exp();
-    let f = -a + a * a / 100.0 + bump + b * b;
-    (f, vec![-1.0 + a / 50.0 - bump * 2.0 * z / 0.1, 2.0 * b])
-}
-
-/// `−a + a²/100 − 2·exp(−((a − 1)/0.1)²) + b²` and its gradient at
-/// `x + t·d`: a gentle slope down with a narrow dip in it.
-fn dip(x: [f64; 2], d: [f64; 2], t: f64) -> (f64, Vec<f64>) {
-    let (a, b) = (x[0] + t * d[0], x[1] + t * d[1]);
-    let z = (a - 1.0) / 0.1;
-    let dip = 2.0 * (-z * z).exp();
-    let f = -a + a * a / 100.0 - dip + b * b;
-    (f, vec![-1.0 + a / 50.0 + dip * 2.0 * z / 0.1, 2.0 * b])
+    let z = (a - c) / 0.1;
+    let feature = h * (-z * z).exp();
+    let f = -a + a * a / 100.0 + feature + b * b;
+    (f, vec![-1.0 + a / 50.0 - feature * 2.0 * z / 0.1, 2.0 * b])
 }
 
 /// Equal to 1e-10 of the larger magnitude (PyTorch's autograd and the
@@ -57,8 +48,8 @@ fn each_search_takes_pytorchs_steps() {
         let (function, numbers) = line.split_once('\t').unwrap();
         let loss = match function {
             "rosenbrock" => rosenbrock,
-            "bump" => bump,
-            "dip" => dip,
+            "bump" => |x, d, t| slope_with(1.77, 0.92, x, d, t),
+            "dip" => |x, d, t| slope_with(-2.0, 1.0, x, d, t),
             other => panic!("fixtures/strong_wolfe.tsv: unknown function {other:?}"),
         };
         let v: Vec<f64> = numbers.split('\t').map(|s| s.parse().unwrap()).collect();
