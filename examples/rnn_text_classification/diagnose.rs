@@ -79,8 +79,11 @@ pub fn inspect_curvature<C: Classifier>(
 /// real positions, and the head's units.
 pub fn inspect_rnn(model: &RnnClassifier, doctor: &mut Doctor, step: usize, batch: &Batch) {
     let tape = Tape::new();
-    let xs = model.embed(&tape, batch, None);
-    let pooled = model.read(&tape, batch, &xs, None);
+    // One value per step, so each step's gradient can be asked for.
+    let xs: Vec<_> = (batch.steps.iter())
+        .map(|ids| model.embedding.forward(&tape, ids))
+        .collect();
+    let pooled = model.read(&tape, batch, Var::stack(&xs, 0), None);
     let loss = model
         .head
         .forward(&tape, pooled)

@@ -83,7 +83,7 @@ impl RnnClassifier {
         mut noise: Option<&mut StdRng>,
     ) -> Var<'t, f32> {
         let xs = self.embed(tape, batch, noise.as_deref_mut());
-        self.read(tape, batch, &xs, noise)
+        self.read(tape, batch, xs, noise)
     }
 
     /// Dropout while training (`noise` given), the identity otherwise.
@@ -94,58 +94,46 @@ impl RnnClassifier {
         }
     }
 
-    /// Each time step's embeddings, `[batch, embed]`.
+    /// The embeddings of every step, `[steps, batch, embed]`: one lookup.
     pub fn embed<'t>(
         &self,
         tape: &'t Tape<f32>,
         batch: &Batch,
-        mut noise: Option<&mut StdRng>,
-    ) -> Vec<Var<'t, f32>> {
-        batch
-            .steps
-            .iter()
-            .map(|ids| self.drop(self.embedding.forward(tape, ids), noise.as_deref_mut()))
-            .collect()
+        noise: Option<&mut StdRng>,
+    ) -> Var<'t, f32> {
+        let ids: Vec<usize> = batch.steps.concat();
+        let rows = self.embedding.forward(tape, &ids);
+        let width = rows.shape()[1];
+        let xs = rows.reshape(&[batch.steps.len(), batch.lengths.len(), width]);
+        self.drop(xs, noise)
     }
 
-    /// The RNN over the embeddings `xs`, pooled over time.
+    /// The RNN over the embeddings `xs` (`[steps, batch, embed]`), pooled
+    /// over each sequence's own steps.
     pub fn read<'t>(
         &self,
         tape: &'t Tape<f32>,
         batch: &Batch,
-        xs: &[Var<'t, f32>],
+        xs: Var<'t, f32>,
         noise: Option<&mut StdRng>,
     ) -> Var<'t, f32> {
-        let out = self.rnn.forward(tape, xs, Some(&batch.lengths));
+        let out = self.rnn.forward_sequence(tape, xs, Some(&batch.lengths));
         let width = self.rnn.output_size();
-        let live = |t: usize| -> Vec<bool> {
-            batch
-                .lengths
-                .iter()
-                .flat_map(|&l| std::iter::repeat_n(t < l, width))
-                .collect()
-        };
+        let mut padding = Vec::with_capacity(batch.steps.len() * batch.lengths.len() * width);
+        for t in 0..batch.steps.len() {
+            for &length in &batch.lengths {
+                padding.resize(padding.len() + width, t >= length);
+            }
+        }
         let pooled = match self.pool {
             Pool::Last => out.last,
             Pool::Mean => {
-                let zero = tape.constant(Tensor::scalar(0.0));
-                let sum = out.outputs.iter().enumerate().fold(zero, |acc, (t, &h)| {
-                    acc + Var::where_cond(&live(t), h, zero)
-                });
+                let sum = out.outputs.masked_fill(&padding, 0.0).sum(&[0]);
                 let lengths: Vec<f32> = batch.lengths.iter().map(|&l| l as f32).collect();
                 sum / tape
                     .constant(Tensor::from_vec(&[lengths.len(), 1], lengths).expect("one per row"))
             }
-            Pool::Max => {
-                let floor = tape.constant(Tensor::scalar(-1e30));
-                let masked: Vec<_> = out
-                    .outputs
-                    .iter()
-                    .enumerate()
-                    .map(|(t, &h)| Var::where_cond(&live(t), h, floor))
-                    .collect();
-                Var::stack(&masked, 0).max(0)
-            }
+            Pool::Max => out.outputs.masked_fill(&padding, -1e30).max(0),
         };
         self.drop(pooled, noise)
     }

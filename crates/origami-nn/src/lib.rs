@@ -74,8 +74,9 @@ pub mod __private {
     pub use origami_tape::Float;
 }
 pub use rnn::{
-    Cell, CellKind, CellWeights, Elman, Gru, Lstm, Rnn, RnnConfig, RnnOutput, SeqOutput, State,
-    reverse_in_time, unroll, unroll_checkpointed,
+    Cell, CellKind, CellWeights, Elman, Gru, Lstm, Rnn, RnnConfig, RnnOutput, RnnSequenceOutput,
+    SeqOutput, SequenceOutput, State, reverse_in_time, reverse_sequence, unroll,
+    unroll_checkpointed,
 };
 pub use sequential::{Sequential, mlp};
 pub use tsv::{

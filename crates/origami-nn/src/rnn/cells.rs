@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use origami_tape::{ElmanScan, Float, GruScan, LstmScan, Nonlinearity, Tape, Var};
 
-use super::{Cell, CellWeights, SeqOutput, State, unroll};
+use super::{Cell, CellWeights, SeqOutput, SequenceOutput, State, split_steps, unroll};
 use crate::activation::Activation;
 use crate::module::Params;
 use crate::param::Param;
@@ -71,9 +71,8 @@ impl<T: Float> Cell<T> for Elman<T> {
         }
     }
 
-    /// With tanh or relu, one `elman_scan` op over all steps (the input
-    /// projections of every step first, as one product); the same maths as
-    /// the step-by-step [`unroll`], which other activations use.
+    /// With tanh or relu, [`Cell::sequence`] on the steps stacked;
+    /// the step-by-step [`unroll`] otherwise.
     fn seq<'t>(
         &self,
         tape: &'t Tape<T>,
@@ -81,28 +80,80 @@ impl<T: Float> Cell<T> for Elman<T> {
         lengths: Option<&[usize]>,
         init: Option<State<'t, T>>,
     ) -> SeqOutput<'t, T> {
-        let nonlinearity = match self.activation {
-            Activation::Tanh => Nonlinearity::Tanh,
-            Activation::Relu => Nonlinearity::Relu,
-            _ => return unroll(self, tape, xs, lengths, init),
+        match self.scan_nonlinearity() {
+            Some(_) => through_sequence(self, tape, xs, lengths, init),
+            None => unroll(self, tape, xs, lengths, init),
+        }
+    }
+
+    /// With tanh or relu, one `elman_scan` op over all steps (the input
+    /// projections of every step first, as one product); the same maths as
+    /// the step-by-step [`unroll`], which other activations use.
+    fn sequence<'t>(
+        &self,
+        tape: &'t Tape<T>,
+        xs: Var<'t, T>,
+        lengths: Option<&[usize]>,
+        init: Option<State<'t, T>>,
+    ) -> SequenceOutput<'t, T> {
+        let Some(nonlinearity) = self.scan_nonlinearity() else {
+            let out = unroll(self, tape, &split_steps(xs), lengths, init);
+            return SequenceOutput {
+                outputs: Var::stack(&out.outputs, 0),
+                last: out.last,
+            };
         };
         let w = &self.weights;
         let z = w.input_projections(tape, xs, true);
-        let (steps, batch, hidden) = (xs.len(), xs[0].shape()[0], self.hidden_size());
-        let h0 = init.unwrap_or_else(|| self.zero_state(tape, batch)).h;
+        let h0 = init
+            .unwrap_or_else(|| self.zero_state(tape, xs.shape()[1]))
+            .h;
         let scan = ElmanScan {
             nonlinearity,
             transpose_weight: true,
             lengths: lengths.map(Arc::from),
         };
-        let states = z.elman_scan(h0, w.weight_hh.bind(tape), &scan);
-        let outputs = per_step(states, steps, batch, hidden);
+        let outputs = z.elman_scan(h0, w.weight_hh.bind(tape), &scan);
         let last = State {
-            h: outputs[steps - 1],
+            h: last_step(outputs),
             c: None,
         };
-        SeqOutput { outputs, last }
+        SequenceOutput { outputs, last }
     }
+}
+
+impl<T: Float> Elman<T> {
+    /// The activation as `elman_scan` knows it, if it does.
+    fn scan_nonlinearity(&self) -> Option<Nonlinearity> {
+        match self.activation {
+            Activation::Tanh => Some(Nonlinearity::Tanh),
+            Activation::Relu => Some(Nonlinearity::Relu),
+            _ => None,
+        }
+    }
+}
+
+/// [`Cell::seq`] for the fused cells: the steps stacked, run as one
+/// [`Cell::sequence`], and taken apart again.
+fn through_sequence<'t, T: Float>(
+    cell: &impl Cell<T>,
+    tape: &'t Tape<T>,
+    xs: &[Var<'t, T>],
+    lengths: Option<&[usize]>,
+    init: Option<State<'t, T>>,
+) -> SeqOutput<'t, T> {
+    assert!(!xs.is_empty(), "unroll: no time steps");
+    let out = cell.sequence(tape, Var::stack(xs, 0), lengths, init);
+    SeqOutput {
+        outputs: split_steps(out.outputs),
+        last: out.last,
+    }
+}
+
+/// The last step of a `[steps, batch, hidden]` sequence, `[batch, hidden]`.
+fn last_step<T: Float>(xs: Var<'_, T>) -> Var<'_, T> {
+    let shape = xs.shape();
+    xs.narrow(0, shape[0] - 1, 1).reshape(&shape[1..])
 }
 
 /// The gated recurrent unit.
@@ -142,8 +193,6 @@ impl<T: Float> Cell<T> for Gru<T> {
         }
     }
 
-    /// One `gru_scan` op over all steps (the input projections of every
-    /// step first, as one product): the maths of [`Cell::step`], fused.
     fn seq<'t>(
         &self,
         tape: &'t Tape<T>,
@@ -151,33 +200,33 @@ impl<T: Float> Cell<T> for Gru<T> {
         lengths: Option<&[usize]>,
         init: Option<State<'t, T>>,
     ) -> SeqOutput<'t, T> {
+        through_sequence(self, tape, xs, lengths, init)
+    }
+
+    /// One `gru_scan` op over all steps (the input projections of every
+    /// step first, as one product): the maths of [`Cell::step`], fused.
+    fn sequence<'t>(
+        &self,
+        tape: &'t Tape<T>,
+        xs: Var<'t, T>,
+        lengths: Option<&[usize]>,
+        init: Option<State<'t, T>>,
+    ) -> SequenceOutput<'t, T> {
         let w = &self.weights;
         let gi = w.input_projections(tape, xs, false);
-        let (steps, batch, hidden) = (xs.len(), xs[0].shape()[0], self.hidden_size());
-        let h0 = init.unwrap_or_else(|| self.zero_state(tape, batch)).h;
+        let h0 = init
+            .unwrap_or_else(|| self.zero_state(tape, xs.shape()[1]))
+            .h;
         let scan = GruScan {
             lengths: lengths.map(Arc::from),
         };
-        let states = gi.gru_scan(h0, w.weight_hh.bind(tape), w.bias_hh.bind(tape), &scan);
-        let outputs = per_step(states, steps, batch, hidden);
+        let outputs = gi.gru_scan(h0, w.weight_hh.bind(tape), w.bias_hh.bind(tape), &scan);
         let last = State {
-            h: outputs[steps - 1],
+            h: last_step(outputs),
             c: None,
         };
-        SeqOutput { outputs, last }
+        SequenceOutput { outputs, last }
     }
-}
-
-/// `[steps, batch, hidden]` states as one `[batch, hidden]` value per step.
-fn per_step<'t, T: Float>(
-    states: Var<'t, T>,
-    steps: usize,
-    batch: usize,
-    hidden: usize,
-) -> Vec<Var<'t, T>> {
-    (0..steps)
-        .map(|t| states.narrow(0, t, 1).reshape(&[batch, hidden]))
-        .collect()
 }
 
 /// The long short-term memory cell.
@@ -224,9 +273,6 @@ impl<T: Float> Cell<T> for Lstm<T> {
         }
     }
 
-    /// One `lstm_scan` op over all steps (the input projections of every
-    /// step first, as one product, both biases folded in): the maths of
-    /// [`Cell::step`], fused.
     fn seq<'t>(
         &self,
         tape: &'t Tape<T>,
@@ -234,22 +280,37 @@ impl<T: Float> Cell<T> for Lstm<T> {
         lengths: Option<&[usize]>,
         init: Option<State<'t, T>>,
     ) -> SeqOutput<'t, T> {
+        through_sequence(self, tape, xs, lengths, init)
+    }
+
+    /// One `lstm_scan` op over all steps (the input projections of every
+    /// step first, as one product, both biases folded in): the maths of
+    /// [`Cell::step`], fused.
+    fn sequence<'t>(
+        &self,
+        tape: &'t Tape<T>,
+        xs: Var<'t, T>,
+        lengths: Option<&[usize]>,
+        init: Option<State<'t, T>>,
+    ) -> SequenceOutput<'t, T> {
         let w = &self.weights;
         let gi = w.input_projections(tape, xs, true);
-        let (steps, batch, hidden) = (xs.len(), xs[0].shape()[0], self.hidden_size());
+        let [steps, batch, _] = gi.shape()[..] else {
+            unreachable!("input projections are 3-D")
+        };
+        let hidden = self.hidden_size();
         let init = init.unwrap_or_else(|| self.zero_state(tape, batch));
         let c0 = init.c.expect("an LSTM state carries a cell vector");
         let scan = LstmScan {
             lengths: lengths.map(Arc::from),
         };
         let hc = gi.lstm_scan(init.h, c0, w.weight_hh.bind(tape), &scan);
-        let hs = hc.narrow(0, 0, 1).reshape(&[steps, batch, hidden]);
-        let outputs = per_step(hs, steps, batch, hidden);
+        let outputs = hc.narrow(0, 0, 1).reshape(&[steps, batch, hidden]);
         let c = hc.narrow(0, 1, 1).narrow(1, steps - 1, 1);
         let last = State {
-            h: outputs[steps - 1],
+            h: last_step(outputs),
             c: Some(c.reshape(&[batch, hidden])),
         };
-        SeqOutput { outputs, last }
+        SequenceOutput { outputs, last }
     }
 }

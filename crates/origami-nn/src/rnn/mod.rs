@@ -16,8 +16,9 @@ use crate::module::Params;
 use crate::param::Param;
 
 pub use cells::{Elman, Gru, Lstm};
-pub use sequence::{reverse_in_time, unroll, unroll_checkpointed};
-pub use stack::{CellKind, Rnn, RnnConfig, RnnOutput};
+pub use sequence::{reverse_in_time, reverse_sequence, unroll, unroll_checkpointed};
+use sequence::{sequence_shape, split_steps};
+pub use stack::{CellKind, Rnn, RnnConfig, RnnOutput, RnnSequenceOutput};
 
 /// A recurrent state: the hidden vector, and the LSTM's cell vector.
 #[derive(Clone, Copy, Debug)]
@@ -34,6 +35,16 @@ pub struct SeqOutput<'t, T: Float> {
     /// The hidden state after each step, `[batch, hidden]` each. Past a
     /// sequence's length its row repeats the state at its last token.
     pub outputs: Vec<Var<'t, T>>,
+    /// Each sequence's state at its own last real token.
+    pub last: State<'t, T>,
+}
+
+/// What running a cell over a sequence held as one tensor gives.
+#[derive(Clone, Debug)]
+pub struct SequenceOutput<'t, T: Float> {
+    /// The hidden state after each step, `[steps, batch, hidden]`; past a
+    /// sequence's length its row repeats the state at its last token.
+    pub outputs: Var<'t, T>,
     /// Each sequence's state at its own last real token.
     pub last: State<'t, T>,
 }
@@ -71,6 +82,23 @@ pub trait Cell<T: Float>: Params<T> {
         init: Option<State<'t, T>>,
     ) -> SeqOutput<'t, T> {
         unroll(self, tape, xs, lengths, init)
+    }
+
+    /// [`Cell::seq`] over a sequence held as one `[steps, batch, input]`
+    /// tensor (PyTorch's layout), giving `[steps, batch, hidden]`: the
+    /// fused cells run it without taking the sequence apart.
+    fn sequence<'t>(
+        &self,
+        tape: &'t Tape<T>,
+        xs: Var<'t, T>,
+        lengths: Option<&[usize]>,
+        init: Option<State<'t, T>>,
+    ) -> SequenceOutput<'t, T> {
+        let out = self.seq(tape, &split_steps(xs), lengths, init);
+        SequenceOutput {
+            outputs: Var::stack(&out.outputs, 0),
+            last: out.last,
+        }
     }
 }
 
@@ -115,25 +143,25 @@ impl<T: Float> CellWeights<T> {
 
     /// Every step's input projections in one product, `x·W_ihᵀ + b_ih`
     /// (`+ b_hh` too if `with_bias_hh`, for the cells where it adds
-    /// linearly), as `[steps, batch, gates·hidden]`: what the fused scans
-    /// take.
+    /// linearly), for `xs` of `[steps, batch, input]`, as
+    /// `[steps, batch, gates·hidden]`: what the fused scans take.
     ///
     /// # Panics
-    /// If `xs` is empty.
+    /// If `xs` is not 3-D or has no steps.
     pub fn input_projections<'t>(
         &self,
         tape: &'t Tape<T>,
-        xs: &[Var<'t, T>],
+        xs: Var<'t, T>,
         with_bias_hh: bool,
     ) -> Var<'t, T> {
-        assert!(!xs.is_empty(), "unroll: no time steps");
+        let (steps, batch, input) = sequence_shape(xs);
         let mut bias = self.bias_ih.bind(tape);
         if with_bias_hh {
             bias = bias + self.bias_hh.bind(tape);
         }
-        let gi = Var::concat(xs, 0).matmul_t(self.weight_ih.bind(tape), false, true) + bias;
-        let (batch, width) = (xs[0].shape()[0], self.weight_ih.shape()[0]);
-        gi.reshape(&[xs.len(), batch, width])
+        let rows = xs.reshape(&[steps * batch, input]);
+        let gi = rows.matmul_t(self.weight_ih.bind(tape), false, true) + bias;
+        gi.reshape(&[steps, batch, self.weight_ih.shape()[0]])
     }
 
     fn input_size(&self) -> usize {

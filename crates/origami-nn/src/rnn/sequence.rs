@@ -177,20 +177,67 @@ pub fn reverse_in_time<'t, T: Float>(
         return xs.iter().rev().copied().collect();
     }
     let all = Var::concat(xs, 0); // [steps · batch, width]
+    let rows = reversed_rows(lens, steps);
+    rows.chunks(batch)
+        .map(|step| all.index_select(0, step))
+        .collect()
+}
+
+/// [`reverse_in_time`] for a sequence held as one `[steps, batch, width]`
+/// tensor: one gather, whatever the number of steps.
+///
+/// ```
+/// use origami_nn::reverse_sequence;
+/// use origami_tape::{Tape, Tensor};
+/// let tape = Tape::<f32>::new();
+/// let xs = tape.constant(Tensor::arange(6).reshape(&[3, 2, 1])); // steps 0, 1, 2
+/// let back = reverse_sequence(xs, Some(&[3, 2]));
+/// assert_eq!(back.value().data(), &[4.0, 3.0, 2.0, 1.0, 0.0, 5.0]);
+/// ```
+///
+/// # Panics
+/// If `xs` is not 3-D, or `lengths` does not fit it.
+pub fn reverse_sequence<'t, T: Float>(xs: Var<'t, T>, lengths: Option<&[usize]>) -> Var<'t, T> {
+    let (steps, batch, width) = sequence_shape(xs);
+    check_lengths(lengths, batch, steps);
+    let full = vec![steps; batch];
+    let rows = reversed_rows(lengths.unwrap_or(&full), steps);
+    xs.reshape(&[steps * batch, width])
+        .index_select(0, &rows)
+        .reshape(&[steps, batch, width])
+}
+
+/// For step-major rows (`t · batch + b`), the row each position reads when
+/// every sequence is reversed within its length (rows past it stay put).
+fn reversed_rows(lengths: &[usize], steps: usize) -> Vec<usize> {
+    let batch = lengths.len();
     (0..steps)
-        .map(|t| {
-            let rows: Vec<usize> = lens
-                .iter()
-                .enumerate()
-                .map(|(b, &l)| {
-                    if t < l {
-                        (l - 1 - t) * batch + b
-                    } else {
-                        t * batch + b
-                    }
-                })
-                .collect();
-            all.index_select(0, &rows)
+        .flat_map(|t| {
+            lengths.iter().enumerate().map(move |(b, &l)| match t < l {
+                true => (l - 1 - t) * batch + b,
+                false => t * batch + b,
+            })
         })
+        .collect()
+}
+
+/// `(steps, batch, width)` of a sequence tensor.
+///
+/// # Panics
+/// If `xs` is not 3-D or has no steps.
+pub(crate) fn sequence_shape<T: Float>(xs: Var<'_, T>) -> (usize, usize, usize) {
+    let shape = xs.shape();
+    assert!(
+        shape.len() == 3 && shape[0] > 0,
+        "a sequence is [steps, batch, width] with at least one step, got {shape:?}"
+    );
+    (shape[0], shape[1], shape[2])
+}
+
+/// A `[steps, batch, width]` sequence as one `[batch, width]` value per step.
+pub(crate) fn split_steps<'t, T: Float>(xs: Var<'t, T>) -> Vec<Var<'t, T>> {
+    let (steps, batch, width) = sequence_shape(xs);
+    (0..steps)
+        .map(|t| xs.narrow(0, t, 1).reshape(&[batch, width]))
         .collect()
 }

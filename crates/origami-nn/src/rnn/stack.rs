@@ -11,7 +11,7 @@ use rand::{Rng, SeedableRng};
 use origami_tape::{Float, Tape, Var};
 
 use super::sequence::seq_in_chunks;
-use super::{Cell, Elman, Gru, Lstm, SeqOutput, State, reverse_in_time};
+use super::{Cell, Elman, Gru, Lstm, SequenceOutput, State, reverse_sequence, split_steps};
 use crate::activation::Activation;
 use crate::checkpoint::{NamedTensors, assign};
 use crate::error::NnError;
@@ -69,11 +69,25 @@ pub struct Rnn<T: Float> {
     checkpoint_every: Option<usize>,
 }
 
-/// What an `Rnn` returns.
+/// What [`Rnn::forward`] returns.
 #[derive(Clone, Debug)]
 pub struct RnnOutput<'t, T: Float> {
     /// The top layer's output at each step, `[batch, directions·hidden]`.
     pub outputs: Vec<Var<'t, T>>,
+    /// The top layer's state at each sequence's end: forward direction at
+    /// its last token, backward direction after reading back to the first;
+    /// `[batch, directions·hidden]`.
+    pub last: Var<'t, T>,
+    /// Every cell's final state, indexed `layer · directions + direction`.
+    pub states: Vec<State<'t, T>>,
+}
+
+/// What [`Rnn::forward_sequence`] returns: [`RnnOutput`] with the outputs
+/// as one tensor.
+#[derive(Clone, Debug)]
+pub struct RnnSequenceOutput<'t, T: Float> {
+    /// The top layer's outputs, `[steps, batch, directions·hidden]`.
+    pub outputs: Var<'t, T>,
     /// The top layer's state at each sequence's end: forward direction at
     /// its last token, backward direction after reading back to the first;
     /// `[batch, directions·hidden]`.
@@ -128,18 +142,23 @@ impl<T: Float> Rnn<T> {
         self
     }
 
-    /// Cell `index` over `xs`, in checkpointed chunks if so configured.
+    /// Cell `index` over `xs` (`[steps, batch, input]`), in checkpointed
+    /// chunks if so configured.
     fn run_cell<'t>(
         &self,
         index: usize,
         tape: &'t Tape<T>,
-        xs: &[Var<'t, T>],
+        xs: Var<'t, T>,
         lengths: Option<&[usize]>,
-    ) -> SeqOutput<'t, T> {
+    ) -> SequenceOutput<'t, T> {
         let cell = &self.cells[index];
-        match self.checkpoint_every {
-            None => cell.seq(tape, xs, lengths, None),
-            Some(every) => seq_in_chunks(cell.shared(), tape, xs, lengths, None, every),
+        let Some(every) = self.checkpoint_every else {
+            return cell.sequence(tape, xs, lengths, None);
+        };
+        let out = seq_in_chunks(cell.shared(), tape, &split_steps(xs), lengths, None, every);
+        SequenceOutput {
+            outputs: Var::stack(&out.outputs, 0),
+            last: out.last,
         }
     }
 
@@ -195,33 +214,68 @@ impl<T: Float> Rnn<T> {
     }
 
     /// Runs the net over `xs` (one `[batch, input]` per step), each
-    /// sequence `b` stopping at `lengths[b]` if given. With the batch's
-    /// rows ordered longest first (PyTorch's packed order), every step
-    /// skips the sequences that have ended.
+    /// sequence `b` stopping at `lengths[b]` if given: [`Rnn::forward_sequence`]
+    /// on the steps stacked, its outputs taken apart again.
+    ///
+    /// # Panics
+    /// If `xs` is empty, or as [`Rnn::forward_sequence`].
     pub fn forward<'t>(
         &self,
         tape: &'t Tape<T>,
         xs: &[Var<'t, T>],
         lengths: Option<&[usize]>,
     ) -> RnnOutput<'t, T> {
+        assert!(!xs.is_empty(), "unroll: no time steps");
+        let out = self.forward_sequence(tape, Var::stack(xs, 0), lengths);
+        RnnOutput {
+            outputs: split_steps(out.outputs),
+            last: out.last,
+            states: out.states,
+        }
+    }
+
+    /// Runs the net over a sequence held as one `[steps, batch, input]`
+    /// tensor (PyTorch's layout for `nn.LSTM` and its kin), each sequence
+    /// `b` stopping at `lengths[b]` if given. With the batch's rows ordered
+    /// longest first (PyTorch's packed order), every step skips the
+    /// sequences that have ended.
+    ///
+    /// ```
+    /// use origami_nn::{CellKind, Rnn, RnnConfig};
+    /// use origami_tape::{Tape, Tensor};
+    /// use rand::SeedableRng;
+    /// let config = RnnConfig { kind: CellKind::Lstm, input_size: 4, hidden_size: 3, layers: 2, bidirectional: true };
+    /// let rnn = Rnn::<f32>::new(config, &mut rand::rngs::StdRng::seed_from_u64(0));
+    /// let tape = Tape::new();
+    /// let xs = tape.constant(Tensor::ones(&[5, 2, 4])); // 5 steps, 2 sequences
+    /// let out = rnn.forward_sequence(&tape, xs, Some(&[5, 3]));
+    /// assert_eq!(out.outputs.shape().as_slice(), &[5, 2, 6]);
+    /// assert_eq!(out.last.shape().as_slice(), &[2, 6]);
+    /// ```
+    ///
+    /// # Panics
+    /// If `xs` is not `[steps ≥ 1, batch, input_size]`, or `lengths` has
+    /// the wrong count or a length beyond `steps`.
+    pub fn forward_sequence<'t>(
+        &self,
+        tape: &'t Tape<T>,
+        xs: Var<'t, T>,
+        lengths: Option<&[usize]>,
+    ) -> RnnSequenceOutput<'t, T> {
         let dirs = self.directions();
-        let mut inputs = xs.to_vec();
+        let mut inputs = xs;
         let mut states = Vec::with_capacity(self.cells.len());
         let mut last = Vec::with_capacity(dirs);
         for layer in 0..self.config.layers {
-            let forward = self.run_cell(layer * dirs, tape, &inputs, lengths);
+            let forward = self.run_cell(layer * dirs, tape, inputs, lengths);
             let mut outputs = forward.outputs;
             states.push(forward.last);
             last = vec![forward.last.h];
             if dirs == 2 {
-                let reversed = reverse_in_time(&inputs, lengths);
-                let backward = self.run_cell(layer * dirs + 1, tape, &reversed, lengths);
-                let back_outputs = reverse_in_time(&backward.outputs, lengths);
-                outputs = outputs
-                    .iter()
-                    .zip(&back_outputs)
-                    .map(|(f, b)| Var::concat(&[*f, *b], 1))
-                    .collect();
+                let reversed = reverse_sequence(inputs, lengths);
+                let backward = self.run_cell(layer * dirs + 1, tape, reversed, lengths);
+                let back_outputs = reverse_sequence(backward.outputs, lengths);
+                outputs = Var::concat(&[outputs, back_outputs], 2);
                 states.push(backward.last);
                 last.push(backward.last.h);
             }
@@ -232,7 +286,7 @@ impl<T: Float> Rnn<T> {
         } else {
             Var::concat(&last, 1)
         };
-        RnnOutput {
+        RnnSequenceOutput {
             outputs: inputs,
             last,
             states,
