@@ -200,7 +200,7 @@ fn trained(
         None,
     )
     .expect("training runs");
-    let accuracy = train::evaluate(&m, &data.test, 256, data.classes).accuracy;
+    let accuracy = train::evaluate(&m, &data.test, 256, data.classes, 1).accuracy;
     (
         accuracy,
         trained.logs.last().map_or(0.0, |l| l.rnn_grad_norm),

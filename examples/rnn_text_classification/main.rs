@@ -220,7 +220,7 @@ fn run(args: &Args, workers: &Workers) -> Result<(), String> {
         );
     }
     let logs = trained.logs;
-    let scores = evaluate(&model, &test, args.batch_size, labels.len());
+    let scores = evaluate(&model, &test, args.batch_size, labels.len(), args.threads);
     println!("rnn: test accuracy {:.4}", scores.accuracy);
     let plot = dir.join("training.svg");
     report::plot(&plot, &logs)?;
@@ -324,7 +324,13 @@ fn train_baseline(
         None,
     )?;
     let (epoch, valid_accuracy) = trained.keep_best(0, &mut model, &mut *method)?;
-    let test = evaluate(&model, test, settings.batch_size, settings.classes);
+    let test = evaluate(
+        &model,
+        test,
+        settings.batch_size,
+        settings.classes,
+        workers.threads(),
+    );
     say!(
         "baseline: bag of {}-grams (logistic regression), test accuracy {:.4}",
         model.max_n,

@@ -643,3 +643,46 @@ fn batches_run_longest_first_and_split_deals_their_rows() {
         }
     }
 }
+
+#[test]
+fn evaluation_scores_do_not_depend_on_the_thread_count() {
+    use crate::model::{Pool, RnnClassifier};
+    use crate::train::{Split, evaluate};
+    use origami::nn::{CellKind, RnnConfig};
+    use rand::SeedableRng;
+    // 53 texts of lengths 1…9 over 4 classes: batches of 8 leave a short
+    // last batch, and 3 threads get unequal shares.
+    let encoded: Vec<(usize, Vec<usize>)> = (0..53)
+        .map(|i| {
+            (
+                i % 4,
+                (0..1 + i % 9).map(|t| 2 + (i * 7 + t) % 11).collect(),
+            )
+        })
+        .collect();
+    let split = Split {
+        texts: (0..53).map(|i| format!("text {i}")).collect(),
+        encoded,
+    };
+    let config = RnnConfig {
+        kind: CellKind::Lstm,
+        input_size: 0,
+        hidden_size: 6,
+        layers: 1,
+        bidirectional: true,
+    };
+    let rng = &mut rand::rngs::StdRng::seed_from_u64(9);
+    let model = RnnClassifier::new(13, 5, config, 1, 4, Pool::Max, rng);
+    let one = evaluate(&model, &split, 8, 4, 1);
+    assert_eq!(one.confusion.iter().flatten().sum::<usize>(), 53);
+    // Predictions that differ, so a batch scored against another batch's
+    // labels would show.
+    let guessed = (0..4).filter(|&k| one.confusion.iter().any(|row| row[k] > 0));
+    assert!(guessed.count() > 1, "{:?}", one.confusion);
+    for threads in [2, 3, 16] {
+        let many = evaluate(&model, &split, 8, 4, threads);
+        assert_eq!(many.confusion, one.confusion, "{threads} threads");
+        assert_eq!(many.loss.to_bits(), one.loss.to_bits(), "{threads} threads");
+        assert_eq!(many.accuracy, one.accuracy, "{threads} threads");
+    }
+}

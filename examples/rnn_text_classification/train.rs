@@ -131,7 +131,13 @@ pub fn train<C: Classifier + Sync>(
     let mut logs = Vec::new();
     let validating = valid.len() > 0;
     let mut best = (first > 0 && validating).then(|| {
-        let scores = evaluate(model, valid, settings.batch_size, settings.classes);
+        let scores = evaluate(
+            model,
+            valid,
+            settings.batch_size,
+            settings.classes,
+            workers.threads(),
+        );
         Best::snapshot(first, &scores, model, &**method)
     });
     for epoch in first..settings.epochs {
@@ -266,7 +272,13 @@ pub fn train<C: Classifier + Sync>(
         }
         bar.finish_and_clear();
         workers.check_replicas(model, &**method, &format!("the end of epoch {}", epoch + 1))?;
-        let scores = evaluate(model, valid, settings.batch_size, settings.classes);
+        let scores = evaluate(
+            model,
+            valid,
+            settings.batch_size,
+            settings.classes,
+            workers.threads(),
+        );
         if let (Some(d), true) = (doctor.as_deref_mut(), valid.len() > 0) {
             let last_step = (epoch + 1) * all.len() - 1;
             announce(d.observe_validation(last_step, scores.loss), &bar);
@@ -323,27 +335,53 @@ pub struct Scores {
 }
 
 /// Accuracy, the confusion matrix and the mean loss on `split`.
-pub fn evaluate<C: Classifier>(
+pub fn evaluate<C: Classifier + Sync>(
     model: &C,
     split: &Split,
     batch_size: usize,
     classes: usize,
+    threads: usize,
 ) -> Scores {
-    let mut confusion = vec![vec![0usize; classes]; classes];
-    let mut loss = 0.0;
     let mut order: Vec<usize> = (0..split.len()).collect();
     longest_first(&mut order, &split.encoded, batch_size);
-    for batch in batches(&split.encoded, &order, batch_size) {
+    let all = batches(&split.encoded, &order, batch_size);
+    // Each batch's summed loss and predictions; batches are dealt to the
+    // threads in turn and read back in order, so the scores do not depend
+    // on the number of threads.
+    let score = |batch: &Batch| {
         let tape = Tape::inference();
-        let logits = model.logits(&tape, &batch, &split.texts_of(&batch), None);
-        loss += logits
-            .cross_entropy(&batch.labels, Reduction::Sum)
-            .value()
-            .item() as f64;
-        for (row, &label) in logits.value().data().chunks(classes).zip(&batch.labels) {
-            let predicted =
-                (0..classes).fold(0, |best, k| if row[k] > row[best] { k } else { best });
-            confusion[label][predicted] += 1;
+        let logits = model.logits(&tape, batch, &split.texts_of(batch), None);
+        let loss = logits.cross_entropy(&batch.labels, Reduction::Sum);
+        let predicted = logits.value().argmax(1);
+        (loss.value().item() as f64, predicted)
+    };
+    let threads = threads.clamp(1, all.len().max(1));
+    let mut scored: Vec<Option<(f64, Vec<usize>)>> = vec![None; all.len()];
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|k| {
+                let (all, score) = (&all, &score);
+                scope.spawn(move || {
+                    let mine = all.iter().enumerate().skip(k).step_by(threads);
+                    origami::tape::single_threaded(|| {
+                        mine.map(|(i, b)| (i, score(b))).collect::<Vec<_>>()
+                    })
+                })
+            })
+            .collect();
+        for worker in workers {
+            for (i, result) in worker.join().expect("an evaluation thread panicked") {
+                scored[i] = Some(result);
+            }
+        }
+    });
+    let mut confusion = vec![vec![0usize; classes]; classes];
+    let mut loss = 0.0;
+    for (batch, scores) in all.iter().zip(scored) {
+        let (batch_loss, predicted) = scores.expect("every batch was scored");
+        loss += batch_loss;
+        for (&label, &guess) in batch.labels.iter().zip(&predicted) {
+            confusion[label][guess] += 1;
         }
     }
     let correct: usize = (0..classes).map(|k| confusion[k][k]).sum();

@@ -59,6 +59,11 @@ impl Workers {
         Ok(Self { threads, ranks })
     }
 
+    /// Threads per process.
+    pub fn threads(&self) -> usize {
+        self.threads
+    }
+
     /// Shards per minibatch, over all ranks (results depend on this only).
     pub fn shards(&self) -> usize {
         self.threads * self.ranks.as_ref().map_or(1, Ranks::size)

@@ -78,30 +78,26 @@ impl<T: Float> FirstOrder<T> for Adam<T> {
         for (name, p, g) in pair_grads(model, grads)? {
             let group = self.groups.of(&name);
             let lr = self.lr * group.lr_scale;
-            let wd = T::from_f64(group.weight_decay);
-            let g: Vec<T> = if self.decoupled {
-                let shrink = T::from_f64(1.0 - lr * group.weight_decay);
-                p.data_mut().iter_mut().for_each(|w| *w *= shrink);
-                g.data().to_vec()
-            } else {
-                g.data()
-                    .iter()
-                    .zip(p.data())
-                    .map(|(&g, &w)| g + wd * w)
-                    .collect()
+            let moment = Moments {
+                b1,
+                b2,
+                eps,
+                step: T::from_f64(lr / c1),
+                root_c2: T::from_f64(c2.sqrt()),
             };
-            let m = self.slots.zeros_like(&name, "exp_avg", p).data_mut();
-            m.iter_mut()
-                .zip(&g)
-                .for_each(|(m, &x)| *m = b1 * *m + (T::ONE - b1) * x);
-            let m = m.to_vec();
-            let v = self.slots.zeros_like(&name, "exp_avg_sq", p).data_mut();
-            v.iter_mut()
-                .zip(&g)
-                .for_each(|(v, &x)| *v = b2 * *v + (T::ONE - b2) * x * x);
-            let (step, root_c2) = (T::from_f64(lr / c1), T::from_f64(c2.sqrt()));
-            for ((w, &m), &v) in p.data_mut().iter_mut().zip(&m).zip(v.iter()) {
-                *w -= step * m / (v.sqrt() / root_c2 + eps);
+            let [m, v] = self.slots.pair_like(&name, ["exp_avg", "exp_avg_sq"], p);
+            let (m, v, w, g) = (m.data_mut(), v.data_mut(), p.data_mut(), g.data());
+            if self.decoupled {
+                let shrink = T::from_f64(1.0 - lr * group.weight_decay);
+                for (((w, &g), m), v) in w.iter_mut().zip(g).zip(m).zip(v) {
+                    *w *= shrink;
+                    *w -= moment.update(m, v, g);
+                }
+            } else {
+                let wd = T::from_f64(group.weight_decay);
+                for (((w, &g), m), v) in w.iter_mut().zip(g).zip(m).zip(v) {
+                    *w -= moment.update(m, v, g + wd * *w);
+                }
             }
         }
         self.step_count += 1;
@@ -110,3 +106,25 @@ impl<T: Float> FirstOrder<T> for Adam<T> {
 }
 
 first_order_optimizer!(Adam, "adam");
+
+/// One step's constants of the moment update.
+struct Moments<T> {
+    b1: T,
+    b2: T,
+    eps: T,
+    /// `lr / (1 − β₁ᵗ)`.
+    step: T,
+    /// `√(1 − β₂ᵗ)`.
+    root_c2: T,
+}
+
+impl<T: Float> Moments<T> {
+    /// Moves the moments `m`, `v` by the gradient `g` and gives the step to
+    /// subtract from the weight, in PyTorch's order of operations.
+    #[inline(always)]
+    fn update(&self, m: &mut T, v: &mut T, g: T) -> T {
+        *m = self.b1 * *m + (T::ONE - self.b1) * g;
+        *v = self.b2 * *v + (T::ONE - self.b2) * g * g;
+        self.step * *m / (v.sqrt() / self.root_c2 + self.eps)
+    }
+}

@@ -9,8 +9,7 @@ use crate::error::OptimError;
 pub fn global_norm<T: Float>(grads: &Grads<T>) -> f64 {
     grads
         .iter()
-        .flat_map(|(_, g)| g.data().iter())
-        .map(|&x| x.to_f64() * x.to_f64())
+        .map(|(_, g)| g.squared_norm())
         .sum::<f64>()
         .sqrt()
 }

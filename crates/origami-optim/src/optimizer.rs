@@ -246,6 +246,24 @@ impl<T: Float> Slots<T> {
             .or_insert_with(|| Tensor::zeros(like.shape()))
     }
 
+    /// The slots `name.first` and `name.second` together, each created as
+    /// zeros shaped like `like`.
+    pub(crate) fn pair_like(
+        &mut self,
+        name: &str,
+        [first, second]: [&str; 2],
+        like: &Tensor<T>,
+    ) -> [&mut Tensor<T>; 2] {
+        let keys = [format!("{name}.{first}"), format!("{name}.{second}")];
+        for key in &keys {
+            if !self.slots.contains_key(key) {
+                self.slots.insert(key.clone(), Tensor::zeros(like.shape()));
+            }
+        }
+        let [a, b] = self.slots.get_disjoint_mut([&keys[0], &keys[1]]);
+        [a.expect("inserted above"), b.expect("inserted above")]
+    }
+
     pub(crate) fn to_state(&self, step_count: u64) -> OptimState<T> {
         let mut tensors: Vec<_> = self
             .slots

@@ -31,7 +31,7 @@ pub fn gradient_norm_under<T: Float>(
         .params_with_prefix(prefix)
         .iter()
         .filter_map(|(_, p)| grads.get(p.id()))
-        .flat_map(|g| g.data().iter().map(|x| x.to_f64().powi(2)))
+        .map(Tensor::squared_norm)
         .sum::<f64>()
         .sqrt()
 }
@@ -45,14 +45,7 @@ pub fn time_step_gradient_norms<'t, T: Float>(
 ) -> Vec<f64> {
     tape.grad(&[loss], states, false)
         .iter()
-        .map(|g| {
-            g.value()
-                .data()
-                .iter()
-                .map(|x| x.to_f64().powi(2))
-                .sum::<f64>()
-                .sqrt()
-        })
+        .map(|g| g.value().squared_norm().sqrt())
         .collect()
 }
 

@@ -26,7 +26,7 @@ pub struct Sensitivity {
 
 fn rms<T: Float>(t: &Tensor<T>) -> f64 {
     let n = t.numel().max(1) as f64;
-    (t.data().iter().map(|x| x.to_f64().powi(2)).sum::<f64>() / n).sqrt()
+    (t.squared_norm() / n).sqrt()
 }
 
 /// Runs the noise sweep. `evaluate(model)` returns the metric and the

@@ -141,9 +141,7 @@ impl Doctor {
         let mut broken: Option<String> = (!loss.is_finite()).then(|| format!("the loss is {loss}"));
         for (name, p) in model.params() {
             let layer = layer_of(&name);
-            let sq: f64 = grads
-                .get(p.id())
-                .map_or(0.0, |g| g.data().iter().map(|x| x.to_f64().powi(2)).sum());
+            let sq: f64 = grads.get(p.id()).map_or(0.0, Tensor::squared_norm);
             if !sq.is_finite() && broken.is_none() {
                 broken = Some(format!("the gradient of {name} is not finite"));
             }

@@ -184,6 +184,30 @@ impl<T: Float> Tensor<T> {
         out
     }
 
+    /// The sum of the squared elements, accumulated in f64 (in eight
+    /// running sums, so the additions overlap rather than wait on each
+    /// other): the squared L2 norm.
+    ///
+    /// ```
+    /// # use origami_tape::Tensor;
+    /// let x = Tensor::from_vec(&[2], vec![3.0f32, 4.0]).unwrap();
+    /// assert_eq!(x.squared_norm(), 25.0);
+    /// ```
+    pub fn squared_norm(&self) -> f64 {
+        let mut lanes = [0.0f64; 8];
+        let chunks = self.data.chunks_exact(8);
+        let rest = chunks.remainder();
+        for chunk in chunks {
+            for (lane, &x) in lanes.iter_mut().zip(chunk) {
+                *lane += x.to_f64() * x.to_f64();
+            }
+        }
+        for (lane, &x) in lanes.iter_mut().zip(rest) {
+            *lane += x.to_f64() * x.to_f64();
+        }
+        lanes.iter().sum()
+    }
+
     /// Largest absolute element-wise difference to `other` (same shape), as f64.
     ///
     /// # Panics
@@ -195,5 +219,24 @@ impl<T: Float> Tensor<T> {
             .zip(other.data.iter())
             .map(|(&a, &b)| (a.to_f64() - b.to_f64()).abs())
             .fold(0.0, f64::max)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Tensor;
+
+    #[test]
+    fn squared_norm_is_the_plain_sum_of_squares_for_every_remainder() {
+        for n in 0..=33 {
+            let data: Vec<f32> = (0..n).map(|i| (i as f32 * 0.37).sin() * 3.0).collect();
+            let plain: f64 = data.iter().map(|&x| f64::from(x) * f64::from(x)).sum();
+            let t = Tensor::from_vec(&[n], data).unwrap();
+            let got = t.squared_norm();
+            assert!(
+                (got - plain).abs() <= 1e-12 * plain.max(1.0),
+                "n = {n}: {got} vs {plain}"
+            );
+        }
     }
 }
