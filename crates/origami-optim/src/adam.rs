@@ -8,7 +8,7 @@
 //! ```
 
 use origami_nn::Params;
-use origami_tape::{Float, Grads};
+use origami_tape::{Float, Grads, widest};
 
 use crate::error::OptimError;
 use crate::groups::Groups;
@@ -87,17 +87,22 @@ impl<T: Float> FirstOrder<T> for Adam<T> {
             };
             let [m, v] = self.slots.pair_like(&name, ["exp_avg", "exp_avg_sq"], p);
             let (m, v, w, g) = (m.data_mut(), v.data_mut(), p.data_mut(), g.data());
+            let all = w.iter_mut().zip(g).zip(m).zip(v);
             if self.decoupled {
                 let shrink = T::from_f64(1.0 - lr * group.weight_decay);
-                for (((w, &g), m), v) in w.iter_mut().zip(g).zip(m).zip(v) {
-                    *w *= shrink;
-                    *w -= moment.update(m, v, g);
-                }
+                widest(|| {
+                    for (((w, &g), m), v) in all {
+                        *w *= shrink;
+                        *w -= moment.update(m, v, g);
+                    }
+                });
             } else {
                 let wd = T::from_f64(group.weight_decay);
-                for (((w, &g), m), v) in w.iter_mut().zip(g).zip(m).zip(v) {
-                    *w -= moment.update(m, v, g + wd * *w);
-                }
+                widest(|| {
+                    for (((w, &g), m), v) in all {
+                        *w -= moment.update(m, v, g + wd * *w);
+                    }
+                });
             }
         }
         self.step_count += 1;

@@ -120,6 +120,7 @@ pub use gradcheck::{
 pub use grads::{Grads, ParamId};
 pub use kernels::backoff::ThreadBackoff;
 pub use kernels::threads::{set_threads, single_threaded, threads};
+pub use kernels::wide::widest;
 pub use ops::{ElmanScan, GruScan, LstmScan, Nonlinearity, Reduction};
 pub use shape::{Shape, shape_of};
 pub use tape::{Tape, Var};

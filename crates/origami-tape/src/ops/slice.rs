@@ -11,6 +11,7 @@ use std::sync::Arc;
 use crate::algebra::Algebra;
 use crate::buffer::Buffer;
 use crate::float::Float;
+use crate::kernels::wide::widest;
 use crate::ops::{InputGrads, Op};
 use crate::shape::Shape;
 use crate::tape::Var;
@@ -167,11 +168,17 @@ impl Slice {
                     a.shape(),
                     b.shape()
                 );
-                let data = cond
-                    .iter()
-                    .zip(a.data().iter().zip(b.data()))
-                    .map(|(&c, (&u, &v))| if c { u } else { v })
-                    .collect();
+                // `b` copied, then `a` written where `cond` holds: a copy
+                // and a blend the compiler vectorises, where choosing
+                // element by element into a fresh buffer did not.
+                let mut data = Buffer::from_slice(b.data());
+                widest(|| {
+                    for ((out, &u), &c) in data.iter_mut().zip(a.data()).zip(cond.iter()) {
+                        if c {
+                            *out = u;
+                        }
+                    }
+                });
                 Tensor::from_parts(a.shape().into(), data)
             }
         }

@@ -184,9 +184,9 @@ impl<T: Float> Tensor<T> {
         out
     }
 
-    /// The sum of the squared elements, accumulated in f64 (in eight
-    /// running sums, so the additions overlap rather than wait on each
-    /// other): the squared L2 norm.
+    /// The sum of the squared elements, accumulated in f64 (in 32 running
+    /// sums, so the additions overlap rather than wait on each other): the
+    /// squared L2 norm.
     ///
     /// ```
     /// # use origami_tape::Tensor;
@@ -194,14 +194,16 @@ impl<T: Float> Tensor<T> {
     /// assert_eq!(x.squared_norm(), 25.0);
     /// ```
     pub fn squared_norm(&self) -> f64 {
-        let mut lanes = [0.0f64; 8];
-        let chunks = self.data.chunks_exact(8);
+        let mut lanes = [0.0f64; 32];
+        let chunks = self.data.chunks_exact(32);
         let rest = chunks.remainder();
-        for chunk in chunks {
-            for (lane, &x) in lanes.iter_mut().zip(chunk) {
-                *lane += x.to_f64() * x.to_f64();
+        widest(|| {
+            for chunk in chunks {
+                for (lane, &x) in lanes.iter_mut().zip(chunk) {
+                    *lane += x.to_f64() * x.to_f64();
+                }
             }
-        }
+        });
         for (lane, &x) in lanes.iter_mut().zip(rest) {
             *lane += x.to_f64() * x.to_f64();
         }
@@ -228,7 +230,7 @@ mod tests {
 
     #[test]
     fn squared_norm_is_the_plain_sum_of_squares_for_every_remainder() {
-        for n in 0..=33 {
+        for n in 0..=70 {
             let data: Vec<f32> = (0..n).map(|i| (i as f32 * 0.37).sin() * 3.0).collect();
             let plain: f64 = data.iter().map(|&x| f64::from(x) * f64::from(x)).sum();
             let t = Tensor::from_vec(&[n], data).unwrap();
