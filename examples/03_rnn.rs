@@ -99,13 +99,13 @@ impl Classifier {
     }
 
     fn logits<'t>(&self, tape: &'t Tape<f32>, batch: &Batch) -> Var<'t, f32> {
-        let xs: Vec<_> = batch
-            .steps
-            .iter()
-            .map(|ids| self.embedding.forward(tape, ids))
-            .collect();
+        // Every step's word ids in one lookup, laid out as PyTorch's RNNs
+        // read a sequence: `[steps, batch, embed]`.
+        let ids: Vec<usize> = batch.steps.concat();
+        let (steps, rows) = (batch.steps.len(), batch.lengths.len());
+        let xs = self.embedding.forward(tape, &ids).reshape(&[steps, rows, 16]);
         // `last` holds each row's state after its own last word.
-        let out = self.gru.forward(tape, &xs, Some(&batch.lengths));
+        let out = self.gru.forward_sequence(tape, xs, Some(&batch.lengths));
         self.head.forward(tape, out.last)
     }
 }
