@@ -103,7 +103,10 @@ impl Classifier {
         // read a sequence: `[steps, batch, embed]`.
         let ids: Vec<usize> = batch.steps.concat();
         let (steps, rows) = (batch.steps.len(), batch.lengths.len());
-        let xs = self.embedding.forward(tape, &ids).reshape(&[steps, rows, 16]);
+        let xs = self
+            .embedding
+            .forward(tape, &ids)
+            .reshape(&[steps, rows, 16]);
         // `last` holds each row's state after its own last word.
         let out = self.gru.forward_sequence(tape, xs, Some(&batch.lengths));
         self.head.forward(tape, out.last)

@@ -130,14 +130,12 @@ pub fn train<C: Classifier + Sync>(
 ) -> Result<Trained, String> {
     let mut logs = Vec::new();
     let validating = valid.len() > 0;
+    let validate = |model: &C| {
+        let (batch_size, classes) = (settings.batch_size, settings.classes);
+        evaluate(model, valid, batch_size, classes, workers.threads())
+    };
     let mut best = (first > 0 && validating).then(|| {
-        let scores = evaluate(
-            model,
-            valid,
-            settings.batch_size,
-            settings.classes,
-            workers.threads(),
-        );
+        let scores = validate(model);
         Best::snapshot(first, &scores, model, &**method)
     });
     for epoch in first..settings.epochs {
@@ -272,13 +270,7 @@ pub fn train<C: Classifier + Sync>(
         }
         bar.finish_and_clear();
         workers.check_replicas(model, &**method, &format!("the end of epoch {}", epoch + 1))?;
-        let scores = evaluate(
-            model,
-            valid,
-            settings.batch_size,
-            settings.classes,
-            workers.threads(),
-        );
+        let scores = validate(model);
         if let (Some(d), true) = (doctor.as_deref_mut(), valid.len() > 0) {
             let last_step = (epoch + 1) * all.len() - 1;
             announce(d.observe_validation(last_step, scores.loss), &bar);

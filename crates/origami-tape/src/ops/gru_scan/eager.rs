@@ -18,7 +18,7 @@ use crate::kernels::wide::widest_kernel;
 use crate::ops::InputGrads;
 use crate::ops::gru_scan::GruScan;
 use crate::ops::matmul::matmul_new;
-use crate::ops::scan::{Workspace, live_rows, running_part, running_rows};
+use crate::ops::scan::{Workspace, ended_before, pass_through_ended, running_part, running_rows};
 use crate::tensor::Tensor;
 
 /// Gradients of `(gi, h0, W_hh, b_hh)`.
@@ -48,15 +48,14 @@ pub(super) fn backward<T: Float>(
         let block = t * batch * wide..(t + 1) * batch * wide;
         let (dgi, dgh) = (&mut dgi_all[block.clone()], &mut dgh_all[block]);
         let g_t = &g.data()[now.clone()];
-        // Rows already ended pass dh through: their carries, kept first.
-        let ended: Vec<(usize, Vec<T>)> = live_rows(scan.lengths.as_deref(), t)
-            .map(|live| {
-                let rows = live.iter().enumerate().filter(|(_, l)| !**l);
-                rows.map(|(row, _)| (row, carry[row * hidden..(row + 1) * hidden].to_vec()))
-                    .collect()
-            })
-            .unwrap_or_default();
-        let running = running_rows(scan.lengths.as_deref(), batch, t);
+        // Rows already ended pass dh through: those before the last
+        // running row keep their carries first (this step overwrites them).
+        let lengths = scan.lengths.as_deref();
+        let running = running_rows(lengths, batch, t);
+        let ended: Vec<(usize, Vec<T>)> = ended_before(lengths, t, running)
+            .into_iter()
+            .map(|row| (row, carry[row * hidden..(row + 1) * hidden].to_vec()))
+            .collect();
         let per_row = dgi[..running * wide]
             .chunks_mut(wide)
             .zip(dgh.chunks_mut(wide))
@@ -92,6 +91,7 @@ pub(super) fn backward<T: Float>(
                 carry[j] = g_t[j] + old[k];
             }
         }
+        pass_through_ended(&mut carry, g_t, running, hidden);
         if t > 0 || need[1] {
             T::matmul_into(
                 running,

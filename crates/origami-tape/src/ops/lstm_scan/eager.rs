@@ -18,7 +18,7 @@ use crate::kernels::wide::widest_kernel;
 use crate::ops::InputGrads;
 use crate::ops::lstm_scan::LstmScan;
 use crate::ops::matmul::matmul_new;
-use crate::ops::scan::{Workspace, live_rows, running_part, running_rows};
+use crate::ops::scan::{Workspace, ended_before, pass_through_ended, running_part, running_rows};
 use crate::tensor::Tensor;
 
 /// Gradients of `(gi, h0, c0, W_hh)`.
@@ -52,22 +52,18 @@ pub(super) fn backward<T: Float>(
         let tanh_c = &tanh_cs[now.clone()];
         let (g_h, g_c) = (&g_h[now.clone()], &g_c[now]);
         // Rows already ended pass h's and c's gradients through unchanged:
-        // their carries, before this step overwrites them.
-        let ended: Vec<(usize, Vec<T>, Vec<T>)> = live_rows(scan.lengths.as_deref(), t)
-            .map(|live| {
-                let rows = live.iter().enumerate().filter(|(_, l)| !**l);
-                rows.map(|(row, _)| {
-                    let cells = row * hidden..(row + 1) * hidden;
-                    (
-                        row,
-                        carry_h[cells.clone()].to_vec(),
-                        carry_c[cells].to_vec(),
-                    )
-                })
-                .collect()
+        // those before the last running row keep their carries first,
+        // since this step's kernels overwrite them.
+        let lengths = scan.lengths.as_deref();
+        let running = running_rows(lengths, batch, t);
+        let ended: Vec<(usize, Vec<T>, Vec<T>)> = ended_before(lengths, t, running)
+            .into_iter()
+            .map(|row| {
+                let cells = row * hidden..(row + 1) * hidden;
+                let old_c = carry_c[cells.clone()].to_vec();
+                (row, carry_h[cells].to_vec(), old_c)
             })
-            .unwrap_or_default();
-        let running = running_rows(scan.lengths.as_deref(), batch, t);
+            .collect();
         {
             let rows = da[..running * wide]
                 .chunks_mut(wide)
@@ -101,6 +97,8 @@ pub(super) fn backward<T: Float>(
                 carry_c[j] = g_c[j] + old_c[k];
             }
         }
+        pass_through_ended(&mut carry_h, g_h, running, hidden);
+        pass_through_ended(&mut carry_c, g_c, running, hidden);
         if t > 0 || need[1] {
             T::matmul_into(
                 running,

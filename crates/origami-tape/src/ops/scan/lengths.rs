@@ -11,6 +11,7 @@
 use std::borrow::Cow;
 
 use crate::float::Float;
+use crate::kernels::wide::widest;
 use crate::tape::Var;
 
 /// Which rows of a batch with these sequence `lengths` are still running
@@ -20,6 +21,28 @@ pub(crate) fn live_rows(lengths: Option<&[usize]>, t: usize) -> Option<Vec<bool>
     lens.iter()
         .any(|&l| l <= t)
         .then(|| lens.iter().map(|&l| t < l).collect())
+}
+
+/// The rows that have ended by step `t` although a later row, before
+/// `running` ([`running_rows`]), still runs: none when the lengths are in
+/// packed order (longest first). The backward passes save their carries
+/// before a step's kernels overwrite them.
+pub(crate) fn ended_before(lengths: Option<&[usize]>, t: usize, running: usize) -> Vec<usize> {
+    lengths.map_or_else(Vec::new, |lens| {
+        (0..running).filter(|&row| lens[row] <= t).collect()
+    })
+}
+
+/// `carry += g` over the rows from `running` on, which have all ended:
+/// the gradients of their states pass through the step unchanged (in the
+/// backward passes, which never touch those rows otherwise).
+pub(crate) fn pass_through_ended<T: Float>(carry: &mut [T], g: &[T], running: usize, width: usize) {
+    let from = running * width;
+    widest(|| {
+        for (c, &g) in carry[from..].iter_mut().zip(&g[from..]) {
+            *c = g + *c;
+        }
+    });
 }
 
 /// Panics, naming `op`, unless there is one length per row and none

@@ -25,7 +25,10 @@ use std::sync::Arc;
 mod eager;
 mod lengths;
 
-pub(crate) use lengths::{check_lengths, keep_ended, live_rows, running_part, running_rows};
+pub(crate) use lengths::{
+    check_lengths, ended_before, keep_ended, live_rows, pass_through_ended, running_part,
+    running_rows,
+};
 
 use crate::algebra::Algebra;
 use crate::buffer::Buffer;
