@@ -12,7 +12,9 @@ use std::sync::Arc;
 
 use origami_tape::{ElmanScan, Float, GruScan, LstmScan, Nonlinearity, Tape, Var};
 
-use super::{Cell, CellWeights, SeqOutput, SequenceOutput, State, split_steps, unroll};
+use super::{
+    Cell, CellWeights, SeqOutput, SequenceOutput, State, sequence_by_steps, split_steps, unroll,
+};
 use crate::activation::Activation;
 use crate::module::Params;
 use crate::param::Param;
@@ -97,11 +99,7 @@ impl<T: Float> Cell<T> for Elman<T> {
         init: Option<State<'t, T>>,
     ) -> SequenceOutput<'t, T> {
         let Some(nonlinearity) = self.scan_nonlinearity() else {
-            let out = unroll(self, tape, &split_steps(xs), lengths, init);
-            return SequenceOutput {
-                outputs: Var::stack(&out.outputs, 0),
-                last: out.last,
-            };
+            return sequence_by_steps(self, tape, xs, lengths, init);
         };
         let w = &self.weights;
         let z = w.input_projections(tape, xs, true);

@@ -94,11 +94,23 @@ pub trait Cell<T: Float>: Params<T> {
         lengths: Option<&[usize]>,
         init: Option<State<'t, T>>,
     ) -> SequenceOutput<'t, T> {
-        let out = self.seq(tape, &split_steps(xs), lengths, init);
-        SequenceOutput {
-            outputs: Var::stack(&out.outputs, 0),
-            last: out.last,
-        }
+        sequence_by_steps(self, tape, xs, lengths, init)
+    }
+}
+
+/// [`Cell::sequence`] through [`Cell::seq`]: the sequence split into its
+/// steps, the outputs stacked again.
+fn sequence_by_steps<'t, T: Float, C: Cell<T> + ?Sized>(
+    cell: &C,
+    tape: &'t Tape<T>,
+    xs: Var<'t, T>,
+    lengths: Option<&[usize]>,
+    init: Option<State<'t, T>>,
+) -> SequenceOutput<'t, T> {
+    let out = cell.seq(tape, &split_steps(xs), lengths, init);
+    SequenceOutput {
+        outputs: Var::stack(&out.outputs, 0),
+        last: out.last,
     }
 }
 
