@@ -35,14 +35,13 @@ fn shard_loss(params: &[Tensor<f32>], batch: &Batch, rows: Range<usize>) -> (f64
     let tape = Tape::new();
     let p = bind_params(&tape, params);
     let size = rows.len();
-    // Every step's input projection in one product, then the recurrence.
-    let gi = (embedded(p[0], batch, rows.clone()).matmul(p[1]) + p[3]).reshape(&[
-        STEPS_T,
-        size,
-        4 * HIDDEN,
-    ]);
+    // Every step's input product in one product, then the recurrence
+    // (which adds the bias).
+    let gi = embedded(p[0], batch, rows.clone())
+        .matmul(p[1])
+        .reshape(&[STEPS_T, size, 4 * HIDDEN]);
     let zeros = tape.constant(Tensor::zeros(&[size, HIDDEN]));
-    let hc = gi.lstm_scan(zeros, zeros, p[2], &LstmScan::default());
+    let hc = gi.lstm_scan(zeros, zeros, p[2], p[3], &LstmScan::default());
     let h = hc
         .narrow(0, 0, 1)
         .narrow(1, STEPS_T - 1, 1)

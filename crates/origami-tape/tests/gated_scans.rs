@@ -51,11 +51,11 @@ fn lstm_by_definition<'t, T: Float>(
     x: &[Var<'t, T>],
     lengths: &Option<Arc<[usize]>>,
 ) -> Var<'t, T> {
-    let (gi, mut h, mut c, w) = (x[0], x[1], x[2], x[3]);
+    let (gi, mut h, mut c, w, b) = (x[0], x[1], x[2], x[3], x[4]);
     let (steps, batch, hidden) = (gi.shape()[0], gi.shape()[1], x[1].shape()[1]);
     let (mut hs, mut cs) = (Vec::new(), Vec::new());
     for t in 0..steps {
-        let a = gi.narrow(0, t, 1).reshape(&[batch, 4 * hidden]) + h.matmul_t(w, false, true);
+        let a = gi.narrow(0, t, 1).reshape(&[batch, 4 * hidden]) + h.matmul_t(w, false, true) + b;
         let part = |k: usize| a.narrow(1, k * hidden, hidden);
         let c_next = part(1).sigmoid() * c + part(0).sigmoid() * part(2).tanh();
         let h_next = part(3).sigmoid() * c_next.tanh();
@@ -99,9 +99,7 @@ fn arb_case(gates: usize) -> impl Strategy<Value = (Vec<Tensor<f64>>, Option<Arc
                         inputs.push(Tensor::from_vec(&[batch, hidden], c0).unwrap());
                     }
                     inputs.push(Tensor::from_vec(&[gates * hidden, hidden], w).unwrap());
-                    if gates == 3 {
-                        inputs.push(Tensor::from_vec(&[gates * hidden], b).unwrap());
-                    }
+                    inputs.push(Tensor::from_vec(&[gates * hidden], b).unwrap());
                     (inputs, ragged.then(|| Arc::from(lengths)))
                 })
         })
@@ -190,7 +188,7 @@ proptest! {
 
     #[test]
     fn lstm_scan_is_pytorchs_lstm((inputs, lengths) in arb_case(4)) {
-        let fused: Fused = |v, l| v[0].lstm_scan(v[1], v[2], v[3], &LstmScan { lengths: l.clone() });
+        let fused: Fused = |v, l| v[0].lstm_scan(v[1], v[2], v[3], v[4], &LstmScan { lengths: l.clone() });
         agree(&inputs, &lengths, fused, lstm_by_definition)?;
         agree_from_a_constant_start(&inputs, &lengths, 2, fused, lstm_by_definition)?;
     }
@@ -237,11 +235,13 @@ fn f32_scans_match_their_definitions_to_f32_rounding() {
         draw(&[3, 8], 6),
         draw(&[3, 8], 7),
         draw(&[32, 8], 8),
+        draw(&[32], 9),
     ];
     let fused = lstm[0].lstm_scan(
         lstm[1],
         lstm[2],
         lstm[3],
+        lstm[4],
         &LstmScan {
             lengths: lengths.clone(),
         },
@@ -306,6 +306,7 @@ fn lstm_cell_state_shape_is_checked() {
         var(&t, &[1, 3]),
         var(&t, &[1, 2]),
         var(&t, &[12, 3]),
+        var(&t, &[12]),
         &LstmScan::default(),
     );
 }
@@ -317,7 +318,13 @@ fn lstm_lengths_are_checked() {
     let scan = LstmScan {
         lengths: Some(Arc::from(vec![3])),
     };
-    var(&t, &[2, 1, 12]).lstm_scan(var(&t, &[1, 3]), var(&t, &[1, 3]), var(&t, &[12, 3]), &scan);
+    let (h0, c0, w, b) = (
+        var(&t, &[1, 3]),
+        var(&t, &[1, 3]),
+        var(&t, &[12, 3]),
+        var(&t, &[12]),
+    );
+    var(&t, &[2, 1, 12]).lstm_scan(h0, c0, w, b, &scan);
 }
 
 #[test]
@@ -330,6 +337,7 @@ fn lstm_projection_rank_is_checked() {
         var(&t, &[1, 3]),
         var(&t, &[1, 3]),
         var(&t, &[12, 3]),
+        var(&t, &[12]),
         &LstmScan::default(),
     );
 }
@@ -355,9 +363,10 @@ fn an_empty_batch_gives_empty_states_and_zero_weight_gradients() {
             filled(&[3 * hidden, hidden]),
             filled(&[3 * hidden]),
         );
-        let (gi4, w4) = (
+        let (gi4, w4, b4) = (
             zeros(&[steps, 0, 4 * hidden]),
             filled(&[4 * hidden, hidden]),
+            filled(&[4 * hidden]),
         );
         let runs = [
             (z.elman_scan(h0, w, &elman), vec![z, h0, w]),
@@ -377,11 +386,12 @@ fn an_empty_batch_gives_empty_states_and_zero_weight_gradients() {
                     h0,
                     h0,
                     w4,
+                    b4,
                     &LstmScan {
                         lengths: lengths.clone(),
                     },
                 ),
-                vec![gi4, h0, w4],
+                vec![gi4, h0, w4, b4],
             ),
         ];
         for (states, inputs) in runs {

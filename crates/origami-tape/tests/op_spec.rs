@@ -254,16 +254,17 @@ specs! {
         }
         v[0].gru_scan(v[1], v[2], v[3], &scan)
     };
-    // LSTM recurrence: projections [steps, batch, 4·hidden], h0, c0,
-    // W_hh [4·hidden, hidden]; the choice sets (sometimes zero) lengths.
+    // LSTM recurrence: input products [steps, batch, 4·hidden], h0, c0,
+    // W_hh [4·hidden, hidden], bias [4·hidden]; the choice sets (sometimes
+    // zero) lengths.
     lstm_scan: case((1usize..=3, 1usize..=3, 1usize..=2)
-        .prop_map(|(t, b, h)| vec![vec![t, b, 4 * h], vec![b, h], vec![b, h], vec![4 * h, h]]).boxed(), &[Any]), |v, c| {
+        .prop_map(|(t, b, h)| vec![vec![t, b, 4 * h], vec![b, h], vec![b, h], vec![4 * h, h], vec![4 * h]]).boxed(), &[Any]), |v, c| {
         let (steps, batch) = (v[0].shape()[0], v[0].shape()[1]);
         let mut scan = LstmScan::default();
         if c & 1 == 1 {
             scan.lengths = Some((0..batch).map(|b| (c / 2 + b * 5) % (steps + 1)).collect());
         }
-        v[0].lstm_scan(v[1], v[2], v[3], &scan)
+        v[0].lstm_scan(v[1], v[2], v[3], v[4], &scan)
     };
     // Integer indexing.
     index_select: one(1, false, &[Any]), |v, c| {

@@ -281,9 +281,9 @@ impl<T: Float> Cell<T> for Lstm<T> {
         through_sequence(self, tape, xs, lengths, init)
     }
 
-    /// One `lstm_scan` op over all steps (the input projections of every
-    /// step first, as one product, both biases folded in): the maths of
-    /// [`Cell::step`], fused.
+    /// One `lstm_scan` op over all steps (the input products of every
+    /// step first, as one product; both biases added in the scan): the
+    /// maths of [`Cell::step`], fused.
     fn sequence<'t>(
         &self,
         tape: &'t Tape<T>,
@@ -292,7 +292,7 @@ impl<T: Float> Cell<T> for Lstm<T> {
         init: Option<State<'t, T>>,
     ) -> SequenceOutput<'t, T> {
         let w = &self.weights;
-        let gi = w.input_projections(tape, xs, true);
+        let gi = w.input_products(tape, xs);
         let [steps, batch, _] = gi.shape()[..] else {
             unreachable!("input projections are 3-D")
         };
@@ -302,7 +302,8 @@ impl<T: Float> Cell<T> for Lstm<T> {
         let scan = LstmScan {
             lengths: lengths.map(Arc::from),
         };
-        let hc = gi.lstm_scan(init.h, c0, w.weight_hh.bind(tape), &scan);
+        let (weight_hh, bias) = (w.weight_hh.bind(tape), w.summed_bias(tape));
+        let hc = gi.lstm_scan(init.h, c0, weight_hh, bias, &scan);
         let outputs = hc.narrow(0, 0, 1).reshape(&[steps, batch, hidden]);
         let c = hc.narrow(0, 1, 1).narrow(1, steps - 1, 1);
         let last = State {

@@ -166,14 +166,31 @@ impl<T: Float> CellWeights<T> {
         xs: Var<'t, T>,
         with_bias_hh: bool,
     ) -> Var<'t, T> {
+        let bias = if with_bias_hh {
+            self.summed_bias(tape)
+        } else {
+            self.bias_ih.bind(tape)
+        };
+        self.input_products(tape, xs) + bias
+    }
+
+    /// Every step's input products in one product, `x·W_ihᵀ` with no
+    /// bias, for `xs` of `[steps, batch, input]`, as `[steps, batch,
+    /// gates·hidden]`: what `lstm_scan` takes (it adds [`Self::summed_bias`]
+    /// in its own pass over the gates).
+    ///
+    /// # Panics
+    /// If `xs` is not 3-D or has no steps.
+    pub fn input_products<'t>(&self, tape: &'t Tape<T>, xs: Var<'t, T>) -> Var<'t, T> {
         let (steps, batch, input) = sequence_shape(xs);
-        let mut bias = self.bias_ih.bind(tape);
-        if with_bias_hh {
-            bias = bias + self.bias_hh.bind(tape);
-        }
         let rows = xs.reshape(&[steps * batch, input]);
-        let gi = rows.matmul_t(self.weight_ih.bind(tape), false, true) + bias;
+        let gi = rows.matmul_t(self.weight_ih.bind(tape), false, true);
         gi.reshape(&[steps, batch, self.weight_ih.shape()[0]])
+    }
+
+    /// `b_ih + b_hh`: both biases, for the cells where they add linearly.
+    pub fn summed_bias<'t>(&self, tape: &'t Tape<T>) -> Var<'t, T> {
+        self.bias_ih.bind(tape) + self.bias_hh.bind(tape)
     }
 
     fn input_size(&self) -> usize {

@@ -108,7 +108,7 @@ impl<T: Float> Op<T> {
             Op::Loss(l) => l.forward(x[0]),
             Op::Scan(s) => s.forward(x[0], x[1], x[2]),
             Op::GruScan(s, workspace) => s.forward(x[0], x[1], x[2], x[3], workspace),
-            Op::LstmScan(s, workspace) => s.forward(x[0], x[1], x[2], x[3], workspace),
+            Op::LstmScan(s, workspace) => s.forward(x[0], x[1], x[2], x[3], x[4], workspace),
             Op::Inner(p) => p.forward(x),
             Op::Checkpoint(_) => unreachable!("a segment's value is computed when it is recorded"),
         }

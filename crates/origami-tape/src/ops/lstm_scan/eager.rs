@@ -9,19 +9,21 @@
 //! `dâ_g = dc ⊙ i ⊙ (1 − g²)`, `dâ_o = dh ⊙ tanh c_t ⊙ o(1 − o)`;
 //! `carry_c = dc ⊙ f`, `carry_h = dâ·W_hh` (rows already ended pass their
 //! gradients on instead). Finally `dW_hh = dâᵀ·[h0; h_1 … h_{T-1}]` and
-//! `dgi = dâ`. Rows after the last one still running are skipped at each
-//! step and in the product (their `dâ` is zero).
+//! `dgi = dâ`, and `db` the sum of `dâ` over every row of every step,
+//! added up step by step while `dâ_t` is in cache. Rows after the last one
+//! still running are skipped at each step, in the product and in the sum
+//! (their `dâ` is zero).
 
 use crate::buffer::Buffer;
 use crate::float::Float;
-use crate::kernels::wide::widest_kernel;
+use crate::kernels::wide::{widest, widest_kernel};
 use crate::ops::InputGrads;
 use crate::ops::lstm_scan::LstmScan;
 use crate::ops::matmul::matmul_new;
 use crate::ops::scan::{Workspace, ended_before, pass_through_ended, running_part, running_rows};
 use crate::tensor::Tensor;
 
-/// Gradients of `(gi, h0, c0, W_hh)`.
+/// Gradients of `(gi, h0, c0, W_hh, b)`.
 pub(super) fn backward<T: Float>(
     scan: &LstmScan,
     workspace: &Workspace<T>,
@@ -30,8 +32,9 @@ pub(super) fn backward<T: Float>(
     g: &Tensor<T>,
     need: &[bool],
 ) -> InputGrads<Tensor<T>> {
-    let (gi, h0, c0, w) = (&x[0], &x[1], &x[2], &x[3]);
-    let (steps, batch, hidden) = scan.dims(gi.shape(), h0.shape(), c0.shape(), w.shape());
+    let (gi, h0, c0, w, bias) = (&x[0], &x[1], &x[2], &x[3], &x[4]);
+    let shapes = (gi.shape(), h0.shape(), c0.shape());
+    let (steps, batch, hidden) = scan.dims(shapes.0, shapes.1, shapes.2, w.shape(), bias.shape());
     let (size, wide) = (batch * hidden, 4 * hidden);
     let (hs, cs) = y.data().split_at(steps * size);
     let (g_h, g_c) = g.data().split_at(steps * size);
@@ -40,6 +43,7 @@ pub(super) fn backward<T: Float>(
     };
     let mut da_all = Buffer::filled(T::ZERO, steps * batch * wide);
     let (mut carry_h, mut carry_c) = (Buffer::filled(T::ZERO, size), Buffer::filled(T::ZERO, size));
+    let mut db = Buffer::filled(T::ZERO, wide);
     for t in (0..steps).rev() {
         let now = t * size..(t + 1) * size;
         let c_prev = if t == 0 {
@@ -97,6 +101,9 @@ pub(super) fn backward<T: Float>(
                 carry_c[j] = g_c[j] + old_c[k];
             }
         }
+        if need[4] {
+            add_rows(&mut db, &da[..running * wide]);
+        }
         pass_through_ended(&mut carry_h, g_h, running, hidden);
         pass_through_ended(&mut carry_c, g_c, running, hidden);
         if t > 0 || need[1] {
@@ -127,7 +134,20 @@ pub(super) fn backward<T: Float>(
     let dgi = need[0].then(|| Tensor::from_parts(gi.shape().into(), da_all));
     let dh0 = need[1].then(|| Tensor::from_parts(h0.shape().into(), carry_h));
     let dc0 = need[2].then(|| Tensor::from_parts(c0.shape().into(), carry_c));
-    smallvec::smallvec![dgi, dh0, dc0, dw]
+    let db = need[4].then(|| Tensor::from_parts(bias.shape().into(), db));
+    smallvec::smallvec![dgi, dh0, dc0, dw, db]
+}
+
+/// `sum += row` for every `sum.len()`-wide row of `rows`, at the widest
+/// vector width.
+fn add_rows<T: Float>(sum: &mut [T], rows: &[T]) {
+    widest(|| {
+        for row in rows.chunks(sum.len()) {
+            for (s, &r) in sum.iter_mut().zip(row) {
+                *s += r;
+            }
+        }
+    });
 }
 
 /// The slices of one row of one step: the gates `i, f, g, o`; their

@@ -1,13 +1,15 @@
 //! The LSTM recurrence as one op, with PyTorch's equations and gate order
-//! (i, f, g, o): for every step, from the precomputed input projections
-//! `gi = x·W_ihᵀ + b_ih + b_hh` (both biases folded in),
-//! `a = gi + h·W_hhᵀ`, `i = σ(a_i)`, `f = σ(a_f)`, `g = tanh(a_g)`,
+//! (i, f, g, o): for every step, from the precomputed input products
+//! `gi = x·W_ihᵀ` and the bias `b = b_ih + b_hh`,
+//! `a = gi + h·W_hhᵀ + b`, `i = σ(a_i)`, `f = σ(a_f)`, `g = tanh(a_g)`,
 //! `o = σ(a_o)`, `c' = f ⊙ c + i ⊙ g`, `h' = o ⊙ tanh(c')`.
 //!
 //! The forward is one `[batch, hidden] × [hidden, 4·hidden]` product per
-//! step and one fused pass over the gates, which it keeps (with `tanh c`)
-//! for the eager backward (`eager.rs`): one product per step, with the
-//! weight gradient formed as a single product over all steps. The
+//! step and one fused pass over the gates (adding the bias on the way, so
+//! the input products need no pass of their own for it), which it keeps
+//! (with `tanh c`) for the eager backward (`eager.rs`): one product per
+//! step, with the weight gradient formed as a single product over all
+//! steps and the bias gradient summed step by step while it is hot. The
 //! recorded backward differentiates the step-by-step composition
 //! ([`composite`]), so second order works through the op and the op spec
 //! table holds the fused kernels to it.
@@ -47,6 +49,7 @@ impl LstmScan {
         h0: &[usize],
         c0: &[usize],
         w: &[usize],
+        bias: &[usize],
     ) -> (usize, usize, usize) {
         let &[steps, batch, gates] = gi else {
             panic!("lstm_scan: input projections must be [steps, batch, 4·hidden], got {gi:?}");
@@ -68,6 +71,11 @@ impl LstmScan {
             "lstm_scan: weight_hh {w:?} is not [{}, {hidden}]",
             4 * hidden
         );
+        assert!(
+            bias == [4 * hidden],
+            "lstm_scan: bias {bias:?} is not [{}]",
+            4 * hidden
+        );
         check_lengths("lstm_scan", self.lengths.as_deref(), batch, steps);
         (steps, batch, hidden)
     }
@@ -80,9 +88,12 @@ impl LstmScan {
         h0: &Tensor<T>,
         c0: &Tensor<T>,
         w: &Tensor<T>,
+        bias: &Tensor<T>,
         workspace: &Workspace<T>,
     ) -> Tensor<T> {
-        let (steps, batch, hidden) = self.dims(gi.shape(), h0.shape(), c0.shape(), w.shape());
+        let shapes = (gi.shape(), h0.shape(), c0.shape());
+        let (steps, batch, hidden) =
+            self.dims(shapes.0, shapes.1, shapes.2, w.shape(), bias.shape());
         let (size, wide) = (batch * hidden, 4 * hidden);
         let w_t = transposed(w.data(), wide, hidden);
         let mut hs = Buffer::with_capacity(2 * steps * size);
@@ -106,7 +117,7 @@ impl LstmScan {
             let act = &mut gates[block.start..block.start + rows * wide];
             let h_rows = &h_prev[..rows * hidden];
             T::matmul_into(rows, hidden, wide, h_rows, false, &w_t, false, act, true);
-            activate(act, hidden, &mut scratch);
+            activate(act, bias.data(), &mut scratch);
             widest(|| {
                 for ((a, c), c_prev) in act
                     .chunks(wide)
@@ -151,31 +162,49 @@ impl LstmScan {
     }
 }
 
-/// The gate activations in place over `[batch, 4H]` pre-activations:
-/// `σ` for i, f and o, `tanh` for g (`scratch`: `2H` values, reused
-/// across steps).
-fn activate<T: Float>(act: &mut [T], hidden: usize, scratch: &mut [T]) {
+/// The gate activations in place over `[batch, 4H]` pre-activations
+/// before the bias: `σ` for i, f and o, `tanh` for g, of each row plus
+/// `bias` (`scratch`: `2H` values, reused across steps).
+fn activate<T: Float>(act: &mut [T], bias: &[T], scratch: &mut [T]) {
+    let hidden = bias.len() / 4;
+    let (b_if, b_g, b_o) = (
+        &bias[..2 * hidden],
+        &bias[2 * hidden..3 * hidden],
+        &bias[3 * hidden..],
+    );
     for row in act.chunks_mut(4 * hidden) {
         let (i_f, rest) = row.split_at_mut(2 * hidden);
         let (g, o) = rest.split_at_mut(hidden);
-        scratch.copy_from_slice(i_f);
+        add_into(scratch, i_f, b_if);
         T::sigmoid_slice(scratch, i_f);
-        scratch[..hidden].copy_from_slice(g);
+        add_into(&mut scratch[..hidden], g, b_g);
         T::tanh_slice(&scratch[..hidden], g);
-        scratch[..hidden].copy_from_slice(o);
+        add_into(&mut scratch[..hidden], o, b_o);
         T::sigmoid_slice(&scratch[..hidden], o);
     }
+}
+
+/// `sum = a + b`, element by element, at the widest vector width.
+fn add_into<T: Float>(sum: &mut [T], a: &[T], b: &[T]) {
+    widest(|| {
+        for ((s, &a), &b) in sum.iter_mut().zip(a).zip(b) {
+            *s = a + b;
+        }
+    });
 }
 
 /// The op as the step-by-step composition of recorded ops it fuses: the
 /// definition its recorded backward differentiates.
 pub(crate) fn composite<'s, T: Float>(scan: &LstmScan, x: &[Var<'s, T>]) -> Var<'s, T> {
-    let (gi, h0, c0, w) = (x[0], x[1], x[2], x[3]);
-    let (steps, batch, hidden) = scan.dims(&gi.shape(), &h0.shape(), &c0.shape(), &w.shape());
+    let (gi, h0, c0, w, bias) = (x[0], x[1], x[2], x[3], x[4]);
+    let shapes = (gi.shape(), h0.shape(), c0.shape());
+    let (steps, batch, hidden) =
+        scan.dims(&shapes.0, &shapes.1, &shapes.2, &w.shape(), &bias.shape());
     let (mut h, mut c) = (h0, c0);
     let (mut hs, mut cs) = (Vec::with_capacity(steps), Vec::with_capacity(steps));
     for t in 0..steps {
-        let a = gi.narrow(0, t, 1).reshape(&[batch, 4 * hidden]) + h.matmul_t(w, false, true);
+        let a =
+            gi.narrow(0, t, 1).reshape(&[batch, 4 * hidden]) + h.matmul_t(w, false, true) + bias;
         let gate = |k: usize| a.narrow(1, k * hidden, hidden);
         let (i, f, g, o) = (
             gate(0).sigmoid(),
@@ -197,13 +226,15 @@ pub(crate) fn composite<'s, T: Float>(scan: &LstmScan, x: &[Var<'s, T>]) -> Var<
 }
 
 impl<'t, T: Float> Var<'t, T> {
-    /// The LSTM recurrence over precomputed input projections: `self` is
-    /// `gi`, `[steps, batch, 4·hidden]` (`x·W_ihᵀ + b_ih + b_hh` for every
-    /// step at once, gates i, f, g, o); `weight_hh` is PyTorch's
-    /// `[4·hidden, hidden]`. Returns every `h_t` and `c_t` as `[2, steps,
-    /// batch, hidden]` (index 0: `h`, 1: `c`), starting from `h0` and
-    /// `c0`. Equal to the step-by-step composition (see the module docs),
-    /// with one node instead of ~20 per step; differentiable to any order.
+    /// The LSTM recurrence over precomputed input products: `self` is
+    /// `gi`, `[steps, batch, 4·hidden]` (`x·W_ihᵀ` for every step at
+    /// once, gates i, f, g, o); `weight_hh` is PyTorch's `[4·hidden,
+    /// hidden]` and `bias` its `b_ih + b_hh`, `[4·hidden]` (added here, in
+    /// the pass over the gates, rather than to `gi` by an op of its own).
+    /// Returns every `h_t` and `c_t` as `[2, steps, batch, hidden]`
+    /// (index 0: `h`, 1: `c`), starting from `h0` and `c0`. Equal to the
+    /// step-by-step composition (see the module docs), with one node
+    /// instead of ~20 per step; differentiable to any order.
     ///
     /// # Panics
     /// If the shapes do not fit or a length exceeds the step count.
@@ -214,14 +245,22 @@ impl<'t, T: Float> Var<'t, T> {
     /// let gi = tape.constant(Tensor::zeros(&[1, 1, 4]));
     /// let c0 = tape.constant(Tensor::from_vec(&[1, 1], vec![1.0]).unwrap());
     /// let (h0, w) = (tape.constant(Tensor::zeros(&[1, 1])), tape.var(Tensor::zeros(&[4, 1])));
+    /// let bias = tape.var(Tensor::zeros(&[4]));
     /// // Gates at zero: i = f = o = 1/2, g = 0, so c = c0 / 2.
-    /// let hc = gi.lstm_scan(h0, c0, w, &LstmScan::default());
+    /// let hc = gi.lstm_scan(h0, c0, w, bias, &LstmScan::default());
     /// assert_eq!(hc.value().data(), &[0.5 * 0.5f64.tanh(), 0.5]);
     /// ```
     #[track_caller]
-    pub fn lstm_scan(self, h0: Self, c0: Self, weight_hh: Self, scan: &LstmScan) -> Self {
+    pub fn lstm_scan(
+        self,
+        h0: Self,
+        c0: Self,
+        weight_hh: Self,
+        bias: Self,
+        scan: &LstmScan,
+    ) -> Self {
         let op = Op::LstmScan(scan.clone(), Workspace::default());
-        self.apply(op, &[h0, c0, weight_hh])
+        self.apply(op, &[h0, c0, weight_hh, bias])
     }
 }
 
