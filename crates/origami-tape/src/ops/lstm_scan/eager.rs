@@ -121,12 +121,9 @@ pub(super) fn backward<T: Float>(
         }
     }
     let dw = need[3].then(|| {
-        let mut previous = Buffer::with_capacity(steps * size);
-        previous.extend_from_slice(h0.data());
-        previous.extend_from_slice(&hs[..(steps - 1) * size]);
         let lengths = scan.lengths.as_deref();
         let da = running_part(&da_all, lengths, 0, batch, wide);
-        let previous = running_part(&previous, lengths, 0, batch, hidden);
+        let previous = starting_states(h0.data(), hs, lengths, steps, batch);
         let rows = previous.len() / hidden.max(1);
         let dw = matmul_new(1, wide, rows, hidden, &da, true, &previous, false);
         Tensor::from_parts(w.shape().into(), dw)
@@ -136,6 +133,34 @@ pub(super) fn backward<T: Float>(
     let dc0 = need[2].then(|| Tensor::from_parts(c0.shape().into(), carry_c));
     let db = need[4].then(|| Tensor::from_parts(bias.shape().into(), db));
     smallvec::smallvec![dgi, dh0, dc0, dw, db]
+}
+
+/// The state every step starts from, `h0, h_1 … h_{steps-1}` (`hs` holds
+/// `h_1 … h_steps`), each cut to the rows running at that step and laid
+/// back to back: the right operand of the weight gradient's product, in
+/// one copy.
+fn starting_states<T: Float>(
+    h0: &[T],
+    hs: &[T],
+    lengths: Option<&[usize]>,
+    steps: usize,
+    batch: usize,
+) -> Buffer<T> {
+    let size = h0.len();
+    let hidden = size / batch.max(1);
+    let rows: Vec<usize> = (0..steps)
+        .map(|t| running_rows(lengths, batch, t))
+        .collect();
+    let mut states = Buffer::with_capacity(rows.iter().sum::<usize>() * hidden);
+    for (t, &running) in rows.iter().enumerate() {
+        let state = if t == 0 {
+            h0
+        } else {
+            &hs[(t - 1) * size..t * size]
+        };
+        states.extend_from_slice(&state[..running * hidden]);
+    }
+    states
 }
 
 /// `sum += row` for every `sum.len()`-wide row of `rows`, at the widest
