@@ -18,7 +18,9 @@ use crate::kernels::wide::widest_kernel;
 use crate::ops::InputGrads;
 use crate::ops::gru_scan::GruScan;
 use crate::ops::matmul::matmul_new;
-use crate::ops::scan::{Workspace, ended_before, pass_through_ended, running_part, running_rows};
+use crate::ops::scan::{
+    Workspace, add_rows, ended_before, pass_through_ended, running_part, running_rows,
+};
 use crate::tensor::Tensor;
 
 /// Gradients of `(gi, h0, W_hh, b_hh)`.
@@ -116,9 +118,7 @@ pub(super) fn backward<T: Float>(
     });
     let db = need[3].then(|| {
         let mut db = Buffer::filled(T::ZERO, wide);
-        for row in dgh_all.chunks(wide) {
-            db.iter_mut().zip(row).for_each(|(s, &v)| *s += v);
-        }
+        add_rows(&mut db, &dgh_all);
         Tensor::from_parts(b.shape().into(), db)
     });
     let dgi = need[0].then(|| Tensor::from_parts(gi.shape().into(), dgi_all));

@@ -16,11 +16,13 @@
 
 use crate::buffer::Buffer;
 use crate::float::Float;
-use crate::kernels::wide::{widest, widest_kernel};
+use crate::kernels::wide::widest_kernel;
 use crate::ops::InputGrads;
 use crate::ops::lstm_scan::LstmScan;
 use crate::ops::matmul::matmul_new;
-use crate::ops::scan::{Workspace, ended_before, pass_through_ended, running_part, running_rows};
+use crate::ops::scan::{
+    Workspace, add_rows, ended_before, pass_through_ended, running_part, running_rows,
+};
 use crate::tensor::Tensor;
 
 /// Gradients of `(gi, h0, c0, W_hh, b)`.
@@ -33,8 +35,8 @@ pub(super) fn backward<T: Float>(
     need: &[bool],
 ) -> InputGrads<Tensor<T>> {
     let (gi, h0, c0, w, bias) = (&x[0], &x[1], &x[2], &x[3], &x[4]);
-    let shapes = (gi.shape(), h0.shape(), c0.shape());
-    let (steps, batch, hidden) = scan.dims(shapes.0, shapes.1, shapes.2, w.shape(), bias.shape());
+    let (steps, batch, hidden) =
+        scan.dims(gi.shape(), h0.shape(), c0.shape(), w.shape(), bias.shape());
     let (size, wide) = (batch * hidden, 4 * hidden);
     let (hs, cs) = y.data().split_at(steps * size);
     let (g_h, g_c) = g.data().split_at(steps * size);
@@ -161,18 +163,6 @@ fn starting_states<T: Float>(
         states.extend_from_slice(&state[..running * hidden]);
     }
     states
-}
-
-/// `sum += row` for every `sum.len()`-wide row of `rows`, at the widest
-/// vector width.
-fn add_rows<T: Float>(sum: &mut [T], rows: &[T]) {
-    widest(|| {
-        for row in rows.chunks(sum.len()) {
-            for (s, &r) in sum.iter_mut().zip(row) {
-                *s += r;
-            }
-        }
-    });
 }
 
 /// The slices of one row of one step: the gates `i, f, g, o`; their

@@ -91,9 +91,8 @@ impl LstmScan {
         bias: &Tensor<T>,
         workspace: &Workspace<T>,
     ) -> Tensor<T> {
-        let shapes = (gi.shape(), h0.shape(), c0.shape());
         let (steps, batch, hidden) =
-            self.dims(shapes.0, shapes.1, shapes.2, w.shape(), bias.shape());
+            self.dims(gi.shape(), h0.shape(), c0.shape(), w.shape(), bias.shape());
         let (size, wide) = (batch * hidden, 4 * hidden);
         let w_t = transposed(w.data(), wide, hidden);
         let mut hs = Buffer::with_capacity(2 * steps * size);
@@ -197,9 +196,13 @@ fn add_into<T: Float>(sum: &mut [T], a: &[T], b: &[T]) {
 /// definition its recorded backward differentiates.
 pub(crate) fn composite<'s, T: Float>(scan: &LstmScan, x: &[Var<'s, T>]) -> Var<'s, T> {
     let (gi, h0, c0, w, bias) = (x[0], x[1], x[2], x[3], x[4]);
-    let shapes = (gi.shape(), h0.shape(), c0.shape());
-    let (steps, batch, hidden) =
-        scan.dims(&shapes.0, &shapes.1, &shapes.2, &w.shape(), &bias.shape());
+    let (steps, batch, hidden) = scan.dims(
+        &gi.shape(),
+        &h0.shape(),
+        &c0.shape(),
+        &w.shape(),
+        &bias.shape(),
+    );
     let (mut h, mut c) = (h0, c0);
     let (mut hs, mut cs) = (Vec::with_capacity(steps), Vec::with_capacity(steps));
     for t in 0..steps {

@@ -34,6 +34,7 @@ use crate::algebra::Algebra;
 use crate::buffer::Buffer;
 use crate::float::Float;
 use crate::kernels::transpose::transpose_into;
+use crate::kernels::wide::widest;
 use crate::ops::{InputGrads, Op};
 use crate::tape::Var;
 use crate::tensor::Tensor;
@@ -164,6 +165,18 @@ pub(crate) fn transposed<T: Float>(w: &[T], rows: usize, cols: usize) -> Vec<T> 
     // SAFETY: `transpose_into` wrote all `rows·cols` elements.
     unsafe { flipped.set_len(w.len()) };
     flipped
+}
+
+/// `sum += row` for every `sum.len()`-wide row of `rows`, at the widest
+/// vector width: a bias gradient summed over rows (the gated scans).
+pub(crate) fn add_rows<T: Float>(sum: &mut [T], rows: &[T]) {
+    widest(|| {
+        for row in rows.chunks(sum.len()) {
+            for (s, &r) in sum.iter_mut().zip(row) {
+                *s += r;
+            }
+        }
+    });
 }
 
 /// What a gated recurrence's forward keeps for its eager backward (every
