@@ -121,7 +121,7 @@ pub use grads::{Grads, ParamId};
 pub use kernels::backoff::ThreadBackoff;
 pub use kernels::threads::{set_threads, single_threaded, threads};
 pub use kernels::wide::widest;
-pub use ops::{ElmanScan, GruScan, LstmScan, Nonlinearity, Reduction};
+pub use ops::{ElmanScan, GruScan, LstmScan, Nonlinearity, Reduction, packed_rows};
 pub use shape::{Shape, shape_of};
 pub use tape::{Tape, Var};
 pub use tensor::Tensor;

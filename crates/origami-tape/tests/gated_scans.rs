@@ -1,7 +1,8 @@
 //! `gru_scan` and `lstm_scan` against their definitions, written here
 //! with the plain ops from PyTorch's equations (`nn.GRU`: `(1 − z) ⊙ n +
 //! z ⊙ h`; `nn.LSTM`): the same states and gradients, sequences ending
-//! early included, in f64 and f32; and the messages their shape errors
+//! early included, in f64 and f32; `lstm_scan` on packed input products
+//! against the padded scan; and the messages their shape errors
 //! carry; and all three scans, `elman_scan` too, over an empty batch.
 //! (Derivatives against central differences, to second order, and eager
 //! against recorded backward are rows of `op_spec.rs`.)
@@ -9,7 +10,7 @@
 use std::sync::Arc;
 
 use origami_tape::{
-    ElmanScan, Float, GruScan, LstmScan, Nonlinearity, Tape, Tensor, Var, check_close,
+    ElmanScan, Float, GruScan, LstmScan, Nonlinearity, Tape, Tensor, Var, check_close, packed_rows,
 };
 use proptest::prelude::*;
 
@@ -188,9 +189,31 @@ proptest! {
 
     #[test]
     fn lstm_scan_is_pytorchs_lstm((inputs, lengths) in arb_case(4)) {
-        let fused: Fused = |v, l| v[0].lstm_scan(v[1], v[2], v[3], v[4], &LstmScan { lengths: l.clone() });
+        let fused: Fused = |v, l| v[0].lstm_scan(v[1], v[2], v[3], v[4], &LstmScan { lengths: l.clone(), ..LstmScan::default() });
         agree(&inputs, &lengths, fused, lstm_by_definition)?;
         agree_from_a_constant_start(&inputs, &lengths, 2, fused, lstm_by_definition)?;
+    }
+
+    /// Packed input products (the padding's rows left out) give the
+    /// padded scan's states for every step up to the longest sequence,
+    /// and the same gradients, the padding's rows of `gi` getting zero.
+    #[test]
+    fn packed_lstm_scan_is_the_padded_one((inputs, lengths) in arb_case(4)) {
+        let longest = lengths.as_deref().and_then(|l| l.iter().copied().max());
+        prop_assume!(longest.is_some_and(|l| l > 0));
+        let packed: Fused = |v, l| {
+            let [steps, batch, wide] = v[0].shape()[..] else { unreachable!() };
+            let rows = packed_rows(l.as_deref().unwrap());
+            let gi = v[0].reshape(&[steps * batch, wide]).index_select(0, &rows);
+            let scan = LstmScan { lengths: l.clone(), packed: true };
+            gi.lstm_scan(v[1], v[2], v[3], v[4], &scan)
+        };
+        let up_to_longest: Fused = |v, l| {
+            let longest = l.as_deref().unwrap().iter().copied().max().unwrap();
+            lstm_by_definition(v, l).narrow(1, 0, longest)
+        };
+        agree(&inputs, &lengths, packed, up_to_longest)?;
+        agree_from_a_constant_start(&inputs, &lengths, 2, packed, up_to_longest)?;
     }
 }
 
@@ -244,6 +267,7 @@ fn f32_scans_match_their_definitions_to_f32_rounding() {
         lstm[4],
         &LstmScan {
             lengths: lengths.clone(),
+            ..LstmScan::default()
         },
     );
     check_close(
@@ -317,6 +341,7 @@ fn lstm_lengths_are_checked() {
     let t = Tape::new();
     let scan = LstmScan {
         lengths: Some(Arc::from(vec![3])),
+        ..LstmScan::default()
     };
     let (h0, c0, w, b) = (
         var(&t, &[1, 3]),
@@ -340,6 +365,37 @@ fn lstm_projection_rank_is_checked() {
         var(&t, &[12]),
         &LstmScan::default(),
     );
+}
+
+#[test]
+#[should_panic(
+    expected = "lstm_scan: packed input products have 4 rows, but the lengths [3, 2] run 5"
+)]
+fn packed_lstm_rows_are_checked() {
+    let t = Tape::new();
+    let scan = LstmScan {
+        lengths: Some(Arc::from(vec![3, 2])),
+        packed: true,
+    };
+    let (h0, c0, w, b) = (
+        var(&t, &[2, 3]),
+        var(&t, &[2, 3]),
+        var(&t, &[12, 3]),
+        var(&t, &[12]),
+    );
+    var(&t, &[4, 12]).lstm_scan(h0, c0, w, b, &scan);
+}
+
+#[test]
+#[should_panic(expected = "lstm_scan: packed input products need lengths")]
+fn packed_lstm_needs_lengths() {
+    let t = Tape::new();
+    let scan = LstmScan {
+        lengths: None,
+        packed: true,
+    };
+    let (h0, w, b) = (var(&t, &[1, 3]), var(&t, &[12, 3]), var(&t, &[12]));
+    var(&t, &[2, 12]).lstm_scan(h0, h0, w, b, &scan);
 }
 
 /// An empty batch (every sequence filtered out, say) runs, with lengths
@@ -389,6 +445,7 @@ fn an_empty_batch_gives_empty_states_and_zero_weight_gradients() {
                     b4,
                     &LstmScan {
                         lengths: lengths.clone(),
+                        ..LstmScan::default()
                     },
                 ),
                 vec![gi4, h0, w4, b4],

@@ -111,7 +111,16 @@ fn gated_scans_run_forward_and_backward() {
     let c0 = tape.var(ramp(&[2, 2], 0.1));
     let lstm_w = tape.var(ramp(&[8, 2], 0.4));
     let lstm_b = tape.var(ramp(&[8], 0.1));
-    let lstm = lstm_in.lstm_scan(h0, c0, lstm_w, lstm_b, &LstmScan { lengths });
+    let lstm = lstm_in.lstm_scan(
+        h0,
+        c0,
+        lstm_w,
+        lstm_b,
+        &LstmScan {
+            lengths,
+            ..LstmScan::default()
+        },
+    );
     let loss = gru.square().sum_all() + lstm.square().sum_all();
     let inputs = [gru_in, h0, gru_w, gru_b, lstm_in, c0, lstm_w, lstm_b];
     let eager = tape.grad(&[loss], &inputs, false);

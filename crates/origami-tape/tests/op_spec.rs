@@ -11,7 +11,7 @@ mod support;
 
 use origami_tape::{
     ElmanScan, GradcheckOptions, GruScan, LstmScan, Nonlinearity, Reduction, Tape, Tensor, Var,
-    gradcheck, gradgradcheck, hvpcheck,
+    gradcheck, gradgradcheck, hvpcheck, packed_rows,
 };
 use proptest::prelude::*;
 use support::{
@@ -256,13 +256,21 @@ specs! {
     };
     // LSTM recurrence: input products [steps, batch, 4·hidden], h0, c0,
     // W_hh [4·hidden, hidden], bias [4·hidden]; the choice sets (sometimes
-    // zero) lengths.
+    // zero) lengths, and whether the products come packed.
     lstm_scan: case((1usize..=3, 1usize..=3, 1usize..=2)
         .prop_map(|(t, b, h)| vec![vec![t, b, 4 * h], vec![b, h], vec![b, h], vec![4 * h, h], vec![4 * h]]).boxed(), &[Any]), |v, c| {
         let (steps, batch) = (v[0].shape()[0], v[0].shape()[1]);
         let mut scan = LstmScan::default();
         if c & 1 == 1 {
             scan.lengths = Some((0..batch).map(|b| (c / 2 + b * 5) % (steps + 1)).collect());
+        }
+        // Sometimes packed: only the rows each step computes, picked out.
+        let lengths = scan.lengths.clone().unwrap_or_default();
+        if c % 4 == 3 && lengths.iter().any(|&l| l > 0) {
+            scan.packed = true;
+            let wide = v[0].shape()[2];
+            let gi = v[0].reshape(&[steps * batch, wide]).index_select(0, &packed_rows(&lengths));
+            return gi.lstm_scan(v[1], v[2], v[3], v[4], &scan);
         }
         v[0].lstm_scan(v[1], v[2], v[3], v[4], &scan)
     };

@@ -10,10 +10,11 @@ use rand::Rng;
 
 use std::sync::Arc;
 
-use origami_tape::{ElmanScan, Float, GruScan, LstmScan, Nonlinearity, Tape, Var};
+use origami_tape::{ElmanScan, Float, GruScan, LstmScan, Nonlinearity, Tape, Var, packed_rows};
 
 use super::{
-    Cell, CellWeights, SeqOutput, SequenceOutput, State, sequence_by_steps, split_steps, unroll,
+    Cell, CellWeights, SeqOutput, SequenceOutput, State, sequence_by_steps, sequence_shape,
+    split_steps, unroll,
 };
 use crate::activation::Activation;
 use crate::module::Params;
@@ -292,15 +293,28 @@ impl<T: Float> Cell<T> for Lstm<T> {
         init: Option<State<'t, T>>,
     ) -> SequenceOutput<'t, T> {
         let w = &self.weights;
-        let gi = w.input_products(tape, xs);
-        let [steps, batch, _] = gi.shape()[..] else {
-            unreachable!("input projections are 3-D")
+        let (steps, batch, input) = sequence_shape(xs);
+        // Sequences ending early, the longest at the last step: the input
+        // products of the padding are never formed (the scan's packed form).
+        let packed = lengths.filter(|lens| {
+            let computed: usize = lens.iter().map(|&l| l.min(steps)).sum();
+            lens.len() == batch && lens.iter().max() == Some(&steps) && computed < steps * batch
+        });
+        let gi = match packed {
+            Some(lens) => {
+                let rows = xs
+                    .reshape(&[steps * batch, input])
+                    .index_select(0, &packed_rows(lens));
+                rows.matmul_t(w.weight_ih.bind(tape), false, true)
+            }
+            None => w.input_products(tape, xs),
         };
         let hidden = self.hidden_size();
         let init = init.unwrap_or_else(|| self.zero_state(tape, batch));
         let c0 = init.c.expect("an LSTM state carries a cell vector");
         let scan = LstmScan {
             lengths: lengths.map(Arc::from),
+            packed: packed.is_some(),
         };
         let (weight_hh, bias) = (w.weight_hh.bind(tape), w.summed_bias(tape));
         let hc = gi.lstm_scan(init.h, c0, weight_hh, bias, &scan);

@@ -42,7 +42,7 @@ pub use loss::Reduction;
 pub use lstm_scan::LstmScan;
 pub(crate) use matmul::Matmul;
 pub(crate) use reduce::Reduce;
-pub use scan::{ElmanScan, Nonlinearity};
+pub use scan::{ElmanScan, Nonlinearity, packed_rows};
 pub(crate) use slice::Slice;
 pub(crate) use softmax::Softmax;
 pub(crate) use unary::Unary;

@@ -9,7 +9,8 @@
 //! `dâ_g = dc ⊙ i ⊙ (1 − g²)`, `dâ_o = dh ⊙ tanh c_t ⊙ o(1 − o)`;
 //! `carry_c = dc ⊙ f`, `carry_h = dâ·W_hh` (rows already ended pass their
 //! gradients on instead). Finally `dW_hh = dâᵀ·[h0; h_1 … h_{T-1}]` and
-//! `dgi = dâ`, and `db` the sum of `dâ` over every row of every step,
+//! `dgi = dâ` (as computed, for packed input products; spread over the
+//! padded layout otherwise), and `db` the sum of `dâ` over every row of every step,
 //! added up step by step while `dâ_t` is in cache. Rows after the last one
 //! still running are skipped at each step, in the product and in the sum
 //! (their `dâ` is zero).
@@ -20,9 +21,7 @@ use crate::kernels::wide::widest_kernel;
 use crate::ops::InputGrads;
 use crate::ops::lstm_scan::LstmScan;
 use crate::ops::matmul::matmul_new;
-use crate::ops::scan::{
-    Workspace, add_rows, ended_before, pass_through_ended, running_part, running_rows,
-};
+use crate::ops::scan::{Workspace, add_rows, ended_before, pass_through_ended};
 use crate::tensor::Tensor;
 
 /// Gradients of `(gi, h0, c0, W_hh, b)`.
@@ -43,17 +42,22 @@ pub(super) fn backward<T: Float>(
     let [gates, tanh_cs] = workspace.parts() else {
         unreachable!("lstm_scan keeps two parts")
     };
-    let mut da_all = Buffer::filled(T::ZERO, steps * batch * wide);
+    let counts = scan.running_counts(steps, batch);
+    // Like the kept gates, `dâ` holds the computed rows of every step,
+    // back to back: packed input products' gradient as it is.
+    let mut da_all = Buffer::filled(T::ZERO, gates.len());
     let (mut carry_h, mut carry_c) = (Buffer::filled(T::ZERO, size), Buffer::filled(T::ZERO, size));
     let mut db = Buffer::filled(T::ZERO, wide);
-    for t in (0..steps).rev() {
+    let mut packed_at = gates.len();
+    for (t, &running) in counts.iter().enumerate().rev() {
         let now = t * size..(t + 1) * size;
         let c_prev = if t == 0 {
             c0.data()
         } else {
             &cs[(t - 1) * size..t * size]
         };
-        let block = t * batch * wide..(t + 1) * batch * wide;
+        packed_at -= running * wide;
+        let block = packed_at..packed_at + running * wide;
         let (a, da) = (&gates[block.clone()], &mut da_all[block]);
         let tanh_c = &tanh_cs[now.clone()];
         let (g_h, g_c) = (&g_h[now.clone()], &g_c[now]);
@@ -61,7 +65,6 @@ pub(super) fn backward<T: Float>(
         // those before the last running row keep their carries first,
         // since this step's kernels overwrite them.
         let lengths = scan.lengths.as_deref();
-        let running = running_rows(lengths, batch, t);
         let ended: Vec<(usize, Vec<T>, Vec<T>)> = ended_before(lengths, t, running)
             .into_iter()
             .map(|row| {
@@ -71,7 +74,7 @@ pub(super) fn backward<T: Float>(
             })
             .collect();
         {
-            let rows = da[..running * wide]
+            let rows = da
                 .chunks_mut(wide)
                 .zip(a.chunks(wide))
                 .zip(carry_h.chunks_mut(hidden).zip(carry_c.chunks_mut(hidden)))
@@ -104,7 +107,7 @@ pub(super) fn backward<T: Float>(
             }
         }
         if need[4] {
-            add_rows(&mut db, &da[..running * wide]);
+            add_rows(&mut db, da);
         }
         pass_through_ended(&mut carry_h, g_h, running, hidden);
         pass_through_ended(&mut carry_c, g_c, running, hidden);
@@ -113,7 +116,7 @@ pub(super) fn backward<T: Float>(
                 running,
                 wide,
                 hidden,
-                &da[..running * wide],
+                da,
                 false,
                 w.data(),
                 false,
@@ -123,14 +126,15 @@ pub(super) fn backward<T: Float>(
         }
     }
     let dw = need[3].then(|| {
-        let lengths = scan.lengths.as_deref();
-        let da = running_part(&da_all, lengths, 0, batch, wide);
-        let previous = starting_states(h0.data(), hs, lengths, steps, batch);
+        let previous = starting_states(h0.data(), hs, &counts, hidden);
         let rows = previous.len() / hidden.max(1);
-        let dw = matmul_new(1, wide, rows, hidden, &da, true, &previous, false);
+        let dw = matmul_new(1, wide, rows, hidden, &da_all, true, &previous, false);
         Tensor::from_parts(w.shape().into(), dw)
     });
-    let dgi = need[0].then(|| Tensor::from_parts(gi.shape().into(), da_all));
+    let dgi = need[0].then(|| match scan.packed {
+        true => Tensor::from_parts(gi.shape().into(), da_all),
+        false => Tensor::from_parts(gi.shape().into(), padded(&da_all, &counts, batch, wide)),
+    });
     let dh0 = need[1].then(|| Tensor::from_parts(h0.shape().into(), carry_h));
     let dc0 = need[2].then(|| Tensor::from_parts(c0.shape().into(), carry_c));
     let db = need[4].then(|| Tensor::from_parts(bias.shape().into(), db));
@@ -138,23 +142,13 @@ pub(super) fn backward<T: Float>(
 }
 
 /// The state every step starts from, `h0, h_1 … h_{steps-1}` (`hs` holds
-/// `h_1 … h_steps`), each cut to the rows running at that step and laid
-/// back to back: the right operand of the weight gradient's product, in
-/// one copy.
-fn starting_states<T: Float>(
-    h0: &[T],
-    hs: &[T],
-    lengths: Option<&[usize]>,
-    steps: usize,
-    batch: usize,
-) -> Buffer<T> {
+/// `h_1 … h_steps`), each cut to the `counts` rows computed at that step
+/// and laid back to back: the right operand of the weight gradient's
+/// product, in one copy.
+fn starting_states<T: Float>(h0: &[T], hs: &[T], counts: &[usize], hidden: usize) -> Buffer<T> {
     let size = h0.len();
-    let hidden = size / batch.max(1);
-    let rows: Vec<usize> = (0..steps)
-        .map(|t| running_rows(lengths, batch, t))
-        .collect();
-    let mut states = Buffer::with_capacity(rows.iter().sum::<usize>() * hidden);
-    for (t, &running) in rows.iter().enumerate() {
+    let mut states = Buffer::with_capacity(counts.iter().sum::<usize>() * hidden);
+    for (t, &running) in counts.iter().enumerate() {
         let state = if t == 0 {
             h0
         } else {
@@ -163,6 +157,19 @@ fn starting_states<T: Float>(
         states.extend_from_slice(&state[..running * hidden]);
     }
     states
+}
+
+/// The computed rows' `dâ` (`counts` rows of `width` per step, back to
+/// back) spread over every row of every step, `[steps, batch, width]`,
+/// the rest zero: the gradient of input products given padded.
+fn padded<T: Float>(computed: &[T], counts: &[usize], batch: usize, width: usize) -> Buffer<T> {
+    let mut full = Buffer::filled(T::ZERO, counts.len() * batch * width);
+    let mut at = 0;
+    for (step, &rows) in full.chunks_mut((batch * width).max(1)).zip(counts) {
+        step[..rows * width].copy_from_slice(&computed[at..at + rows * width]);
+        at += rows * width;
+    }
+    full
 }
 
 /// The slices of one row of one step: the gates `i, f, g, o`; their

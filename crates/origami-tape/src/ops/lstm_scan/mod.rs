@@ -15,6 +15,13 @@
 //! table holds the fused kernels to it.
 //! Sequences may end early: past its length a row keeps `h` and `c`
 //! (and, after the last row still running, costs nothing: see `scan/lengths.rs`).
+//! The input products may then come packed ([`LstmScan::packed`]): only
+//! the rows each step computes, so the padding is never projected. The
+//! forward writes every state in place in its output and keeps the gates
+//! of the computed rows only, back to back, in the packed layout; the
+//! backward forms `dâ` in that layout too, which is then at once the
+//! left operand of the weight gradient and, packed, the input products'
+//! gradient.
 
 use std::sync::Arc;
 
@@ -39,6 +46,14 @@ pub struct LstmScan {
     /// first (as PyTorch's packed sequences are) run faster: each step
     /// skips the rows after the last one still running.
     pub lengths: Option<Arc<[usize]>>,
+    /// Whether the input products hold only the rows each step computes
+    /// (PyTorch's packed sequence): `[Σ_t running(t), 4·hidden]`, step
+    /// after step, where `running(t)` counts the rows up to the last one
+    /// still running at step `t` ([`packed_rows`] picks them from a padded
+    /// `[steps, batch, ·]` tensor). Needs `lengths`; the scan then runs
+    /// as many steps as the longest sequence. The padding's rows are
+    /// then never projected, and their gradients never formed.
+    pub packed: bool,
 }
 
 impl LstmScan {
@@ -51,13 +66,34 @@ impl LstmScan {
         w: &[usize],
         bias: &[usize],
     ) -> (usize, usize, usize) {
-        let &[steps, batch, gates] = gi else {
-            panic!("lstm_scan: input projections must be [steps, batch, 4·hidden], got {gi:?}");
-        };
-        assert!(steps > 0, "lstm_scan: no time steps");
         let &[rows, hidden] = h0 else {
             panic!("lstm_scan: initial state must be [batch, hidden], got {h0:?}");
         };
+        let (steps, batch, gates) = match (self.packed, gi) {
+            (false, &[steps, batch, gates]) => (steps, batch, gates),
+            (true, &[computed, gates]) => {
+                let lengths = self.lengths.as_deref();
+                let lengths = lengths.expect("lstm_scan: packed input products need lengths");
+                let steps = lengths.iter().copied().max().unwrap_or(0);
+                check_lengths("lstm_scan", Some(lengths), rows, steps);
+                let expected: usize = (0..steps)
+                    .map(|t| running_rows(Some(lengths), rows, t))
+                    .sum();
+                assert!(
+                    computed == expected,
+                    "lstm_scan: packed input products have {computed} rows, \
+                     but the lengths {lengths:?} run {expected}"
+                );
+                (steps, rows, gates)
+            }
+            (false, _) => {
+                panic!("lstm_scan: input projections must be [steps, batch, 4·hidden], got {gi:?}")
+            }
+            (true, _) => {
+                panic!("lstm_scan: packed input projections must be [rows, 4·hidden], got {gi:?}")
+            }
+        };
+        assert!(steps > 0, "lstm_scan: no time steps");
         assert!(
             rows == batch && gates == 4 * hidden,
             "lstm_scan: initial state {h0:?} does not match input projections {gi:?}"
@@ -80,8 +116,18 @@ impl LstmScan {
         (steps, batch, hidden)
     }
 
-    /// Every `h_t` and `c_t`, as `[2, steps, batch, hidden]`; keeps every
-    /// step's gates and `tanh c_t` in `workspace` for the eager backward.
+    /// How many rows step `t` computes, for every step.
+    pub(crate) fn running_counts(&self, steps: usize, batch: usize) -> Vec<usize> {
+        let lengths = self.lengths.as_deref();
+        (0..steps)
+            .map(|t| running_rows(lengths, batch, t))
+            .collect()
+    }
+
+    /// Every `h_t` and `c_t`, as `[2, steps, batch, hidden]`; keeps the
+    /// gates of the rows each step computes (back to back, as packed input
+    /// products are laid out) and every `tanh c_t` in `workspace` for the
+    /// eager backward.
     pub(crate) fn forward<T: Float>(
         &self,
         gi: &Tensor<T>,
@@ -94,100 +140,126 @@ impl LstmScan {
         let (steps, batch, hidden) =
             self.dims(gi.shape(), h0.shape(), c0.shape(), w.shape(), bias.shape());
         let (size, wide) = (batch * hidden, 4 * hidden);
+        let counts = self.running_counts(steps, batch);
         let w_t = transposed(w.data(), wide, hidden);
-        let mut hs = Buffer::with_capacity(2 * steps * size);
-        let mut cs = Buffer::with_capacity(steps * size);
-        let mut gates = Buffer::with_capacity(steps * batch * wide);
-        let mut tanh_cs = Buffer::with_capacity(steps * size);
-        let (mut h, mut c) = (Buffer::filled(T::ZERO, size), Buffer::filled(T::ZERO, size));
-        let mut tanh_c = Buffer::filled(T::ZERO, size);
+        let mut out = Buffer::filled(T::ZERO, 2 * steps * size);
+        let (hs, cs) = out.split_at_mut(steps * size);
+        let mut gates = Buffer::with_capacity(counts.iter().sum::<usize>() * wide);
+        let mut tanh_cs = Buffer::filled(T::ZERO, steps * size);
         let mut scratch = vec![T::ZERO; 2 * hidden];
-        for t in 0..steps {
-            let (h_prev, c_prev) = if t == 0 {
-                (h0.data(), c0.data())
-            } else {
-                let last = (t - 1) * size..t * size;
-                (&hs[last.clone()], &cs[last])
+        let mut packed_at = 0;
+        for (t, &rows) in counts.iter().enumerate() {
+            let (hs_done, h) = hs[..(t + 1) * size].split_at_mut(t * size);
+            let (cs_done, c) = cs[..(t + 1) * size].split_at_mut(t * size);
+            let (h_prev, c_prev) = match t {
+                0 => (h0.data(), c0.data()),
+                _ => (&hs_done[(t - 1) * size..], &cs_done[(t - 1) * size..]),
             };
-            let block = t * batch * wide..(t + 1) * batch * wide;
-            gates.extend_from_slice(&gi.data()[block.clone()]);
-            // Rows past `rows` have ended: their gates stay uncomputed.
-            let rows = running_rows(self.lengths.as_deref(), batch, t);
-            let act = &mut gates[block.start..block.start + rows * wide];
-            let h_rows = &h_prev[..rows * hidden];
-            T::matmul_into(rows, hidden, wide, h_rows, false, &w_t, false, act, true);
-            activate(act, bias.data(), &mut scratch);
-            widest(|| {
-                for ((a, c), c_prev) in act
-                    .chunks(wide)
-                    .zip(c.chunks_mut(hidden))
-                    .zip(c_prev.chunks(hidden))
-                {
-                    let n = hidden;
-                    let (i, f, g) = (&a[..n], &a[n..2 * n], &a[2 * n..3 * n]);
-                    let (c, c_prev) = (&mut c[..n], &c_prev[..n]);
-                    for j in 0..n {
-                        c[j] = f[j] * c_prev[j] + i[j] * g[j];
-                    }
-                }
-            });
-            T::tanh_slice(&c[..rows * hidden], &mut tanh_c[..rows * hidden]);
-            widest(|| {
-                for ((a, h), tc) in act
-                    .chunks(wide)
-                    .zip(h.chunks_mut(hidden))
-                    .zip(tanh_c.chunks(hidden))
-                {
-                    let (o, h, tc) = (&a[3 * hidden..4 * hidden], &mut h[..hidden], &tc[..hidden]);
-                    for j in 0..hidden {
-                        h[j] = o[j] * tc[j];
-                    }
-                }
-            });
+            let gi_t = match self.packed {
+                true => &gi.data()[packed_at..packed_at + rows * wide],
+                false => &gi.data()[t * batch * wide..][..rows * wide],
+            };
+            packed_at += rows * wide;
+            // Rows past `rows` have ended: they are neither multiplied nor kept.
+            let kept = gates.len();
+            let slot = &mut gates.spare_capacity_mut()[..rows * wide];
+            T::matmul_uninit(
+                1,
+                rows,
+                hidden,
+                wide,
+                &h_prev[..rows * hidden],
+                false,
+                &w_t,
+                false,
+                slot,
+            );
+            // SAFETY: `matmul_uninit` wrote all `rows · wide` elements.
+            unsafe { gates.set_len(kept + rows * wide) };
+            let act = &mut gates[kept..];
+            activate(act, gi_t, bias.data(), &mut scratch);
+            let tanh_c = &mut tanh_cs[t * size..][..rows * hidden];
+            let computed = ..rows * hidden;
+            let states = (&mut c[computed], tanh_c, &mut h[computed]);
+            step_states(act, hidden, &c_prev[computed], states);
+            h[rows * hidden..].copy_from_slice(&h_prev[rows * hidden..]);
+            c[rows * hidden..].copy_from_slice(&c_prev[rows * hidden..]);
             if let Some(live) = live_rows(self.lengths.as_deref(), t) {
-                for (row, _) in live.iter().enumerate().filter(|(_, l)| !**l) {
+                for (row, _) in live[..rows].iter().enumerate().filter(|(_, l)| !**l) {
                     let cells = row * hidden..(row + 1) * hidden;
                     h[cells.clone()].copy_from_slice(&h_prev[cells.clone()]);
                     c[cells.clone()].copy_from_slice(&c_prev[cells]);
                 }
             }
-            hs.extend_from_slice(&h);
-            cs.extend_from_slice(&c);
-            tanh_cs.extend_from_slice(&tanh_c);
         }
         workspace.keep(vec![gates, tanh_cs]);
-        hs.extend_from_slice(&cs);
-        Tensor::from_parts(vec![2, steps, batch, hidden].into(), hs)
+        Tensor::from_parts(vec![2, steps, batch, hidden].into(), out)
     }
 }
 
-/// The gate activations in place over `[batch, 4H]` pre-activations
-/// before the bias: `σ` for i, f and o, `tanh` for g, of each row plus
-/// `bias` (`scratch`: `2H` values, reused across steps).
-fn activate<T: Float>(act: &mut [T], bias: &[T], scratch: &mut [T]) {
+/// One step's states from its activated gates `act` (`[rows, 4H]`):
+/// `c = f ⊙ c_prev + i ⊙ g`, `tanh c` and `h = o ⊙ tanh c`, each written
+/// in place for the rows the step computes.
+fn step_states<T: Float>(
+    act: &[T],
+    hidden: usize,
+    c_prev: &[T],
+    (c, tanh_c, h): (&mut [T], &mut [T], &mut [T]),
+) {
+    let (n, wide) = (hidden, (4 * hidden).max(1));
+    widest(|| {
+        for ((a, c), c_prev) in act.chunks(wide).zip(c.chunks_mut(n)).zip(c_prev.chunks(n)) {
+            let (i, f, g) = (&a[..n], &a[n..2 * n], &a[2 * n..3 * n]);
+            let (c, c_prev) = (&mut c[..n], &c_prev[..n]);
+            for j in 0..n {
+                c[j] = f[j] * c_prev[j] + i[j] * g[j];
+            }
+        }
+    });
+    T::tanh_slice(c, tanh_c);
+    widest(|| {
+        for ((a, h), tc) in act.chunks(wide).zip(h.chunks_mut(n)).zip(tanh_c.chunks(n)) {
+            let (o, h, tc) = (&a[3 * n..4 * n], &mut h[..n], &tc[..n]);
+            for j in 0..n {
+                h[j] = o[j] * tc[j];
+            }
+        }
+    });
+}
+
+/// The gate activations in place over `[rows, 4H]` products `h·W_hhᵀ`:
+/// `σ` for i, f and o, `tanh` for g, of each row plus its input products
+/// `gi` and `bias` (`scratch`: `2H` values, reused across steps).
+fn activate<T: Float>(act: &mut [T], gi: &[T], bias: &[T], scratch: &mut [T]) {
     let hidden = bias.len() / 4;
     let (b_if, b_g, b_o) = (
         &bias[..2 * hidden],
         &bias[2 * hidden..3 * hidden],
         &bias[3 * hidden..],
     );
-    for row in act.chunks_mut(4 * hidden) {
+    let wide = (4 * hidden).max(1);
+    for (row, gi) in act.chunks_mut(wide).zip(gi.chunks(wide)) {
         let (i_f, rest) = row.split_at_mut(2 * hidden);
         let (g, o) = rest.split_at_mut(hidden);
-        add_into(scratch, i_f, b_if);
+        let (gi_if, gi_g, gi_o) = (
+            &gi[..2 * hidden],
+            &gi[2 * hidden..3 * hidden],
+            &gi[3 * hidden..],
+        );
+        add_into(scratch, (i_f, gi_if), b_if);
         T::sigmoid_slice(scratch, i_f);
-        add_into(&mut scratch[..hidden], g, b_g);
+        add_into(&mut scratch[..hidden], (g, gi_g), b_g);
         T::tanh_slice(&scratch[..hidden], g);
-        add_into(&mut scratch[..hidden], o, b_o);
+        add_into(&mut scratch[..hidden], (o, gi_o), b_o);
         T::sigmoid_slice(&scratch[..hidden], o);
     }
 }
 
-/// `sum = a + b`, element by element, at the widest vector width.
-fn add_into<T: Float>(sum: &mut [T], a: &[T], b: &[T]) {
+/// `sum = a + b + c`, element by element, at the widest vector width.
+fn add_into<T: Float>(sum: &mut [T], (a, b): (&[T], &[T]), c: &[T]) {
     widest(|| {
-        for ((s, &a), &b) in sum.iter_mut().zip(a).zip(b) {
-            *s = a + b;
+        for (((s, &a), &b), &c) in sum.iter_mut().zip(a).zip(b).zip(c) {
+            *s = a + b + c;
         }
     });
 }
@@ -205,9 +277,19 @@ pub(crate) fn composite<'s, T: Float>(scan: &LstmScan, x: &[Var<'s, T>]) -> Var<
     );
     let (mut h, mut c) = (h0, c0);
     let (mut hs, mut cs) = (Vec::with_capacity(steps), Vec::with_capacity(steps));
-    for t in 0..steps {
-        let a =
-            gi.narrow(0, t, 1).reshape(&[batch, 4 * hidden]) + h.matmul_t(w, false, true) + bias;
+    let mut packed_at = 0;
+    for (t, rows) in scan.running_counts(steps, batch).into_iter().enumerate() {
+        // Packed products hold the step's computed rows only (at least
+        // the longest sequence's): the rest, which keep their state
+        // whatever their gates, are padded with 0.
+        let gi_t = match scan.packed {
+            true => gi
+                .narrow(0, packed_at, rows)
+                .pad(0, 0, batch - rows, T::ZERO),
+            false => gi.narrow(0, t, 1).reshape(&[batch, 4 * hidden]),
+        };
+        packed_at += rows;
+        let a = gi_t + h.matmul_t(w, false, true) + bias;
         let gate = |k: usize| a.narrow(1, k * hidden, hidden);
         let (i, f, g, o) = (
             gate(0).sigmoid(),

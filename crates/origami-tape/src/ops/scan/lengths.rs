@@ -88,6 +88,25 @@ pub(crate) fn running_rows(lengths: Option<&[usize]>, batch: usize, t: usize) ->
     })
 }
 
+/// Which rows of a padded, step-major `[steps, batch, ·]` sequence
+/// (flattened to `[steps · batch, ·]`) a packed one keeps, in order: at
+/// each step up to the longest sequence, the rows up to the last one
+/// still running (with lengths longest first, exactly the running ones).
+/// The row picks for `index_select` that give `lstm_scan` its packed input
+/// products (see [`LstmScan::packed`](crate::LstmScan::packed)).
+///
+/// ```
+/// use origami_tape::packed_rows;
+/// // Three sequences of lengths 3, 2 and 0 over 3 steps.
+/// assert_eq!(packed_rows(&[3, 2, 0]), vec![0, 1, 3, 4, 6]);
+/// ```
+pub fn packed_rows(lengths: &[usize]) -> Vec<usize> {
+    let (batch, steps) = (lengths.len(), lengths.iter().copied().max().unwrap_or(0));
+    (0..steps)
+        .flat_map(|t| (0..running_rows(Some(lengths), batch, t)).map(move |b| t * batch + b))
+        .collect()
+}
+
 /// The computed rows ([`running_rows`]) of every step of `data`, laid out
 /// `[steps, batch, width]`, back to back; `first` is the step `data`
 /// starts at. What a weight gradient's product over all steps needs: the

@@ -25,6 +25,7 @@ use std::sync::Arc;
 mod eager;
 mod lengths;
 
+pub use lengths::packed_rows;
 pub(crate) use lengths::{
     check_lengths, ended_before, keep_ended, live_rows, pass_through_ended, running_part,
     running_rows,
