@@ -118,22 +118,26 @@ impl RnnClassifier {
         noise: Option<&mut StdRng>,
     ) -> Var<'t, f32> {
         let out = self.rnn.forward_sequence(tape, xs, Some(&batch.lengths));
-        let width = self.rnn.output_size();
-        let mut padding = Vec::with_capacity(batch.steps.len() * batch.lengths.len() * width);
-        for t in 0..batch.steps.len() {
-            for &length in &batch.lengths {
-                padding.resize(padding.len() + width, t >= length);
-            }
-        }
         let pooled = match self.pool {
             Pool::Last => out.last,
             Pool::Mean => {
+                let width = self.rnn.output_size();
+                let mut padding =
+                    Vec::with_capacity(batch.steps.len() * batch.lengths.len() * width);
+                for t in 0..batch.steps.len() {
+                    for &length in &batch.lengths {
+                        padding.resize(padding.len() + width, t >= length);
+                    }
+                }
                 let sum = out.outputs.masked_fill(&padding, 0.0).sum(&[0]);
                 let lengths: Vec<f32> = batch.lengths.iter().map(|&l| l as f32).collect();
                 sum / tape
                     .constant(Tensor::from_vec(&[lengths.len(), 1], lengths).expect("one per row"))
             }
-            Pool::Max => out.outputs.masked_fill(&padding, -1e30).max(0),
+            // Past its length a row keeps its state, in both directions,
+            // so its padding only repeats outputs it has: the max over all
+            // steps is the max over its own (every sequence has a token).
+            Pool::Max => out.outputs.max(0),
         };
         self.drop(pooled, noise)
     }

@@ -686,3 +686,65 @@ fn evaluation_scores_do_not_depend_on_the_thread_count() {
         assert_eq!(many.accuracy, one.accuracy, "{threads} threads");
     }
 }
+
+/// Padding never changes a result: every sequence's logits, and the
+/// gradient of their sum, are those it gets alone, for every pooling,
+/// cell and direction (max pooling reads the padding, which repeats
+/// states the row already had).
+#[test]
+fn a_padded_batch_scores_every_sequence_as_it_scores_alone() {
+    use crate::data::batches;
+    use crate::model::{Classifier, Pool, RnnClassifier};
+    use origami::nn::{CellKind, Params, RnnConfig};
+    use origami::prelude::*;
+    use rand::SeedableRng;
+    let encoded: Vec<(usize, Vec<usize>)> = [5, 2, 4, 1, 3]
+        .iter()
+        .enumerate()
+        .map(|(i, &l)| (i % 4, (0..l).map(|t| 2 + (i * 5 + t * 3) % 11).collect()))
+        .collect();
+    let texts = vec![""; encoded.len()];
+    for kind in [CellKind::Lstm, CellKind::Gru, CellKind::ElmanTanh] {
+        for (bidirectional, pool) in [(true, Pool::Max), (false, Pool::Max), (true, Pool::Mean)] {
+            let config = RnnConfig {
+                kind,
+                input_size: 0,
+                hidden_size: 6,
+                layers: 1,
+                bidirectional,
+            };
+            let rng = &mut rand::rngs::StdRng::seed_from_u64(3);
+            let model = RnnClassifier::new(13, 5, config, 1, 4, pool, rng);
+            let score = |rows: &[usize]| {
+                let batch = batches(&encoded, rows, rows.len()).remove(0);
+                let tape = Tape::new();
+                let logits = model.logits(&tape, &batch, &texts[..rows.len()], None);
+                let grads = logits.sum_all().backward();
+                (logits.value().data().to_vec(), grads)
+            };
+            let (together, summed) = score(&[0, 1, 2, 3, 4]);
+            let mut alone_grads = Vec::new();
+            for i in 0..encoded.len() {
+                let (alone, grads) = score(&[i]);
+                let row = &together[4 * i..4 * i + 4];
+                let close = row.iter().zip(&alone).all(|(a, b)| (a - b).abs() < 1e-5);
+                assert!(close, "{kind:?} {pool:?} row {i}: {row:?} vs {alone:?}");
+                alone_grads.push(grads);
+            }
+            for (name, param) in model.params() {
+                let want = summed.get(param.id()).unwrap();
+                let mut got = vec![0.0f32; want.numel()];
+                for grads in &alone_grads {
+                    for (g, x) in got.iter_mut().zip(grads.get(param.id()).unwrap().data()) {
+                        *g += x;
+                    }
+                }
+                let close = got
+                    .iter()
+                    .zip(want.data())
+                    .all(|(a, b)| (a - b).abs() < 1e-4);
+                assert!(close, "{kind:?} {pool:?} gradient of {name}");
+            }
+        }
+    }
+}
