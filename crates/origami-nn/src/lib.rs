@@ -75,7 +75,7 @@ pub mod __private {
 }
 pub use rnn::{
     Cell, CellKind, CellWeights, Elman, Gru, Lstm, Rnn, RnnConfig, RnnOutput, RnnSequenceOutput,
-    SeqOutput, SequenceOutput, State, reverse_in_time, reverse_sequence, unroll,
+    SeqOutput, SequenceOutput, State, pack_sequence, reverse_in_time, reverse_sequence, unroll,
     unroll_checkpointed,
 };
 pub use sequential::{Sequential, mlp};

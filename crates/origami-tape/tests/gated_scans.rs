@@ -1,8 +1,8 @@
 //! `gru_scan` and `lstm_scan` against their definitions, written here
 //! with the plain ops from PyTorch's equations (`nn.GRU`: `(1 − z) ⊙ n +
 //! z ⊙ h`; `nn.LSTM`): the same states and gradients, sequences ending
-//! early included, in f64 and f32; `lstm_scan` on packed input products
-//! against the padded scan; and the messages their shape errors
+//! early included, in f64 and f32; both on packed input products against
+//! the padded scans; and the messages their shape errors
 //! carry; and all three scans, `elman_scan` too, over an empty batch.
 //! (Derivatives against central differences, to second order, and eager
 //! against recorded backward are rows of `op_spec.rs`.)
@@ -108,6 +108,32 @@ fn arb_case(gates: usize) -> impl Strategy<Value = (Vec<Tensor<f64>>, Option<Arc
 
 type Fused = for<'t> fn(&[Var<'t, f64>], &Option<Arc<[usize]>>) -> Var<'t, f64>;
 
+/// The longest of the lengths, 0 without them.
+fn longest(lengths: &Option<Arc<[usize]>>) -> usize {
+    lengths
+        .as_deref()
+        .and_then(|l| l.iter().copied().max())
+        .unwrap_or(0)
+}
+
+/// The rows of `[steps, batch, width]` input products a packed scan reads.
+fn packed<'t>(gi: Var<'t, f64>, lengths: &Option<Arc<[usize]>>) -> Var<'t, f64> {
+    let [steps, batch, width] = gi.shape()[..] else {
+        unreachable!("padded input products are 3-D")
+    };
+    let rows = packed_rows(lengths.as_deref().expect("packing needs lengths"));
+    gi.reshape(&[steps * batch, width]).index_select(0, &rows)
+}
+
+/// `states` (steps along `axis`) cut to the longest sequence's steps.
+fn up_to_longest<'t>(
+    states: Var<'t, f64>,
+    lengths: &Option<Arc<[usize]>>,
+    axis: usize,
+) -> Var<'t, f64> {
+    states.narrow(axis, 0, longest(lengths))
+}
+
 /// The fused op and the definition agree in value and in every gradient,
 /// eager and recorded.
 fn agree(
@@ -182,7 +208,7 @@ proptest! {
 
     #[test]
     fn gru_scan_is_pytorchs_gru((inputs, lengths) in arb_case(3)) {
-        let fused: Fused = |v, l| v[0].gru_scan(v[1], v[2], v[3], &GruScan { lengths: l.clone() });
+        let fused: Fused = |v, l| v[0].gru_scan(v[1], v[2], v[3], &GruScan { lengths: l.clone(), ..GruScan::default() });
         agree(&inputs, &lengths, fused, gru_by_definition)?;
         agree_from_a_constant_start(&inputs, &lengths, 1, fused, gru_by_definition)?;
     }
@@ -198,22 +224,28 @@ proptest! {
     /// padded scan's states for every step up to the longest sequence,
     /// and the same gradients, the padding's rows of `gi` getting zero.
     #[test]
-    fn packed_lstm_scan_is_the_padded_one((inputs, lengths) in arb_case(4)) {
-        let longest = lengths.as_deref().and_then(|l| l.iter().copied().max());
-        prop_assume!(longest.is_some_and(|l| l > 0));
-        let packed: Fused = |v, l| {
-            let [steps, batch, wide] = v[0].shape()[..] else { unreachable!() };
-            let rows = packed_rows(l.as_deref().unwrap());
-            let gi = v[0].reshape(&[steps * batch, wide]).index_select(0, &rows);
+    fn packed_scans_are_the_padded_ones(
+        (lstm, lstm_lengths) in arb_case(4),
+        (gru, gru_lengths) in arb_case(3),
+    ) {
+        let packed_lstm: Fused = |v, l| {
             let scan = LstmScan { lengths: l.clone(), packed: true };
-            gi.lstm_scan(v[1], v[2], v[3], v[4], &scan)
+            packed(v[0], l).lstm_scan(v[1], v[2], v[3], v[4], &scan)
         };
-        let up_to_longest: Fused = |v, l| {
-            let longest = l.as_deref().unwrap().iter().copied().max().unwrap();
-            lstm_by_definition(v, l).narrow(1, 0, longest)
+        let lstm_up_to_longest: Fused = |v, l| up_to_longest(lstm_by_definition(v, l), l, 1);
+        if longest(&lstm_lengths) > 0 {
+            agree(&lstm, &lstm_lengths, packed_lstm, lstm_up_to_longest)?;
+            agree_from_a_constant_start(&lstm, &lstm_lengths, 2, packed_lstm, lstm_up_to_longest)?;
+        }
+        let packed_gru: Fused = |v, l| {
+            let scan = GruScan { lengths: l.clone(), packed: true };
+            packed(v[0], l).gru_scan(v[1], v[2], v[3], &scan)
         };
-        agree(&inputs, &lengths, packed, up_to_longest)?;
-        agree_from_a_constant_start(&inputs, &lengths, 2, packed, up_to_longest)?;
+        let gru_up_to_longest: Fused = |v, l| up_to_longest(gru_by_definition(v, l), l, 0);
+        if longest(&gru_lengths) > 0 {
+            agree(&gru, &gru_lengths, packed_gru, gru_up_to_longest)?;
+            agree_from_a_constant_start(&gru, &gru_lengths, 1, packed_gru, gru_up_to_longest)?;
+        }
     }
 }
 
@@ -245,6 +277,7 @@ fn f32_scans_match_their_definitions_to_f32_rounding() {
         gru[3],
         &GruScan {
             lengths: lengths.clone(),
+            ..GruScan::default()
         },
     );
     check_close(
@@ -433,6 +466,7 @@ fn an_empty_batch_gives_empty_states_and_zero_weight_gradients() {
                     b3,
                     &GruScan {
                         lengths: lengths.clone(),
+                        ..GruScan::default()
                     },
                 ),
                 vec![gi3, h0, w3, b3],

@@ -105,6 +105,7 @@ fn gated_scans_run_forward_and_backward() {
         gru_b,
         &GruScan {
             lengths: lengths.clone(),
+            ..GruScan::default()
         },
     );
     let lstm_in = tape.var(ramp(&[2, 2, 8], 0.3));

@@ -10,11 +10,11 @@ use rand::Rng;
 
 use std::sync::Arc;
 
-use origami_tape::{ElmanScan, Float, GruScan, LstmScan, Nonlinearity, Tape, Var, packed_rows};
+use origami_tape::{ElmanScan, Float, GruScan, LstmScan, Nonlinearity, Tape, Var};
 
 use super::{
-    Cell, CellWeights, SeqOutput, SequenceOutput, State, sequence_by_steps, sequence_shape,
-    split_steps, unroll,
+    Cell, CellWeights, SeqOutput, SequenceOutput, State, pack_sequence, sequence_by_steps,
+    sequence_shape, split_steps, unroll, worth_packing,
 };
 use crate::activation::Activation;
 use crate::module::Params;
@@ -212,12 +212,15 @@ impl<T: Float> Cell<T> for Gru<T> {
         init: Option<State<'t, T>>,
     ) -> SequenceOutput<'t, T> {
         let w = &self.weights;
-        let gi = w.input_projections(tape, xs, false);
-        let h0 = init
-            .unwrap_or_else(|| self.zero_state(tape, xs.shape()[1]))
-            .h;
+        let (steps, batch, _) = sequence_shape(xs);
+        // The input projections of the padding are never formed.
+        let packed = worth_packing(lengths, steps, batch);
+        let rows = packed.map_or(xs, |lens| pack_sequence(xs, lens));
+        let gi = w.input_projections(tape, rows, false);
+        let h0 = init.unwrap_or_else(|| self.zero_state(tape, batch)).h;
         let scan = GruScan {
             lengths: lengths.map(Arc::from),
+            packed: packed.is_some(),
         };
         let outputs = gi.gru_scan(h0, w.weight_hh.bind(tape), w.bias_hh.bind(tape), &scan);
         let last = State {
@@ -293,22 +296,10 @@ impl<T: Float> Cell<T> for Lstm<T> {
         init: Option<State<'t, T>>,
     ) -> SequenceOutput<'t, T> {
         let w = &self.weights;
-        let (steps, batch, input) = sequence_shape(xs);
-        // Sequences ending early, the longest at the last step: the input
-        // products of the padding are never formed (the scan's packed form).
-        let packed = lengths.filter(|lens| {
-            let computed: usize = lens.iter().map(|&l| l.min(steps)).sum();
-            lens.len() == batch && lens.iter().max() == Some(&steps) && computed < steps * batch
-        });
-        let gi = match packed {
-            Some(lens) => {
-                let rows = xs
-                    .reshape(&[steps * batch, input])
-                    .index_select(0, &packed_rows(lens));
-                rows.matmul_t(w.weight_ih.bind(tape), false, true)
-            }
-            None => w.input_products(tape, xs),
-        };
+        let (steps, batch, _) = sequence_shape(xs);
+        // The input products of the padding are never formed.
+        let packed = worth_packing(lengths, steps, batch);
+        let gi = w.input_products(tape, packed.map_or(xs, |lens| pack_sequence(xs, lens)));
         let hidden = self.hidden_size();
         let init = init.unwrap_or_else(|| self.zero_state(tape, batch));
         let c0 = init.c.expect("an LSTM state carries a cell vector");

@@ -16,8 +16,8 @@ use crate::module::Params;
 use crate::param::Param;
 
 pub use cells::{Elman, Gru, Lstm};
-pub use sequence::{reverse_in_time, reverse_sequence, unroll, unroll_checkpointed};
-use sequence::{sequence_shape, split_steps};
+pub use sequence::{pack_sequence, reverse_in_time, reverse_sequence, unroll, unroll_checkpointed};
+use sequence::{sequence_shape, split_steps, worth_packing};
 pub use stack::{CellKind, Rnn, RnnConfig, RnnOutput, RnnSequenceOutput};
 
 /// A recurrent state: the hidden vector, and the LSTM's cell vector.
@@ -156,10 +156,11 @@ impl<T: Float> CellWeights<T> {
     /// Every step's input projections in one product, `x·W_ihᵀ + b_ih`
     /// (`+ b_hh` too if `with_bias_hh`, for the cells where it adds
     /// linearly), for `xs` of `[steps, batch, input]`, as
-    /// `[steps, batch, gates·hidden]`: what the fused scans take.
+    /// `[steps, batch, gates·hidden]`, or for packed rows as `[rows,
+    /// gates·hidden]`: what the fused scans take.
     ///
     /// # Panics
-    /// If `xs` is not 3-D or has no steps.
+    /// As [`Self::input_products`].
     pub fn input_projections<'t>(
         &self,
         tape: &'t Tape<T>,
@@ -176,15 +177,20 @@ impl<T: Float> CellWeights<T> {
 
     /// Every step's input products in one product, `x·W_ihᵀ` with no
     /// bias, for `xs` of `[steps, batch, input]`, as `[steps, batch,
-    /// gates·hidden]`: what `lstm_scan` takes (it adds [`Self::summed_bias`]
-    /// in its own pass over the gates).
+    /// gates·hidden]`, or for packed rows `[rows, input]` (see
+    /// [`pack_sequence`]) as `[rows, gates·hidden]`: what `lstm_scan` takes
+    /// (it adds [`Self::summed_bias`] in its own pass over the gates).
     ///
     /// # Panics
-    /// If `xs` is not 3-D or has no steps.
+    /// If `xs` is neither packed rows nor 3-D with at least one step.
     pub fn input_products<'t>(&self, tape: &'t Tape<T>, xs: Var<'t, T>) -> Var<'t, T> {
+        let weight = self.weight_ih.bind(tape);
+        if xs.shape().len() == 2 {
+            return xs.matmul_t(weight, false, true);
+        }
         let (steps, batch, input) = sequence_shape(xs);
         let rows = xs.reshape(&[steps * batch, input]);
-        let gi = rows.matmul_t(self.weight_ih.bind(tape), false, true);
+        let gi = rows.matmul_t(weight, false, true);
         gi.reshape(&[steps, batch, self.weight_ih.shape()[0]])
     }
 

@@ -6,7 +6,7 @@
 
 use std::rc::Rc;
 
-use origami_tape::{Float, Tape, Var};
+use origami_tape::{Float, Tape, Var, packed_rows};
 
 use super::{Cell, SeqOutput, State};
 
@@ -205,6 +205,44 @@ pub fn reverse_sequence<'t, T: Float>(xs: Var<'t, T>, lengths: Option<&[usize]>)
     xs.reshape(&[steps * batch, width])
         .index_select(0, &rows)
         .reshape(&[steps, batch, width])
+}
+
+/// The rows of a `[steps, batch, width]` sequence that a packed scan
+/// reads, back to back as `[rows, width]`: at each step up to the longest
+/// sequence, the rows up to the last one still running (PyTorch's
+/// `pack_padded_sequence` for lengths longest first). One gather.
+///
+/// ```
+/// use origami_nn::pack_sequence;
+/// use origami_tape::{Tape, Tensor};
+/// let tape = Tape::<f32>::new();
+/// let xs = tape.constant(Tensor::arange(6).reshape(&[3, 2, 1])); // steps 0, 1, 2
+/// let packed = pack_sequence(xs, &[3, 1]);
+/// assert_eq!(packed.value().data(), &[0.0, 1.0, 2.0, 4.0]);
+/// ```
+///
+/// # Panics
+/// If `xs` is not 3-D, or `lengths` does not fit it.
+pub fn pack_sequence<'t, T: Float>(xs: Var<'t, T>, lengths: &[usize]) -> Var<'t, T> {
+    let (steps, batch, width) = sequence_shape(xs);
+    check_lengths(Some(lengths), batch, steps);
+    xs.reshape(&[steps * batch, width])
+        .index_select(0, &packed_rows(lengths))
+}
+
+/// Whether a scan over `steps` steps of `batch` rows with these
+/// `lengths` should take its input packed: when the longest sequence
+/// fills every step (so the packed scan runs them all) and padding is
+/// left to skip.
+pub(crate) fn worth_packing(
+    lengths: Option<&[usize]>,
+    steps: usize,
+    batch: usize,
+) -> Option<&[usize]> {
+    lengths.filter(|lens| {
+        let computed: usize = lens.iter().map(|&l| l.min(steps)).sum();
+        lens.len() == batch && lens.iter().max() == Some(&steps) && computed < steps * batch
+    })
 }
 
 /// For step-major rows (`t · batch + b`), the row each position reads when

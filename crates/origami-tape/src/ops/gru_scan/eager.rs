@@ -8,7 +8,8 @@
 //! `dn̂ = dn ⊙ (1 − n²)`, `dr̂ = dn̂ ⊙ gh_n ⊙ r(1 − r)`;
 //! `dgi = [dr̂, dẑ, dn̂]`, `dgh = [dr̂, dẑ, dn̂ ⊙ r]`, and
 //! `carry = dh ⊙ z + dgh·W_hh` (rows already ended pass `dh` on instead).
-//! Finally `dW_hh = dghᵀ·[h0; h_1 … h_{T-1}]` and `db_hh = Σ dgh`. Rows
+//! Finally `dW_hh = dghᵀ·[h0; h_1 … h_{T-1}]` and `db_hh = Σ dgh` (and
+//! `dgi` cut to the computed rows for packed input projections). Rows
 //! after the last one still running are skipped at each step and in the
 //! product (their gradients are zero).
 
@@ -121,7 +122,13 @@ pub(super) fn backward<T: Float>(
         add_rows(&mut db, &dgh_all);
         Tensor::from_parts(b.shape().into(), db)
     });
-    let dgi = need[0].then(|| Tensor::from_parts(gi.shape().into(), dgi_all));
+    let dgi = need[0].then(|| match scan.packed {
+        true => {
+            let computed = running_part(&dgi_all, scan.lengths.as_deref(), 0, batch, wide);
+            Tensor::from_parts(gi.shape().into(), Buffer::from_slice(&computed))
+        }
+        false => Tensor::from_parts(gi.shape().into(), dgi_all),
+    });
     let dh0 = need[1].then(|| Tensor::from_parts(h0.shape().into(), carry));
     smallvec::smallvec![dgi, dh0, dw, db]
 }

@@ -13,7 +13,8 @@
 //! step-by-step composition ([`composite`]), so second order works through
 //! the op and the op spec table holds the fused kernels to it.
 //! Sequences may end early: past its length a row keeps its state (and,
-//! after the last row still running, costs nothing: see `scan/lengths.rs`).
+//! after the last row still running, costs nothing: see `scan/lengths.rs`);
+//! the input projections may then come packed ([`GruScan::packed`]).
 
 use std::sync::Arc;
 
@@ -24,7 +25,8 @@ use crate::buffer::Buffer;
 use crate::float::Float;
 use crate::kernels::wide::widest;
 use crate::ops::scan::{
-    Workspace, check_lengths, eager_or_composed, keep_ended, live_rows, running_rows, transposed,
+    Workspace, check_lengths, eager_or_composed, input_dims, keep_ended, live_rows, running_counts,
+    step_input, step_starts, transposed,
 };
 use crate::ops::{InputGrads, Op};
 use crate::tape::Var;
@@ -38,6 +40,14 @@ pub struct GruScan {
     /// first (as PyTorch's packed sequences are) run faster: each step
     /// skips the rows after the last one still running.
     pub lengths: Option<Arc<[usize]>>,
+    /// Whether the input projections hold only the rows each step
+    /// computes (PyTorch's packed sequence): `[Σ_t running(t), 3·hidden]`,
+    /// step after step, where `running(t)` counts the rows up to the last
+    /// one still running at step `t` ([`packed_rows`](crate::packed_rows)
+    /// picks them from a padded `[steps, batch, ·]` tensor). Needs
+    /// `lengths`; the scan then runs as many steps as the longest
+    /// sequence, and the padding's rows are never projected.
+    pub packed: bool,
 }
 
 impl GruScan {
@@ -49,13 +59,12 @@ impl GruScan {
         w: &[usize],
         b: &[usize],
     ) -> (usize, usize, usize) {
-        let &[steps, batch, gates] = gi else {
-            panic!("gru_scan: input projections must be [steps, batch, 3·hidden], got {gi:?}");
-        };
-        assert!(steps > 0, "gru_scan: no time steps");
         let &[rows, hidden] = h0 else {
             panic!("gru_scan: initial state must be [batch, hidden], got {h0:?}");
         };
+        let lengths = self.lengths.as_deref();
+        let (steps, batch, gates) = input_dims("gru_scan", gi, self.packed, lengths, rows, 3);
+        assert!(steps > 0, "gru_scan: no time steps");
         assert!(
             rows == batch && gates == 3 * hidden,
             "gru_scan: initial state {h0:?} does not match input projections {gi:?}"
@@ -94,17 +103,18 @@ impl GruScan {
         let mut gh = Buffer::filled(T::ZERO, batch * wide);
         let mut gates = Gates::new(batch, hidden);
         let mut next = Buffer::filled(T::ZERO, size);
-        for t in 0..steps {
+        let counts = running_counts(self.lengths.as_deref(), steps, batch);
+        let starts = step_starts(&counts, self.packed, batch);
+        for (t, &rows) in counts.iter().enumerate() {
             let prev = if t == 0 {
                 h0.data()
             } else {
                 &out[(t - 1) * size..t * size]
             };
             // Rows past `rows` have ended: their gates stay uncomputed.
-            let rows = running_rows(self.lengths.as_deref(), batch, t);
             let gh_rows = &mut gh[..rows * wide];
             hidden_projection(&prev[..rows * hidden], &w_t, b.data(), hidden, gh_rows);
-            let gi_rows = &gi.data()[t * batch * wide..][..rows * wide];
+            let gi_rows = &gi.data()[starts[t] * wide..][..rows * wide];
             gates.compute(gi_rows, gh_rows);
             widest(|| {
                 let rows = next[..rows * hidden]
@@ -215,8 +225,10 @@ pub(crate) fn composite<'s, T: Float>(scan: &GruScan, x: &[Var<'s, T>]) -> Var<'
     let (steps, batch, hidden) = scan.dims(&gi.shape(), &h0.shape(), &w.shape(), &b.shape());
     let mut h = h0;
     let mut states = Vec::with_capacity(steps);
-    for t in 0..steps {
-        let gi_t = gi.narrow(0, t, 1).reshape(&[batch, 3 * hidden]);
+    let counts = running_counts(scan.lengths.as_deref(), steps, batch);
+    let starts = step_starts(&counts, scan.packed, batch);
+    for (t, (&rows, &start)) in counts.iter().zip(&starts).enumerate() {
+        let gi_t = step_input(gi, scan.packed, t, (start, rows), batch);
         let gh = h.matmul_t(w, false, true) + b;
         let gate = |v: Var<'s, T>, k: usize| v.narrow(1, k * hidden, hidden);
         let r = (gate(gi_t, 0) + gate(gh, 0)).sigmoid();

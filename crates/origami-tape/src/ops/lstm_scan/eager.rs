@@ -21,7 +21,9 @@ use crate::kernels::wide::widest_kernel;
 use crate::ops::InputGrads;
 use crate::ops::lstm_scan::LstmScan;
 use crate::ops::matmul::matmul_new;
-use crate::ops::scan::{Workspace, add_rows, ended_before, pass_through_ended};
+use crate::ops::scan::{
+    Workspace, add_rows, ended_before, pass_through_ended, running_counts, spread,
+};
 use crate::tensor::Tensor;
 
 /// Gradients of `(gi, h0, c0, W_hh, b)`.
@@ -42,7 +44,7 @@ pub(super) fn backward<T: Float>(
     let [gates, tanh_cs] = workspace.parts() else {
         unreachable!("lstm_scan keeps two parts")
     };
-    let counts = scan.running_counts(steps, batch);
+    let counts = running_counts(scan.lengths.as_deref(), steps, batch);
     // Like the kept gates, `dâ` holds the computed rows of every step,
     // back to back: packed input products' gradient as it is.
     let mut da_all = Buffer::filled(T::ZERO, gates.len());
@@ -133,7 +135,7 @@ pub(super) fn backward<T: Float>(
     });
     let dgi = need[0].then(|| match scan.packed {
         true => Tensor::from_parts(gi.shape().into(), da_all),
-        false => Tensor::from_parts(gi.shape().into(), padded(&da_all, &counts, batch, wide)),
+        false => Tensor::from_parts(gi.shape().into(), spread(&da_all, &counts, batch, wide)),
     });
     let dh0 = need[1].then(|| Tensor::from_parts(h0.shape().into(), carry_h));
     let dc0 = need[2].then(|| Tensor::from_parts(c0.shape().into(), carry_c));
@@ -157,19 +159,6 @@ fn starting_states<T: Float>(h0: &[T], hs: &[T], counts: &[usize], hidden: usize
         states.extend_from_slice(&state[..running * hidden]);
     }
     states
-}
-
-/// The computed rows' `dâ` (`counts` rows of `width` per step, back to
-/// back) spread over every row of every step, `[steps, batch, width]`,
-/// the rest zero: the gradient of input products given padded.
-fn padded<T: Float>(computed: &[T], counts: &[usize], batch: usize, width: usize) -> Buffer<T> {
-    let mut full = Buffer::filled(T::ZERO, counts.len() * batch * width);
-    let mut at = 0;
-    for (step, &rows) in full.chunks_mut((batch * width).max(1)).zip(counts) {
-        step[..rows * width].copy_from_slice(&computed[at..at + rows * width]);
-        at += rows * width;
-    }
-    full
 }
 
 /// The slices of one row of one step: the gates `i, f, g, o`; their

@@ -32,7 +32,8 @@ use crate::buffer::Buffer;
 use crate::float::Float;
 use crate::kernels::wide::widest;
 use crate::ops::scan::{
-    Workspace, check_lengths, eager_or_composed, keep_ended, live_rows, running_rows, transposed,
+    Workspace, check_lengths, eager_or_composed, input_dims, keep_ended, live_rows, running_counts,
+    step_input, step_starts, transposed,
 };
 use crate::ops::{InputGrads, Op};
 use crate::tape::Var;
@@ -69,30 +70,8 @@ impl LstmScan {
         let &[rows, hidden] = h0 else {
             panic!("lstm_scan: initial state must be [batch, hidden], got {h0:?}");
         };
-        let (steps, batch, gates) = match (self.packed, gi) {
-            (false, &[steps, batch, gates]) => (steps, batch, gates),
-            (true, &[computed, gates]) => {
-                let lengths = self.lengths.as_deref();
-                let lengths = lengths.expect("lstm_scan: packed input products need lengths");
-                let steps = lengths.iter().copied().max().unwrap_or(0);
-                check_lengths("lstm_scan", Some(lengths), rows, steps);
-                let expected: usize = (0..steps)
-                    .map(|t| running_rows(Some(lengths), rows, t))
-                    .sum();
-                assert!(
-                    computed == expected,
-                    "lstm_scan: packed input products have {computed} rows, \
-                     but the lengths {lengths:?} run {expected}"
-                );
-                (steps, rows, gates)
-            }
-            (false, _) => {
-                panic!("lstm_scan: input projections must be [steps, batch, 4·hidden], got {gi:?}")
-            }
-            (true, _) => {
-                panic!("lstm_scan: packed input projections must be [rows, 4·hidden], got {gi:?}")
-            }
-        };
+        let lengths = self.lengths.as_deref();
+        let (steps, batch, gates) = input_dims("lstm_scan", gi, self.packed, lengths, rows, 4);
         assert!(steps > 0, "lstm_scan: no time steps");
         assert!(
             rows == batch && gates == 4 * hidden,
@@ -116,14 +95,6 @@ impl LstmScan {
         (steps, batch, hidden)
     }
 
-    /// How many rows step `t` computes, for every step.
-    pub(crate) fn running_counts(&self, steps: usize, batch: usize) -> Vec<usize> {
-        let lengths = self.lengths.as_deref();
-        (0..steps)
-            .map(|t| running_rows(lengths, batch, t))
-            .collect()
-    }
-
     /// Every `h_t` and `c_t`, as `[2, steps, batch, hidden]`; keeps the
     /// gates of the rows each step computes (back to back, as packed input
     /// products are laid out) and every `tanh c_t` in `workspace` for the
@@ -140,14 +111,14 @@ impl LstmScan {
         let (steps, batch, hidden) =
             self.dims(gi.shape(), h0.shape(), c0.shape(), w.shape(), bias.shape());
         let (size, wide) = (batch * hidden, 4 * hidden);
-        let counts = self.running_counts(steps, batch);
+        let counts = running_counts(self.lengths.as_deref(), steps, batch);
         let w_t = transposed(w.data(), wide, hidden);
         let mut out = Buffer::filled(T::ZERO, 2 * steps * size);
         let (hs, cs) = out.split_at_mut(steps * size);
         let mut gates = Buffer::with_capacity(counts.iter().sum::<usize>() * wide);
         let mut tanh_cs = Buffer::filled(T::ZERO, steps * size);
         let mut scratch = vec![T::ZERO; 2 * hidden];
-        let mut packed_at = 0;
+        let starts = step_starts(&counts, self.packed, batch);
         for (t, &rows) in counts.iter().enumerate() {
             let (hs_done, h) = hs[..(t + 1) * size].split_at_mut(t * size);
             let (cs_done, c) = cs[..(t + 1) * size].split_at_mut(t * size);
@@ -155,11 +126,7 @@ impl LstmScan {
                 0 => (h0.data(), c0.data()),
                 _ => (&hs_done[(t - 1) * size..], &cs_done[(t - 1) * size..]),
             };
-            let gi_t = match self.packed {
-                true => &gi.data()[packed_at..packed_at + rows * wide],
-                false => &gi.data()[t * batch * wide..][..rows * wide],
-            };
-            packed_at += rows * wide;
+            let gi_t = &gi.data()[starts[t] * wide..][..rows * wide];
             // Rows past `rows` have ended: they are neither multiplied nor kept.
             let kept = gates.len();
             let slot = &mut gates.spare_capacity_mut()[..rows * wide];
@@ -277,18 +244,10 @@ pub(crate) fn composite<'s, T: Float>(scan: &LstmScan, x: &[Var<'s, T>]) -> Var<
     );
     let (mut h, mut c) = (h0, c0);
     let (mut hs, mut cs) = (Vec::with_capacity(steps), Vec::with_capacity(steps));
-    let mut packed_at = 0;
-    for (t, rows) in scan.running_counts(steps, batch).into_iter().enumerate() {
-        // Packed products hold the step's computed rows only (at least
-        // the longest sequence's): the rest, which keep their state
-        // whatever their gates, are padded with 0.
-        let gi_t = match scan.packed {
-            true => gi
-                .narrow(0, packed_at, rows)
-                .pad(0, 0, batch - rows, T::ZERO),
-            false => gi.narrow(0, t, 1).reshape(&[batch, 4 * hidden]),
-        };
-        packed_at += rows;
+    let counts = running_counts(scan.lengths.as_deref(), steps, batch);
+    let starts = step_starts(&counts, scan.packed, batch);
+    for (t, (&rows, &start)) in counts.iter().zip(&starts).enumerate() {
+        let gi_t = step_input(gi, scan.packed, t, (start, rows), batch);
         let a = gi_t + h.matmul_t(w, false, true) + bias;
         let gate = |k: usize| a.narrow(1, k * hidden, hidden);
         let (i, f, g, o) = (

@@ -88,22 +88,10 @@ pub(crate) fn running_rows(lengths: Option<&[usize]>, batch: usize, t: usize) ->
     })
 }
 
-/// Which rows of a padded, step-major `[steps, batch, ·]` sequence
-/// (flattened to `[steps · batch, ·]`) a packed one keeps, in order: at
-/// each step up to the longest sequence, the rows up to the last one
-/// still running (with lengths longest first, exactly the running ones).
-/// The row picks for `index_select` that give `lstm_scan` its packed input
-/// products (see [`LstmScan::packed`](crate::LstmScan::packed)).
-///
-/// ```
-/// use origami_tape::packed_rows;
-/// // Three sequences of lengths 3, 2 and 0 over 3 steps.
-/// assert_eq!(packed_rows(&[3, 2, 0]), vec![0, 1, 3, 4, 6]);
-/// ```
-pub fn packed_rows(lengths: &[usize]) -> Vec<usize> {
-    let (batch, steps) = (lengths.len(), lengths.iter().copied().max().unwrap_or(0));
+/// [`running_rows`] for every one of `steps` steps.
+pub(crate) fn running_counts(lengths: Option<&[usize]>, steps: usize, batch: usize) -> Vec<usize> {
     (0..steps)
-        .flat_map(|t| (0..running_rows(Some(lengths), batch, t)).map(move |b| t * batch + b))
+        .map(|t| running_rows(lengths, batch, t))
         .collect()
 }
 

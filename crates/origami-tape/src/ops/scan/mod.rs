@@ -24,12 +24,14 @@ use std::sync::Arc;
 
 mod eager;
 mod lengths;
+mod packed;
 
-pub use lengths::packed_rows;
 pub(crate) use lengths::{
-    check_lengths, ended_before, keep_ended, live_rows, pass_through_ended, running_part,
-    running_rows,
+    check_lengths, ended_before, keep_ended, live_rows, pass_through_ended, running_counts,
+    running_part, running_rows,
 };
+pub use packed::packed_rows;
+pub(crate) use packed::{input_dims, spread, step_input, step_starts};
 
 use crate::algebra::Algebra;
 use crate::buffer::Buffer;
