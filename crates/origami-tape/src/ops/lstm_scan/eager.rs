@@ -135,7 +135,7 @@ pub(super) fn backward<T: Float>(
     });
     let dgi = need[0].then(|| match scan.packed {
         true => Tensor::from_parts(gi.shape().into(), da_all),
-        false => Tensor::from_parts(gi.shape().into(), spread(&da_all, &counts, batch, wide)),
+        false => Tensor::from_parts(gi.shape().into(), spread(da_all, &counts, batch, wide)),
     });
     let dh0 = need[1].then(|| Tensor::from_parts(h0.shape().into(), carry_h));
     let dc0 = need[2].then(|| Tensor::from_parts(c0.shape().into(), carry_c));

@@ -17,8 +17,8 @@
 //! (and, after the last row still running, costs nothing: see `scan/lengths.rs`).
 //! The input products may then come packed ([`LstmScan::packed`]): only
 //! the rows each step computes, so the padding is never projected. The
-//! forward writes every state in place in its output and keeps the gates
-//! of the computed rows only, back to back, in the packed layout; the
+//! forward keeps the gates of the computed rows only, back to back, in the
+//! packed layout (whatever the input's); the
 //! backward forms `dâ` in that layout too, which is then at once the
 //! left operand of the weight gradient and, packed, the input products'
 //! gradient.
@@ -113,44 +113,34 @@ impl LstmScan {
         let (size, wide) = (batch * hidden, 4 * hidden);
         let counts = running_counts(self.lengths.as_deref(), steps, batch);
         let w_t = transposed(w.data(), wide, hidden);
-        let mut out = Buffer::filled(T::ZERO, 2 * steps * size);
-        let (hs, cs) = out.split_at_mut(steps * size);
+        let mut hs = Buffer::with_capacity(2 * steps * size);
+        let mut cs = Buffer::with_capacity(steps * size);
         let mut gates = Buffer::with_capacity(counts.iter().sum::<usize>() * wide);
-        let mut tanh_cs = Buffer::filled(T::ZERO, steps * size);
+        let mut tanh_cs = Buffer::with_capacity(steps * size);
+        // This step's states: rows past the last one running keep theirs.
+        let (mut h, mut c) = (Buffer::from_slice(h0.data()), Buffer::from_slice(c0.data()));
+        let mut tanh_c = Buffer::filled(T::ZERO, size);
+        let mut pre = Buffer::filled(T::ZERO, batch * wide);
         let mut scratch = vec![T::ZERO; 2 * hidden];
         let starts = step_starts(&counts, self.packed, batch);
         for (t, &rows) in counts.iter().enumerate() {
-            let (hs_done, h) = hs[..(t + 1) * size].split_at_mut(t * size);
-            let (cs_done, c) = cs[..(t + 1) * size].split_at_mut(t * size);
-            let (h_prev, c_prev) = match t {
-                0 => (h0.data(), c0.data()),
-                _ => (&hs_done[(t - 1) * size..], &cs_done[(t - 1) * size..]),
+            let (h_prev, c_prev) = if t == 0 {
+                (h0.data(), c0.data())
+            } else {
+                let last = (t - 1) * size..t * size;
+                (&hs[last.clone()], &cs[last])
             };
+            // The products land in `pre`, which stays in cache from step
+            // to step; the gates of the computed rows are kept back to back.
+            let act = &mut pre[..rows * wide];
+            let h_rows = &h_prev[..rows * hidden];
+            T::matmul_into(rows, hidden, wide, h_rows, false, &w_t, false, act, false);
             let gi_t = &gi.data()[starts[t] * wide..][..rows * wide];
-            // Rows past `rows` have ended: they are neither multiplied nor kept.
-            let kept = gates.len();
-            let slot = &mut gates.spare_capacity_mut()[..rows * wide];
-            T::matmul_uninit(
-                1,
-                rows,
-                hidden,
-                wide,
-                &h_prev[..rows * hidden],
-                false,
-                &w_t,
-                false,
-                slot,
-            );
-            // SAFETY: `matmul_uninit` wrote all `rows · wide` elements.
-            unsafe { gates.set_len(kept + rows * wide) };
-            let act = &mut gates[kept..];
             activate(act, gi_t, bias.data(), &mut scratch);
-            let tanh_c = &mut tanh_cs[t * size..][..rows * hidden];
+            gates.extend_from_slice(act);
             let computed = ..rows * hidden;
-            let states = (&mut c[computed], tanh_c, &mut h[computed]);
+            let states = (&mut c[computed], &mut tanh_c[computed], &mut h[computed]);
             step_states(act, hidden, &c_prev[computed], states);
-            h[rows * hidden..].copy_from_slice(&h_prev[rows * hidden..]);
-            c[rows * hidden..].copy_from_slice(&c_prev[rows * hidden..]);
             if let Some(live) = live_rows(self.lengths.as_deref(), t) {
                 for (row, _) in live[..rows].iter().enumerate().filter(|(_, l)| !**l) {
                     let cells = row * hidden..(row + 1) * hidden;
@@ -158,15 +148,19 @@ impl LstmScan {
                     c[cells.clone()].copy_from_slice(&c_prev[cells]);
                 }
             }
+            hs.extend_from_slice(&h);
+            cs.extend_from_slice(&c);
+            tanh_cs.extend_from_slice(&tanh_c);
         }
         workspace.keep(vec![gates, tanh_cs]);
-        Tensor::from_parts(vec![2, steps, batch, hidden].into(), out)
+        hs.extend_from_slice(&cs);
+        Tensor::from_parts(vec![2, steps, batch, hidden].into(), hs)
     }
 }
 
 /// One step's states from its activated gates `act` (`[rows, 4H]`):
-/// `c = f ⊙ c_prev + i ⊙ g`, `tanh c` and `h = o ⊙ tanh c`, each written
-/// in place for the rows the step computes.
+/// `c = f ⊙ c_prev + i ⊙ g`, `tanh c` and `h = o ⊙ tanh c`, for the rows
+/// the step computes.
 fn step_states<T: Float>(
     act: &[T],
     hidden: usize,
@@ -208,16 +202,12 @@ fn activate<T: Float>(act: &mut [T], gi: &[T], bias: &[T], scratch: &mut [T]) {
     for (row, gi) in act.chunks_mut(wide).zip(gi.chunks(wide)) {
         let (i_f, rest) = row.split_at_mut(2 * hidden);
         let (g, o) = rest.split_at_mut(hidden);
-        let (gi_if, gi_g, gi_o) = (
-            &gi[..2 * hidden],
-            &gi[2 * hidden..3 * hidden],
-            &gi[3 * hidden..],
-        );
-        add_into(scratch, (i_f, gi_if), b_if);
+        let (gi_if, gi_g) = (&gi[..2 * hidden], &gi[2 * hidden..3 * hidden]);
+        add_into(scratch, (gi_if, i_f), b_if);
         T::sigmoid_slice(scratch, i_f);
-        add_into(&mut scratch[..hidden], (g, gi_g), b_g);
+        add_into(&mut scratch[..hidden], (gi_g, g), b_g);
         T::tanh_slice(&scratch[..hidden], g);
-        add_into(&mut scratch[..hidden], (o, gi_o), b_o);
+        add_into(&mut scratch[..hidden], (&gi[3 * hidden..], o), b_o);
         T::sigmoid_slice(&scratch[..hidden], o);
     }
 }

@@ -106,13 +106,17 @@ pub(crate) fn step_input<'s, T: Float>(
 
 /// The computed rows' gradients (`counts` rows of `width` per step, back
 /// to back) spread over every row of every step, `[steps, batch, width]`,
-/// the rest zero: the gradient of input products given padded.
+/// the rest zero: the gradient of input products given padded. Returned
+/// as they are when every step computes every row.
 pub(crate) fn spread<T: Float>(
-    computed: &[T],
+    computed: Buffer<T>,
     counts: &[usize],
     batch: usize,
     width: usize,
 ) -> Buffer<T> {
+    if counts.iter().all(|&rows| rows == batch) {
+        return computed;
+    }
     let mut full = Buffer::filled(T::ZERO, counts.len() * batch * width);
     let mut at = 0;
     for (step, &rows) in full.chunks_mut((batch * width).max(1)).zip(counts) {
