@@ -58,7 +58,7 @@
 //! | layout | [`reshape`](Var::reshape), [`permute`](Var::permute), [`transpose`](Var::transpose), [`broadcast_to`](Var::broadcast_to), [`unsqueeze`](Var::unsqueeze), [`squeeze`](Var::squeeze), [`flatten`](Var::flatten) | element count kept | |
 //! | slicing and joining | [`narrow`](Var::narrow), [`slice`](Var::slice), [`split`](Var::split), [`chunk`](Var::chunk), [`concat`](Var::concat), [`stack`](Var::stack), [`pad`](Var::pad), [`where_cond`](Var::where_cond), [`masked_fill`](Var::masked_fill) | | a slice's gradient is added into its window |
 //! | indexing | [`index_select`](Var::index_select), [`gather`](Var::gather), [`index_add`](Var::index_add), [`scatter_add`](Var::scatter_add) | integer ids | each pair is adjoint; repeated ids add their gradients |
-//! | recurrences | [`elman_scan`](Var::elman_scan), [`gru_scan`](Var::gru_scan), [`lstm_scan`](Var::lstm_scan) | input projections `[steps, batch, gates·hidden]`; PyTorch's weight layout and gate order | one fused node for a whole sequence: one product per step forward and backward, the weight gradient as one product over all steps; per-sequence lengths |
+//! | recurrences | [`elman_scan`](Var::elman_scan), [`gru_scan`](Var::gru_scan), [`lstm_scan`](Var::lstm_scan) | input projections `[steps, batch, gates·hidden]` (GRU, LSTM: or packed, the rows each step computes, picked by [`packed_rows`]); PyTorch's weight layout and gate order | one fused node for a whole sequence: one product per step forward and backward, the weight gradient as one product over all steps; per-sequence lengths |
 //!
 //! [`Tensor::argmax`] reads predicted classes from a value (not
 //! differentiable).
