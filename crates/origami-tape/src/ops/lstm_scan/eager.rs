@@ -8,12 +8,13 @@
 //! `dâ_i = dc ⊙ g ⊙ i(1 − i)`, `dâ_f = dc ⊙ c_{t-1} ⊙ f(1 − f)`,
 //! `dâ_g = dc ⊙ i ⊙ (1 − g²)`, `dâ_o = dh ⊙ tanh c_t ⊙ o(1 − o)`;
 //! `carry_c = dc ⊙ f`, `carry_h = dâ·W_hh` (rows already ended pass their
-//! gradients on instead). Finally `dW_hh = dâᵀ·[h0; h_1 … h_{T-1}]` and
-//! `dgi = dâ` (as computed, for packed input products; spread over the
-//! padded layout otherwise), and `db` the sum of `dâ` over every row of every step,
-//! added up step by step while `dâ_t` is in cache. Rows after the last one
-//! still running are skipped at each step, in the product and in the sum
-//! (their `dâ` is zero).
+//! gradients on instead). Finally `dW_hh = dâᵀ·[h0; h_1 … h_{T-1}]`,
+//! `dgi = dâ` (as computed for packed input products, spread over the
+//! padded layout otherwise) and `db` the sum of `dâ` over every row of
+//! every step, added up step by step while `dâ_t` is in cache. Rows after
+//! the last one still running are skipped at each step, in the product and
+//! in the sum (their `dâ` is zero), and `dâ` is kept for the computed rows
+//! only, back to back, like the forward's gates.
 
 use crate::buffer::Buffer;
 use crate::float::Float;

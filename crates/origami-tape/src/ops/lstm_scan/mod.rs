@@ -18,10 +18,9 @@
 //! The input products may then come packed ([`LstmScan::packed`]): only
 //! the rows each step computes, so the padding is never projected. The
 //! forward keeps the gates of the computed rows only, back to back, in the
-//! packed layout (whatever the input's); the
-//! backward forms `dâ` in that layout too, which is then at once the
-//! left operand of the weight gradient and, packed, the input products'
-//! gradient.
+//! packed layout whatever the input's; the backward forms `dâ` in that
+//! layout too, which is then at once the left operand of the weight
+//! gradient and, packed, the input products' gradient.
 
 use std::sync::Arc;
 
@@ -50,10 +49,11 @@ pub struct LstmScan {
     /// Whether the input products hold only the rows each step computes
     /// (PyTorch's packed sequence): `[Σ_t running(t), 4·hidden]`, step
     /// after step, where `running(t)` counts the rows up to the last one
-    /// still running at step `t` ([`packed_rows`] picks them from a padded
-    /// `[steps, batch, ·]` tensor). Needs `lengths`; the scan then runs
-    /// as many steps as the longest sequence. The padding's rows are
-    /// then never projected, and their gradients never formed.
+    /// still running at step `t` ([`packed_rows`](crate::packed_rows)
+    /// picks them from a padded `[steps, batch, ·]` tensor). Needs
+    /// `lengths`; the scan then runs as many steps as the longest
+    /// sequence. The padding's rows are then never projected, and their
+    /// gradients never formed.
     pub packed: bool,
 }
 

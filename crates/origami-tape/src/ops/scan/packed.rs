@@ -7,15 +7,15 @@
 
 use crate::buffer::Buffer;
 use crate::float::Float;
-use crate::ops::scan::{check_lengths, running_rows};
+use crate::ops::scan::{check_lengths, running_counts, running_rows};
 use crate::tape::Var;
 
 /// Which rows of a padded, step-major `[steps, batch, ·]` sequence
 /// (flattened to `[steps · batch, ·]`) a packed one keeps, in order: at
 /// each step up to the longest sequence, the rows up to the last one
 /// still running (with lengths longest first, exactly the running ones).
-/// The row picks for `index_select` that give `lstm_scan` its packed input
-/// products (see [`LstmScan::packed`](crate::LstmScan::packed)).
+/// The row picks for `index_select` that give `lstm_scan` and `gru_scan`
+/// their packed input products (see [`LstmScan::packed`](crate::LstmScan::packed)).
 ///
 /// ```
 /// use origami_tape::packed_rows;
@@ -51,9 +51,7 @@ pub(crate) fn input_dims(
                 lengths.unwrap_or_else(|| panic!("{op}: packed input products need lengths"));
             let steps = lengths.iter().copied().max().unwrap_or(0);
             check_lengths(op, Some(lengths), batch, steps);
-            let expected: usize = (0..steps)
-                .map(|t| running_rows(Some(lengths), batch, t))
-                .sum();
+            let expected: usize = running_counts(Some(lengths), steps, batch).iter().sum();
             assert!(
                 computed == expected,
                 "{op}: packed input products have {computed} rows, \
