@@ -13,6 +13,8 @@
 //! after the last one still running are skipped at each step and in the
 //! product (their gradients are zero).
 
+use std::borrow::Cow;
+
 use crate::buffer::Buffer;
 use crate::float::Float;
 use crate::kernels::wide::widest_kernel;
@@ -124,8 +126,11 @@ pub(super) fn backward<T: Float>(
     });
     let dgi = need[0].then(|| match scan.packed {
         true => {
-            let computed = running_part(&dgi_all, scan.lengths.as_deref(), 0, batch, wide);
-            Tensor::from_parts(gi.shape().into(), Buffer::from_slice(&computed))
+            let computed = match running_part(&dgi_all, scan.lengths.as_deref(), 0, batch, wide) {
+                Cow::Owned(rows) => Buffer::from(rows),
+                Cow::Borrowed(_) => dgi_all,
+            };
+            Tensor::from_parts(gi.shape().into(), computed)
         }
         false => Tensor::from_parts(gi.shape().into(), dgi_all),
     });

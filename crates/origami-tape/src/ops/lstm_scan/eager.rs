@@ -23,7 +23,7 @@ use crate::ops::InputGrads;
 use crate::ops::lstm_scan::LstmScan;
 use crate::ops::matmul::matmul_new;
 use crate::ops::scan::{
-    Workspace, add_rows, ended_before, pass_through_ended, running_counts, spread,
+    Workspace, add_rows, ended_before, pass_through_ended, running_counts, spread, step_starts,
 };
 use crate::tensor::Tensor;
 
@@ -51,7 +51,7 @@ pub(super) fn backward<T: Float>(
     let mut da_all = Buffer::filled(T::ZERO, gates.len());
     let (mut carry_h, mut carry_c) = (Buffer::filled(T::ZERO, size), Buffer::filled(T::ZERO, size));
     let mut db = Buffer::filled(T::ZERO, wide);
-    let mut packed_at = gates.len();
+    let starts = step_starts(&counts, true, batch);
     for (t, &running) in counts.iter().enumerate().rev() {
         let now = t * size..(t + 1) * size;
         let c_prev = if t == 0 {
@@ -59,8 +59,7 @@ pub(super) fn backward<T: Float>(
         } else {
             &cs[(t - 1) * size..t * size]
         };
-        packed_at -= running * wide;
-        let block = packed_at..packed_at + running * wide;
+        let block = starts[t] * wide..(starts[t] + running) * wide;
         let (a, da) = (&gates[block.clone()], &mut da_all[block]);
         let tanh_c = &tanh_cs[now.clone()];
         let (g_h, g_c) = (&g_h[now.clone()], &g_c[now]);
