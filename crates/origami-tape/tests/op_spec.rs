@@ -289,6 +289,14 @@ specs! {
         let ids: Vec<usize> = (0..(c / 5) % 5).map(|i| (c / 3 + i * 7) % dim).collect();
         v[0].index_select(a, &ids)
     };
+    // Ids that pick every entry once, whose adjoint is a gather too.
+    index_select_permutation: one(1, false, &[Any]), |v, c| {
+        let a = axis(&v[0], c);
+        let dim = v[0].shape()[a];
+        let mut ids: Vec<usize> = (0..dim).map(|i| (i + c / 3) % dim).collect();
+        if c & 16 != 0 { ids.reverse(); }
+        v[0].index_select(a, &ids)
+    };
     index_add: one(1, false, &[Any]), |v, c| {
         // The base and, as source, the base's own rows picked by id.
         let a = axis(&v[0], c);

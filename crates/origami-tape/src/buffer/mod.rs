@@ -60,10 +60,15 @@ impl<T: Copy> Buffer<T> {
     /// `len` copies of `value`.
     pub(crate) fn filled(value: T, len: usize) -> Self {
         let mut buffer = Self::with_capacity(len);
-        buffer.spare_capacity_mut()[..len].fill(MaybeUninit::new(value));
-        // SAFETY: the first `len` elements were just written.
-        unsafe { buffer.set_len(len) };
+        buffer.extend_filled(value, len);
         buffer
+    }
+
+    /// Appends `count` copies of `value`.
+    pub(crate) fn extend_filled(&mut self, value: T, count: usize) {
+        self.reserve(count);
+        self.spare_capacity_mut()[..count].fill(MaybeUninit::new(value));
+        self.len += count;
     }
 
     /// A copy of `items`.

@@ -5,7 +5,9 @@
 //!
 //! Each pair is adjoint: `d index_select = index_add(g)` and the other way
 //! round, likewise for gather/scatter_add. So an embedding's gradient
-//! touches only the rows that were used, and repeated ids accumulate.
+//! touches only the rows that were used, and repeated ids accumulate. An
+//! `index_select` whose ids are a permutation has the inverse permutation
+//! as its adjoint, which is cheaper still.
 
 use std::sync::Arc;
 
@@ -125,11 +127,19 @@ impl Indexing {
         match self {
             Indexing::IndexSelect { axis, ids } => {
                 let size = x.shape()[*axis];
-                g.gather_op(Indexing::IndexAdd {
-                    axis: *axis,
-                    ids: Arc::clone(ids),
-                    size,
-                })
+                // A permutation's adjoint is its inverse: a plain gather,
+                // with no zeros to add into (reversing sequences in time).
+                match inverse_permutation(ids, size) {
+                    Some(inverse) => g.gather_op(Indexing::IndexSelect {
+                        axis: *axis,
+                        ids: inverse.into(),
+                    }),
+                    None => g.gather_op(Indexing::IndexAdd {
+                        axis: *axis,
+                        ids: Arc::clone(ids),
+                        size,
+                    }),
+                }
             }
             Indexing::IndexAdd { axis, ids, .. } => g.gather_op(Indexing::IndexSelect {
                 axis: *axis,
@@ -149,6 +159,20 @@ impl Indexing {
             }),
         }
     }
+}
+
+/// The ids that undo `ids`, when `ids` picks each of `0..size` exactly
+/// once; `None` otherwise.
+fn inverse_permutation(ids: &[usize], size: usize) -> Option<Vec<usize>> {
+    if ids.len() != size {
+        return None;
+    }
+    let mut inverse = vec![usize::MAX; size];
+    for (position, &id) in ids.iter().enumerate() {
+        let slot = inverse.get_mut(id).filter(|slot| **slot == usize::MAX)?;
+        *slot = position;
+    }
+    Some(inverse)
 }
 
 fn with_dim(shape: &[usize], axis: usize, dim: usize) -> Shape {

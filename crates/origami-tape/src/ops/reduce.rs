@@ -83,10 +83,14 @@ impl Reduce {
                 .reshape(&reduced_shape(&shape, axes, true))
                 .broadcast_to(&shape),
             Reduce::Max { axis, .. } => {
-                let (_, first_max) = max_axis(&x.value(), *axis);
+                let (_, firsts) = max_axis(&x.value(), *axis);
+                // Eagerly, `g` is placed at each maximum in one pass.
+                if let Some(reduced) = g.as_tensor() {
+                    return g.constant(place_at_maxima(reduced, &firsts, &shape, *axis));
+                }
                 g.reshape(&reduced_shape(&shape, &[*axis], true))
                     .broadcast_to(&shape)
-                    .where_zero(&first_max, true)
+                    .where_zero(&first_max_mask(&firsts, &shape, *axis), true)
             }
         }
     }
@@ -179,9 +183,10 @@ fn sum_lanes<T: Float>(xs: &[T]) -> T {
     tail.iter().fold(partial[0], |total, &v| total + v)
 }
 
-/// The maximum along `axis` (keepdim shape) and a mask marking the first
-/// position of each maximum. NaN propagates to the result.
-fn max_axis<T: Float>(x: &Tensor<T>, axis: usize) -> (Tensor<T>, Arc<[bool]>) {
+/// The maximum along `axis` (keepdim shape) and, for each of its entries,
+/// the first position along `axis` that holds it. NaN propagates to the
+/// result.
+fn max_axis<T: Float>(x: &Tensor<T>, axis: usize) -> (Tensor<T>, Vec<u32>) {
     check_axes("max", x.shape(), &[axis]);
     let shape = x.shape();
     let dim = shape[axis];
@@ -196,19 +201,18 @@ fn max_axis<T: Float>(x: &Tensor<T>, axis: usize) -> (Tensor<T>, Arc<[bool]>) {
     let inner: usize = shape[axis + 1..].iter().product();
     let data = x.data();
     let mut values = Buffer::with_capacity(outer * inner);
-    let mut mask = vec![false; x.numel()];
+    let mut firsts = vec![0u32; outer * inner];
     // An empty output (`inner` 0) has nothing to compare.
     if inner > 0 {
         // Row by row along the axis, so every pass reads contiguous memory
         // (max pooling over time reduces the first axis of [steps, …]).
         // Selects rather than branches, so the loop vectorises (at the
         // widest width: `widest`); indices as u32, as wide as f32 lanes.
-        let mut best = vec![0u32; inner];
-        for (o, block) in data.chunks(dim * inner).enumerate() {
+        let blocks = data.chunks(dim * inner).zip(firsts.chunks_mut(inner));
+        for (block, best) in blocks {
             let start = values.len();
             values.extend_from_slice(&block[..inner]);
             let top = &mut values[start..];
-            best.fill(0);
             widest(
                 #[inline(always)]
                 || {
@@ -223,14 +227,51 @@ fn max_axis<T: Float>(x: &Tensor<T>, axis: usize) -> (Tensor<T>, Arc<[bool]>) {
                     }
                 },
             );
-            for (i, &j) in best.iter().enumerate() {
-                mask[o * dim * inner + j as usize * inner + i] = true;
-            }
         }
     }
     let mut kept: SmallVec<[usize; 4]> = SmallVec::from_slice(shape);
     kept[axis] = 1;
-    (Tensor::from_parts(kept, values), mask.into())
+    (Tensor::from_parts(kept, values), firsts)
+}
+
+/// The flat position in a tensor of `shape` of each maximum `firsts`
+/// names (as [`max_axis`] gives them), with the index of its entry in the
+/// reduced tensor.
+fn maxima_positions(
+    firsts: &[u32],
+    shape: &[usize],
+    axis: usize,
+) -> impl Iterator<Item = (usize, usize)> {
+    let (dim, inner) = (shape[axis], shape[axis + 1..].iter().product::<usize>());
+    firsts.iter().enumerate().map(move |(k, &j)| {
+        let (o, i) = (k / inner.max(1), k % inner.max(1));
+        ((o * dim + j as usize) * inner + i, k)
+    })
+}
+
+/// A mask of `shape` marking the first position of each maximum.
+fn first_max_mask(firsts: &[u32], shape: &[usize], axis: usize) -> Arc<[bool]> {
+    let mut mask = vec![false; shape.iter().product()];
+    for (at, _) in maxima_positions(firsts, shape, axis) {
+        mask[at] = true;
+    }
+    mask.into()
+}
+
+/// The gradient of a max along `axis` of a tensor of `shape`: `g` (the
+/// reduced shape's gradient) at the first position of each maximum, 0
+/// elsewhere.
+fn place_at_maxima<T: Float>(
+    g: &Tensor<T>,
+    firsts: &[u32],
+    shape: &[usize],
+    axis: usize,
+) -> Tensor<T> {
+    let mut out = Buffer::filled(T::ZERO, shape.iter().product());
+    for (at, k) in maxima_positions(firsts, shape, axis) {
+        out[at] = g.data()[k];
+    }
+    Tensor::from_parts(Shape::from_slice(shape), out)
 }
 
 impl<'t, T: Float> Var<'t, T> {

@@ -52,7 +52,8 @@ pub(crate) fn split_at_axis(op: &str, shape: &[usize], axis: usize) -> (usize, u
 /// of an input with `size` entries on `axis`: eagerly, `g` is added into
 /// the window of the slot's own buffer, so many narrows of one tensor
 /// (time steps, gates) cost their own size each rather than the whole
-/// tensor's; recorded, it is padded and added.
+/// tensor's; the first of them pads `g` with zeros instead; recorded, it
+/// is padded and added.
 pub(crate) fn add_window<T: Float, A: Algebra<T>>(
     slot: Option<A>,
     g: A,
@@ -70,14 +71,27 @@ pub(crate) fn add_window<T: Float, A: Algebra<T>>(
     let mut sum = match slot.map(A::into_tensor) {
         Some(Ok(sum)) => sum,
         Some(Err(recorded)) => return recorded.accumulate(padded(&g)),
-        None => {
-            let mut shape = Shape::from_slice(window.shape());
-            shape[axis] = size;
-            Tensor::zeros(&shape)
-        }
+        None => return g.constant(pad(window, axis, start, size)),
     };
     add_into_window(&mut sum, window, axis, start);
     g.constant(sum)
+}
+
+/// `x` placed at `start` along `axis` of zeros with `size` entries there,
+/// in one pass (each entry written once).
+fn pad<T: Float>(x: &Tensor<T>, axis: usize, start: usize, size: usize) -> Tensor<T> {
+    let (outer, dim, inner) = split_at_axis("pad", x.shape(), axis);
+    assert!(
+        start + dim <= size,
+        "pad: {dim} rows at {start} exceed size {size}"
+    );
+    let mut out = Buffer::with_capacity(outer * size * inner);
+    for o in 0..outer {
+        out.extend_filled(T::ZERO, start * inner);
+        out.extend_from_slice(&x.data()[o * dim * inner..(o + 1) * dim * inner]);
+        out.extend_filled(T::ZERO, (size - start - dim) * inner);
+    }
+    Tensor::from_parts(with_dim(x.shape(), axis, size), out)
 }
 
 /// `acc[.., start..start + len, ..] += g` along `axis`, where `g` has `len`
@@ -144,20 +158,7 @@ impl Slice {
                 }
                 Tensor::from_parts(with_dim(x[0].shape(), axis, len), out)
             }
-            Slice::Pad { axis, start, size } => {
-                let (outer, dim, inner) = split_at_axis("pad", x[0].shape(), axis);
-                assert!(
-                    start + dim <= size,
-                    "pad: {dim} rows at {start} exceed size {size}"
-                );
-                let mut out = Buffer::filled(T::ZERO, outer * size * inner);
-                for o in 0..outer {
-                    let to = (o * size + start) * inner;
-                    out[to..to + dim * inner]
-                        .copy_from_slice(&x[0].data()[o * dim * inner..(o + 1) * dim * inner]);
-                }
-                Tensor::from_parts(with_dim(x[0].shape(), axis, size), out)
-            }
+            Slice::Pad { axis, start, size } => pad(x[0], axis, start, size),
             Slice::Concat { axis } => concat(x, axis),
             Slice::Where { ref cond } => {
                 let (a, b) = (x[0], x[1]);
