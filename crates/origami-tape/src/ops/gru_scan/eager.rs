@@ -38,7 +38,8 @@ pub(super) fn backward<T: Float>(
     let (gi, h0, w, b) = (&x[0], &x[1], &x[2], &x[3]);
     let (steps, batch, hidden) = scan.dims(gi.shape(), h0.shape(), w.shape(), b.shape());
     let (size, wide) = (batch * hidden, 3 * hidden);
-    let [rz_all, n_all, ghn_all] = workspace.parts() else {
+    let parts = workspace.parts();
+    let [rz_all, n_all, ghn_all] = &*parts else {
         unreachable!("gru_scan keeps three parts")
     };
     // Every step's previous state, stacked: [steps·batch, hidden].

@@ -3,8 +3,10 @@
 //! buffer, and the weight gradient is one product over all steps.
 //!
 //! The gates and `tanh c_t` of every step come from the forward's
-//! workspace, the cell states from its output. From the last step, with
-//! `dh = g^h_t + carry_h`, `dc = g^c_t + carry_c + dh ⊙ o ⊙ (1 − tanh²c_t)`:
+//! workspace (taken over: `dâ` overwrites the gates; a second eager
+//! backward forms them again), the cell states from its output. From the
+//! last step, with `dh = g^h_t + carry_h`,
+//! `dc = g^c_t + carry_c + dh ⊙ o ⊙ (1 − tanh²c_t)`:
 //! `dâ_i = dc ⊙ g ⊙ i(1 − i)`, `dâ_f = dc ⊙ c_{t-1} ⊙ f(1 − f)`,
 //! `dâ_g = dc ⊙ i ⊙ (1 − g²)`, `dâ_o = dh ⊙ tanh c_t ⊙ o(1 − o)`;
 //! `carry_c = dc ⊙ f`, `carry_h = dâ·W_hh` (rows already ended pass their
@@ -13,8 +15,8 @@
 //! padded layout otherwise) and `db` the sum of `dâ` over every row of
 //! every step, added up step by step while `dâ_t` is in cache. Rows after
 //! the last one still running are skipped at each step, in the product and
-//! in the sum (their `dâ` is zero), and `dâ` is kept for the computed rows
-//! only, back to back, like the forward's gates.
+//! in the sum (their `dâ` is zero), and `dâ`, in the gates' place, holds
+//! the computed rows only, back to back.
 
 use crate::buffer::Buffer;
 use crate::float::Float;
@@ -42,13 +44,11 @@ pub(super) fn backward<T: Float>(
     let (size, wide) = (batch * hidden, 4 * hidden);
     let (hs, cs) = y.data().split_at(steps * size);
     let (g_h, g_c) = g.data().split_at(steps * size);
-    let [gates, tanh_cs] = workspace.parts() else {
-        unreachable!("lstm_scan keeps two parts")
-    };
+    // `dâ` overwrites the kept gates, row by row: like them it holds the
+    // computed rows of every step, back to back, which is packed input
+    // products' gradient as it is.
+    let [mut da_all, tanh_cs] = kept_parts(scan, workspace, x);
     let counts = running_counts(scan.lengths.as_deref(), steps, batch);
-    // Like the kept gates, `dâ` holds the computed rows of every step,
-    // back to back: packed input products' gradient as it is.
-    let mut da_all = Buffer::filled(T::ZERO, gates.len());
     let (mut carry_h, mut carry_c) = (Buffer::filled(T::ZERO, size), Buffer::filled(T::ZERO, size));
     let mut db = Buffer::filled(T::ZERO, wide);
     let starts = step_starts(&counts, true, batch);
@@ -59,8 +59,7 @@ pub(super) fn backward<T: Float>(
         } else {
             &cs[(t - 1) * size..t * size]
         };
-        let block = starts[t] * wide..(starts[t] + running) * wide;
-        let (a, da) = (&gates[block.clone()], &mut da_all[block]);
+        let da = &mut da_all[starts[t] * wide..(starts[t] + running) * wide];
         let tanh_c = &tanh_cs[now.clone()];
         let (g_h, g_c) = (&g_h[now.clone()], &g_c[now]);
         // Rows already ended pass h's and c's gradients through unchanged:
@@ -78,25 +77,18 @@ pub(super) fn backward<T: Float>(
         {
             let rows = da
                 .chunks_mut(wide)
-                .zip(a.chunks(wide))
                 .zip(carry_h.chunks_mut(hidden).zip(carry_c.chunks_mut(hidden)))
                 .zip(g_h.chunks(hidden).zip(g_c.chunks(hidden)))
                 .zip(tanh_c.chunks(hidden).zip(c_prev.chunks(hidden)));
-            for ((((da, a), (ch, cc)), (gh, gc)), (tc, cp)) in rows {
+            for (((da, (ch, cc)), (gh, gc)), (tc, cp)) in rows {
                 let n = hidden;
-                let (da_i, rest) = da[..4 * n].split_at_mut(n);
-                let (da_f, rest) = rest.split_at_mut(n);
-                let (da_g, da_o) = rest.split_at_mut(n);
+                let (i, rest) = da[..4 * n].split_at_mut(n);
+                let (f, rest) = rest.split_at_mut(n);
+                let (g, o) = rest.split_at_mut(n);
                 widest_kernel!(
                     row::<T>,
                     Row<'_, T>,
-                    (
-                        [&a[..n], &a[n..2 * n], &a[2 * n..3 * n], &a[3 * n..4 * n]],
-                        [da_i, da_f, da_g, da_o],
-                        (ch, cc),
-                        (gh, gc),
-                        (tc, cp),
-                    )
+                    ([i, f, g, o], (ch, cc), (gh, gc), (tc, cp))
                 );
             }
         }
@@ -143,6 +135,24 @@ pub(super) fn backward<T: Float>(
     smallvec::smallvec![dgi, dh0, dc0, dw, db]
 }
 
+/// The forward's gates and `tanh c_t` of every step, taken over from the
+/// workspace; formed again by a second forward when an earlier eager
+/// backward through this node took them.
+fn kept_parts<T: Float>(
+    scan: &LstmScan,
+    workspace: &Workspace<T>,
+    x: &[Tensor<T>],
+) -> [Buffer<T>; 2] {
+    let parts = workspace.take().unwrap_or_else(|| {
+        let again = Workspace::default();
+        scan.forward(&x[0], &x[1], &x[2], &x[3], &x[4], &again);
+        again.take().expect("the forward fills the workspace")
+    });
+    parts
+        .try_into()
+        .unwrap_or_else(|_| unreachable!("lstm_scan keeps two parts"))
+}
+
 /// The state every step starts from, `h0, h_1 … h_{steps-1}` (`hs` holds
 /// `h_1 … h_steps`), each cut to the `counts` rows computed at that step
 /// and laid back to back: the right operand of the weight gradient's
@@ -161,45 +171,35 @@ fn starting_states<T: Float>(h0: &[T], hs: &[T], counts: &[usize], hidden: usize
     states
 }
 
-/// The slices of one row of one step: the gates `i, f, g, o`; their
-/// gradients (written); the carries `h`, `c` (updated); the output
+/// The slices of one row of one step: the gates `i, f, g, o` (overwritten
+/// by their gradients); the carries `h`, `c` (updated); the output
 /// gradients `g^h`, `g^c`; `tanh c_t` and `c_{t-1}`.
 type Row<'a, T> = (
-    [&'a [T]; 4],
     [&'a mut [T]; 4],
     (&'a mut [T], &'a mut [T]),
     (&'a [T], &'a [T]),
     (&'a [T], &'a [T]),
 );
 
-/// One row of one step: the gate gradients from `dh`, `dc` and the gates;
-/// the carries updated in place (called through `widest_kernel!`).
+/// One row of one step: the gate gradients from `dh`, `dc` and the gates,
+/// in place of the gates; the carries updated in place (called through
+/// `widest_kernel!`).
 #[inline(always)]
-fn row<T: Float>(
-    ([i, f, g, o], [da_i, da_f, da_g, da_o], (carry_h, carry_c), (g_h, g_c), (tanh_c, c_prev)): Row<
-        '_,
-        T,
-    >,
-) {
+fn row<T: Float>(([i, f, g, o], (carry_h, carry_c), (g_h, g_c), (tanh_c, c_prev)): Row<'_, T>) {
     // Every slice exactly `n` long: no bounds checks in the loop.
     let n = i.len();
-    let (f, g, o) = (&f[..n], &g[..n], &o[..n]);
-    let (da_i, da_f, da_g, da_o) = (
-        &mut da_i[..n],
-        &mut da_f[..n],
-        &mut da_g[..n],
-        &mut da_o[..n],
-    );
+    let (i, f, g, o) = (&mut i[..n], &mut f[..n], &mut g[..n], &mut o[..n]);
     let (carry_h, carry_c, g_h, g_c) = (&mut carry_h[..n], &mut carry_c[..n], &g_h[..n], &g_c[..n]);
     let (tanh_c, c_prev) = (&tanh_c[..n], &c_prev[..n]);
     for j in 0..n {
+        let (i_j, f_j, g_j, o_j) = (i[j], f[j], g[j], o[j]);
         let dh = g_h[j] + carry_h[j];
-        let dc = g_c[j] + carry_c[j] + dh * o[j] * (T::ONE - tanh_c[j] * tanh_c[j]);
-        da_i[j] = dc * g[j] * i[j] * (T::ONE - i[j]);
-        da_f[j] = dc * c_prev[j] * f[j] * (T::ONE - f[j]);
-        da_g[j] = dc * i[j] * (T::ONE - g[j] * g[j]);
-        da_o[j] = dh * tanh_c[j] * o[j] * (T::ONE - o[j]);
+        let dc = g_c[j] + carry_c[j] + dh * o_j * (T::ONE - tanh_c[j] * tanh_c[j]);
+        i[j] = dc * g_j * i_j * (T::ONE - i_j);
+        f[j] = dc * c_prev[j] * f_j * (T::ONE - f_j);
+        g[j] = dc * i_j * (T::ONE - g_j * g_j);
+        o[j] = dh * tanh_c[j] * o_j * (T::ONE - o_j);
         carry_h[j] = T::ZERO;
-        carry_c[j] = dc * f[j];
+        carry_c[j] = dc * f_j;
     }
 }

@@ -17,7 +17,7 @@
 //! share (lengths, the composition's VJP, the gates' workspace).
 
 use std::borrow::Cow;
-use std::cell::OnceCell;
+use std::cell::{Ref, RefCell};
 use std::fmt;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -184,27 +184,36 @@ pub(crate) fn add_rows<T: Float>(sum: &mut [T], rows: &[T]) {
 
 /// What a gated recurrence's forward keeps for its eager backward (every
 /// step's gates), so that the backward need not form them again: one per
-/// recorded node, filled once by its forward.
+/// recorded node, filled by its forward. A backward may take the parts
+/// to overwrite them with gradients; a later one then forms them again.
 #[derive(Clone, Default)]
-pub(crate) struct Workspace<T: Float>(Rc<OnceCell<Vec<Buffer<T>>>>);
+pub(crate) struct Workspace<T: Float>(Rc<RefCell<Option<Vec<Buffer<T>>>>>);
 
 impl<T: Float> Workspace<T> {
     /// Keeps `parts` (the first forward's; a repeat changes nothing).
     pub(crate) fn keep(&self, parts: Vec<Buffer<T>>) {
-        let _ = self.0.set(parts);
+        self.0.borrow_mut().get_or_insert(parts);
     }
 
-    /// What the forward kept.
-    pub(crate) fn parts(&self) -> &[Buffer<T>] {
-        self.0
-            .get()
-            .expect("the forward fills the workspace before any backward")
+    /// What the forward kept, to read.
+    pub(crate) fn parts(&self) -> Ref<'_, [Buffer<T>]> {
+        Ref::map(self.0.borrow(), |parts| {
+            parts
+                .as_deref()
+                .expect("the forward fills the workspace before any backward")
+        })
+    }
+
+    /// What the forward kept, handed over (`None` once taken).
+    pub(crate) fn take(&self) -> Option<Vec<Buffer<T>>> {
+        self.0.borrow_mut().take()
     }
 }
 
 impl<T: Float> fmt::Debug for Workspace<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let len: usize = self.0.get().map_or(0, |p| p.iter().map(|b| b.len()).sum());
+        let parts = self.0.borrow();
+        let len: usize = parts.iter().flatten().map(|b| b.len()).sum();
         write!(f, "Workspace({len} values)")
     }
 }
