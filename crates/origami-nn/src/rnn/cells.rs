@@ -310,7 +310,8 @@ impl<T: Float> Cell<T> for Lstm<T> {
         let (weight_hh, bias) = (w.weight_hh.bind(tape), w.summed_bias(tape));
         let hc = gi.lstm_scan(init.h, c0, weight_hh, bias, &scan);
         let outputs = hc.narrow(0, 0, 1).reshape(&[steps, batch, hidden]);
-        let c = hc.narrow(0, 1, 1).narrow(1, steps - 1, 1);
+        // The last step first: only `[2, 1, batch, hidden]` is copied.
+        let c = hc.narrow(1, steps - 1, 1).narrow(0, 1, 1);
         let last = State {
             h: last_step(outputs),
             c: Some(c.reshape(&[batch, hidden])),
