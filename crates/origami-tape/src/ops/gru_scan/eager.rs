@@ -14,6 +14,7 @@
 //! product (their gradients are zero).
 
 use std::borrow::Cow;
+use std::mem::MaybeUninit;
 
 use crate::buffer::Buffer;
 use crate::float::Float;
@@ -46,13 +47,19 @@ pub(super) fn backward<T: Float>(
     let mut previous = Buffer::with_capacity(steps * size);
     previous.extend_from_slice(h0.data());
     previous.extend_from_slice(&y.data()[..(steps - 1) * size]);
-    let mut dgi_all = Buffer::filled(T::ZERO, steps * batch * wide);
-    let mut dgh_all = Buffer::filled(T::ZERO, steps * batch * wide);
+    // Each step's gradients are formed in cache (`dgi`, `dgh`; rows after
+    // the running ones stay zero) and then copied into their block: every
+    // entry of the two buffers is written once, with no zero fill first.
+    let cells = steps * batch * wide;
+    let (mut dgi_all, mut dgh_all) = (Buffer::with_capacity(cells), Buffer::with_capacity(cells));
+    let (mut dgi, mut dgh) = (
+        Buffer::filled(T::ZERO, batch * wide),
+        Buffer::filled(T::ZERO, batch * wide),
+    );
     let mut carry = Buffer::filled(T::ZERO, size);
+    let (dgi_blocks, dgh_blocks) = (dgi_all.spare_capacity_mut(), dgh_all.spare_capacity_mut());
     for t in (0..steps).rev() {
         let now = t * size..(t + 1) * size;
-        let block = t * batch * wide..(t + 1) * batch * wide;
-        let (dgi, dgh) = (&mut dgi_all[block.clone()], &mut dgh_all[block]);
         let g_t = &g.data()[now.clone()];
         // Rows already ended pass dh through: those before the last
         // running row keep their carries first (this step overwrites them).
@@ -111,6 +118,15 @@ pub(super) fn backward<T: Float>(
                 true,
             );
         }
+        let block = t * batch * wide..(t + 1) * batch * wide;
+        write_block(&mut dgi_blocks[block.clone()], &dgi);
+        write_block(&mut dgh_blocks[block], &dgh);
+    }
+    // SAFETY: the loop wrote the block of every step, `cells` entries in
+    // each buffer, within the capacity both were made with.
+    unsafe {
+        dgi_all.set_len(cells);
+        dgh_all.set_len(cells);
     }
     let dw = need[2].then(|| {
         let lengths = scan.lengths.as_deref();
@@ -137,6 +153,13 @@ pub(super) fn backward<T: Float>(
     });
     let dh0 = need[1].then(|| Tensor::from_parts(h0.shape().into(), carry));
     smallvec::smallvec![dgi, dh0, dw, db]
+}
+
+/// `block = values`, into room not yet written.
+fn write_block<T: Float>(block: &mut [MaybeUninit<T>], values: &[T]) {
+    for (slot, &value) in block.iter_mut().zip(values) {
+        slot.write(value);
+    }
 }
 
 /// The slices of one row of one step: the gates `r`, `z`, `n`, `gh_n` and
