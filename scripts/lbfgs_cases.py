@@ -9,7 +9,7 @@ and with a short history. Then a few runs on half the squared norm where a
 tolerance is met exactly, to pin the strict comparisons PyTorch makes.
 
 Writes crates/origami-optim/tests/fixtures/lbfgs.tsv (iterations, evaluations
-and the point after each call), which crates/origami-optim/tests/lbfgs.rs replays.
+and the point after each call), which crates/origami-optim/tests/suite/lbfgs.rs replays.
 Rerun: .venv/bin/python scripts/lbfgs_cases.py (needs torch).
 """
 from pathlib import Path

@@ -20,7 +20,7 @@ Printed here:
 0.1: 2 3 (-1.024531930346033e+00, 1.071619620266925e+00),
 0.01: 2 4 (-1.028456574556235e+00, 1.068187455748677e+00).
 
-The printed numbers are committed in crates/origami-optim/tests/second_order.rs.
+The printed numbers are committed in crates/origami-optim/tests/suite/second_order.rs.
 Rerun: .venv/bin/python scripts/lbfgs_rosenbrock.py (needs torch).
 """
 import torch

@@ -103,7 +103,10 @@ case "${1:-test}" in
     install
     cargo clippy -p origami-mpi -p origami --features origami-mpi/mpi,origami/mpi --all-targets -- -D warnings
     RUSTDOCFLAGS="-D warnings" cargo doc -p origami-mpi --features mpi --no-deps
-    cargo test -p origami-mpi --features mpi --release
+    # The tests and the showcase's build share one feature set (origami's
+    # dev-dependencies included), so the release libraries build once.
+    cargo test --release -p origami-mpi -p origami --features origami/mpi --lib --bins --test mpirun
+    cargo test --release -p origami-mpi -p origami --features origami/mpi --doc
     showcase
     ;;
   *) echo "usage: scripts/mpi.sh install|test|showcase|scaling" >&2; exit 2 ;;

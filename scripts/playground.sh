@@ -37,7 +37,9 @@ case "${1:-}" in
       apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium > /dev/null
     }
     (cd "$crate/browser" && npm ci --no-audit --no-fund --silent)
-    cargo build --quiet --release -p origami-playground --bin playground-check
+    # Built as the README's `cargo test --workspace --release` builds it (with
+    # the workspace's features), so after that command nothing rebuilds.
+    cargo test --quiet --release --workspace --no-run --test session
     python3 -u -m http.server 0 --bind 127.0.0.1 --directory "$site" > target/playground-server.log 2>&1 &
     server=$!
     trap 'kill $server' EXIT

@@ -16,7 +16,7 @@ safeguard that keeps trial steps a tenth of the bracket from its ends is
 exercised.
 
 Writes crates/origami-optim/tests/fixtures/strong_wolfe.tsv, which
-crates/origami-optim/tests/line_search.rs replays.
+crates/origami-optim/tests/suite/line_search.rs replays.
 Rerun: .venv/bin/python scripts/strong_wolfe_cases.py (needs torch).
 """
 import math

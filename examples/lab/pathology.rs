@@ -1,6 +1,6 @@
 //! Training runs with one pathology planted, watched by the training
 //! doctor: the `doctor` lab example measures detection and false-alarm
-//! rates over seeds with them, and `tests/doctor.rs` asserts each planted
+//! rates over seeds with them, and `tests/suite/doctor.rs` asserts each planted
 //! pathology is found and a clean run gives no finding.
 //!
 //! Every feed-forward run: ten Gaussian clusters in 20-D (500 training and

@@ -6,7 +6,7 @@
 //! each reported number as mean, sd and n, and a verdict per claim —
 //! written beside the figures as `target/lab/<experiment>.json`;
 //! `scripts/regenerate_lab.sh` copies full runs into `docs/lab/`, and
-//! `tests/lab_records.rs` checks them against the README.
+//! `tests/suite/lab_records.rs` checks them against the README.
 
 use std::path::PathBuf;
 

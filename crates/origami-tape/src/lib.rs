@@ -40,7 +40,7 @@
 //! gradient, second derivative and Hessian-vector product are checked
 //! against central differences on random shapes, and its eager backward
 //! pass against the recorded one (the op spec table in
-//! `tests/op_spec.rs`, which fails when a public op has no row). A backward
+//! `tests/suite/op_spec.rs`, which fails when a public op has no row). A backward
 //! rule is written once, generic over tensors (eager) and recorded values
 //! (`create_graph`); a fused op may add a direct kernel for the eager pass
 //! (the recurrences' back-propagation through time), which that table

@@ -35,7 +35,7 @@ fn step(opt: &mut Lbfgs, m: &mut Point, f: fn(Var<'_, f64>) -> Var<'_, f64>) {
 
 #[test]
 fn each_run_takes_pytorchs_path() {
-    let table = include_str!("fixtures/lbfgs.tsv");
+    let table = include_str!("../fixtures/lbfgs.tsv");
     let mut runs = 0;
     for line in table.lines().skip(1) {
         let (function, numbers) = line.split_once('\t').unwrap();

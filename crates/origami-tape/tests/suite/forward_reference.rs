@@ -2,7 +2,7 @@
 //! f64. Gradient checks prove a backward rule matches its forward; these
 //! prove the forward computes the right thing.
 
-mod support;
+use crate::support;
 
 use origami_tape::{Float, Reduction, Tape, Tensor, Var};
 use proptest::prelude::*;

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use origami_tape::{ElmanScan, Nonlinearity, Tape, Tensor, check_close};
 use proptest::prelude::*;
 
-mod support;
+use crate::support;
 
 use support::elman::unrolled;
 

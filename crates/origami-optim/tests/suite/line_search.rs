@@ -42,7 +42,7 @@ fn close(a: f64, b: f64) -> bool {
 
 #[test]
 fn each_search_takes_pytorchs_steps() {
-    let table = include_str!("fixtures/strong_wolfe.tsv");
+    let table = include_str!("../fixtures/strong_wolfe.tsv");
     let mut cases = 0;
     for line in table.lines().skip(1) {
         let (function, numbers) = line.split_once('\t').unwrap();

@@ -3,7 +3,7 @@
 //! starving head, non-finite values), the loss curve (plateau, a rise,
 //! overfitting), the label stream (sorted, imbalanced), units, time steps
 //! and the rate regimes. Trained nets with planted pathologies are in the
-//! workspace's `tests/doctor.rs`.
+//! workspace's `tests/suite/doctor.rs`.
 
 use origami_nn::{Activation, Init, Params, Sequential, mlp};
 use origami_probe::Doctor;

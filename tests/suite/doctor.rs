@@ -3,11 +3,8 @@
 //! runs get no finding at all. The `doctor` lab example reports the same
 //! over twenty seeds.
 
-#[path = "../examples/lab/mod.rs"]
-mod lab;
-
-use lab::pathology::{Pathology, diagnose};
-use lab::stats::over_seeds;
+use crate::lab::pathology::{Pathology, diagnose};
+use crate::lab::stats::over_seeds;
 
 const SEEDS: [u64; 5] = [0, 1, 2, 3, 4];
 

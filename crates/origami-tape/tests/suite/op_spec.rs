@@ -7,7 +7,7 @@
 //! `table_covers_every_public_op` reads the op sources and fails when a
 //! public op has no row here.
 
-mod support;
+use crate::support;
 
 use origami_tape::{
     ElmanScan, GradcheckOptions, GruScan, LstmScan, Nonlinearity, Reduction, Tape, Tensor, Var,

@@ -4,12 +4,7 @@
 //! and every `mean ± sd` in the README's claims table matches a number of
 //! the record it links to. Also the lab's axis labels and summaries.
 
-#[path = "../examples/lab/axis.rs"]
-#[allow(dead_code)]
-mod axis;
-#[path = "../examples/lab/stats.rs"]
-#[allow(dead_code)]
-mod stats;
+use crate::lab::{axis, stats};
 
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -3,11 +3,7 @@
 //! losses at the check steps (values from the reference runs on
 //! ../shared/bench, committed here).
 
-#[path = "../benches/support/mod.rs"]
-mod support;
-#[path = "../benches/w1_mlp_tiny.rs"]
-#[allow(dead_code)]
-mod w1_mlp_tiny;
+use crate::w1_mlp_tiny;
 
 fn close(got: f32, want: f64) -> bool {
     ((got as f64 - want) / want).abs() < 1e-5

@@ -2,8 +2,6 @@
 //! gradients of intermediates, what backward records, and the messages
 //! shape errors carry.
 
-mod support;
-
 use origami_tape::{Reduction, Tape, Tensor, Var};
 
 fn t(shape: &[usize], data: &[f64]) -> Tensor<f64> {
